@@ -1,0 +1,12 @@
+namespace FastProxy.Core.Gate;
+
+/// <summary>
+/// The seam between protocol and policy (DESIGN.md, "The data path" step 5). Http calls it for
+/// every routed request; Policy implements it; Host plugs one into the other. Evaluation is
+/// synchronous and must not allocate for a known token: slow work is signalled with
+/// <see cref="GateVerdict.Retry"/>.
+/// </summary>
+public interface IRequestGate
+{
+    GateDecision Evaluate(in GateRequest request);
+}

@@ -1,0 +1,154 @@
+using System.Text;
+using FastProxy.Core.Gate;
+
+namespace FastProxy.Core.Routing;
+
+/// <summary>
+/// Compiled route matcher shared by forwarding and policy: routes are tried in configuration
+/// order and the first whose host, path and method fit wins. Matching compares bytes only (no
+/// regex, no strings, no allocation). A linear scan is the right structure for the tens of
+/// routes a proxy in front of one service group carries; a host map goes in front of it when
+/// configurations grow to hundreds.
+/// </summary>
+public sealed class RouteTable
+{
+    private readonly CompiledRoute[] _routes;
+
+    public RouteTable(IReadOnlyList<RouteSpec> routes)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        _routes = new CompiledRoute[routes.Count];
+        for (var i = 0; i < routes.Count; i++)
+        {
+            _routes[i] = CompiledRoute.Create(routes[i]);
+        }
+    }
+
+    public int Count => _routes.Length;
+
+    /// <summary>Finds the first route for <paramref name="host"/> (no port), <paramref name="path"/> and method.</summary>
+    public RouteMatchKind Match(ReadOnlySpan<byte> host, ReadOnlySpan<byte> path, RequestMethod method, ReadOnlySpan<byte> methodBytes, out int routeIndex)
+    {
+        var methodRefused = false;
+        var routes = _routes;
+        for (var i = 0; i < routes.Length; i++)
+        {
+            ref readonly var route = ref routes[i];
+            if (!route.MatchesHost(host) || !route.Path.Matches(path))
+            {
+                continue;
+            }
+
+            if (route.AllowsMethod(method, methodBytes))
+            {
+                routeIndex = i;
+                return RouteMatchKind.Matched;
+            }
+
+            methodRefused = true;
+        }
+
+        routeIndex = -1;
+        return methodRefused ? RouteMatchKind.MethodNotAllowed : RouteMatchKind.NoRoute;
+    }
+
+    private readonly struct CompiledRoute
+    {
+        private readonly byte[]? _host;
+        private readonly bool _hostIsSuffix;
+        private readonly uint _knownMethods;
+        private readonly byte[][] _otherMethods;
+        private readonly bool _anyMethod;
+
+        private CompiledRoute(byte[]? host, bool hostIsSuffix, PathPattern path, bool anyMethod, uint knownMethods, byte[][] otherMethods)
+        {
+            _host = host;
+            _hostIsSuffix = hostIsSuffix;
+            Path = path;
+            _anyMethod = anyMethod;
+            _knownMethods = knownMethods;
+            _otherMethods = otherMethods;
+        }
+
+        public PathPattern Path { get; }
+
+        public static CompiledRoute Create(RouteSpec spec)
+        {
+            byte[]? host = null;
+            var suffix = false;
+            if (!string.IsNullOrEmpty(spec.Host) && !string.Equals(spec.Host, "*", StringComparison.Ordinal))
+            {
+                if (spec.Host.StartsWith("*.", StringComparison.Ordinal))
+                {
+                    // "*.example.com" keeps ".example.com": a sub-domain must end with it.
+                    host = Encoding.ASCII.GetBytes(spec.Host[1..].ToLowerInvariant());
+                    suffix = true;
+                }
+                else
+                {
+                    host = Encoding.ASCII.GetBytes(spec.Host.ToLowerInvariant());
+                }
+            }
+
+            var any = spec.Methods is null || spec.Methods.Count == 0;
+            uint known = 0;
+            var others = new List<byte[]>();
+            if (!any)
+            {
+                foreach (var m in spec.Methods!)
+                {
+                    var bytes = Encoding.ASCII.GetBytes(m);
+                    var kind = RequestMethods.Parse(bytes);
+                    if (kind == RequestMethod.Other)
+                    {
+                        others.Add(bytes);
+                    }
+                    else
+                    {
+                        known |= 1u << (int)kind;
+                    }
+                }
+            }
+
+            return new CompiledRoute(host, suffix, PathPattern.Parse(spec.Path), any, known, [.. others]);
+        }
+
+        public bool MatchesHost(ReadOnlySpan<byte> host)
+        {
+            if (_host is null)
+            {
+                return true;
+            }
+
+            if (!_hostIsSuffix)
+            {
+                return Ascii.EqualsIgnoreCase(host, _host);
+            }
+
+            return host.Length > _host.Length && Ascii.EqualsIgnoreCase(host[^_host.Length..], _host);
+        }
+
+        public bool AllowsMethod(RequestMethod method, ReadOnlySpan<byte> methodBytes)
+        {
+            if (_anyMethod)
+            {
+                return true;
+            }
+
+            if (method != RequestMethod.Other)
+            {
+                return (_knownMethods & (1u << (int)method)) != 0;
+            }
+
+            foreach (var other in _otherMethods)
+            {
+                if (methodBytes.SequenceEqual(other))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+}
