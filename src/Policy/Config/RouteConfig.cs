@@ -1,0 +1,32 @@
+namespace FastProxy.Policy.Config;
+
+/// <summary>
+/// One route: what it matches, where allowed requests go (Host reads <see cref="Cluster"/>),
+/// and the least-privilege rules that decide (Policy reads the rest).
+/// </summary>
+public sealed record RouteConfig
+{
+    public string Id { get; init; } = "";
+
+    public RouteMatchConfig Match { get; init; } = new();
+
+    public string Cluster { get; init; } = "";
+
+    /// <summary>Skip authentication explicitly; allow/deny rules still apply when present.</summary>
+    public bool Public { get; init; }
+
+    /// <summary>"enforce" (default) or "audit" (shadow mode: decide and log, but let the request through).</summary>
+    public string Mode { get; init; } = "enforce";
+
+    /// <summary>Provider names whose tokens this route accepts; empty for all providers.</summary>
+    public IReadOnlyList<string> Providers { get; init; } = [];
+
+    public IReadOnlyList<RuleConfig> Allow { get; init; } = [];
+
+    public IReadOnlyList<RuleConfig> Deny { get; init; } = [];
+
+    public UpstreamIdentityConfig UpstreamIdentity { get; init; } = new();
+
+    /// <summary>Accept `?access_token=` on this route (off by default: query strings end up in logs).</summary>
+    public bool QueryToken { get; init; }
+}
