@@ -1,0 +1,220 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.IO.Pipelines;
+using FastProxy.Core.Gate;
+using FastProxy.Http.Http1;
+
+namespace FastProxy.Http.Proxy;
+
+/// <summary>
+/// Rewrites heads for the next hop (RFC 9110 §7.6.1): hop-by-hop fields and those named in
+/// Connection are dropped, framing is restated, X-Forwarded-* are replaced (never trusted from
+/// the client), inbound identity headers are stripped and the gate's identity headers added.
+/// </summary>
+internal static class Http1HeadWriter
+{
+    private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
+    private static ReadOnlySpan<byte> ColonSpace => ": "u8;
+
+    /// <summary>Headers with this prefix are the proxy's own; a client can never send them upstream.</summary>
+    private static ReadOnlySpan<byte> ProxyHeaderPrefix => "x-fastproxy-"u8;
+
+    public static void WriteRequestHead(
+        PipeWriter writer,
+        Http1RequestHead head,
+        in GateDecision decision,
+        ReadOnlySpan<byte> clientAddress,
+        ReadOnlySpan<byte> scheme,
+        byte[][] strippedHeaders)
+    {
+        writer.Write(head.MethodBytes);
+        writer.Write(" "u8);
+        writer.Write(head.Path);
+        if (!head.Query.IsEmpty)
+        {
+            writer.Write("?"u8);
+            writer.Write(head.Query);
+        }
+
+        // An HTTP/1.0 client's request goes upstream as 1.0 so the upstream answers without
+        // chunked framing the client could not read (RFC 9112 §7.1).
+        writer.Write(head.VersionMinor == 0 ? " HTTP/1.0\r\nHost: "u8 : " HTTP/1.1\r\nHost: "u8);
+        writer.Write(head.HostHeaderValue);
+        writer.Write(Crlf);
+
+        for (var i = 0; i < head.HeaderCount; i++)
+        {
+            var name = head.GetName(i);
+            switch (head.GetKnown(i))
+            {
+                case KnownHeader.Host:
+                case KnownHeader.Connection:
+                case KnownHeader.KeepAlive:
+                case KnownHeader.ProxyConnection:
+                case KnownHeader.TE:
+                case KnownHeader.Trailer:
+                case KnownHeader.TransferEncoding:
+                case KnownHeader.Upgrade:
+                case KnownHeader.Expect:
+                case KnownHeader.ProxyAuthorization:
+                case KnownHeader.XForwardedFor:
+                case KnownHeader.XForwardedProto:
+                case KnownHeader.XForwardedHost:
+                case KnownHeader.Forwarded:
+                    continue;
+                case KnownHeader.Authorization when !decision.ForwardAuthorization:
+                    continue;
+            }
+
+            if (head.IsNamedInConnection(name) || IsStripped(name, strippedHeaders))
+            {
+                continue;
+            }
+
+            WriteField(writer, name, head.GetValue(i));
+        }
+
+        if (head.BodyKind == BodyKind.Chunked)
+        {
+            writer.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+
+        if (head.IsUpgrade)
+        {
+            writer.Write("Connection: upgrade\r\nUpgrade: "u8);
+            writer.Write(head.UpgradeProtocol);
+            writer.Write(Crlf);
+        }
+        else if (head.VersionMinor == 0)
+        {
+            writer.Write("Connection: close\r\n"u8);
+        }
+
+        writer.Write("X-Forwarded-For: "u8);
+        writer.Write(clientAddress);
+        writer.Write("\r\nX-Forwarded-Proto: "u8);
+        writer.Write(scheme);
+        writer.Write("\r\nX-Forwarded-Host: "u8);
+        writer.Write(head.HostHeaderValue);
+        writer.Write(Crlf);
+
+        decision.UpstreamIdentity?.WriteHeaders(writer);
+        writer.Write(Crlf);
+    }
+
+    /// <summary>Writes the response head for the client: status line, end-to-end fields, restated framing and connection handling.</summary>
+    public static void WriteResponseHead(PipeWriter writer, Http1ResponseHead head, bool clientIsHttp10, bool closeAfter, bool isUpgrade)
+    {
+        writer.Write("HTTP/1.1 "u8);
+        WriteNumber(writer, head.StatusCode);
+        writer.Write(" "u8);
+        writer.Write(head.Reason);
+        writer.Write(Crlf);
+
+        for (var i = 0; i < head.HeaderCount; i++)
+        {
+            var name = head.GetName(i);
+            switch (head.GetKnown(i))
+            {
+                case KnownHeader.Connection:
+                case KnownHeader.KeepAlive:
+                case KnownHeader.ProxyConnection:
+                case KnownHeader.TE:
+                case KnownHeader.Trailer:
+                case KnownHeader.TransferEncoding:
+                case KnownHeader.Upgrade:
+                case KnownHeader.ProxyAuthenticate:
+                    continue;
+            }
+
+            if (head.IsNamedInConnection(name))
+            {
+                continue;
+            }
+
+            WriteField(writer, name, head.GetValue(i));
+        }
+
+        if (isUpgrade)
+        {
+            writer.Write("Connection: upgrade\r\n"u8);
+            if (head.TryGetFirst("upgrade"u8, out var protocol))
+            {
+                writer.Write("Upgrade: "u8);
+                writer.Write(protocol);
+                writer.Write(Crlf);
+            }
+        }
+        else
+        {
+            if (head.BodyKind == ResponseBodyKind.Chunked)
+            {
+                writer.Write("Transfer-Encoding: chunked\r\n"u8);
+            }
+
+            if (closeAfter)
+            {
+                writer.Write("Connection: close\r\n"u8);
+            }
+            else if (clientIsHttp10)
+            {
+                writer.Write("Connection: keep-alive\r\n"u8);
+            }
+        }
+
+        writer.Write(Crlf);
+    }
+
+    /// <summary>Writes a gate denial: status, the gate's header lines and its JSON body.</summary>
+    public static void WriteDenial(PipeWriter writer, in GateDecision decision, bool closeAfter)
+    {
+        writer.Write("HTTP/1.1 "u8);
+        WriteNumber(writer, decision.Status);
+        writer.Write(" "u8);
+        writer.Write(ReasonPhrases.Get(decision.Status));
+        writer.Write("\r\nContent-Type: application/json\r\nContent-Length: "u8);
+        WriteNumber(writer, decision.ResponseBody.Length);
+        writer.Write(Crlf);
+        writer.Write(decision.ResponseHeaders.Span);
+        if (closeAfter)
+        {
+            writer.Write("Connection: close\r\n"u8);
+        }
+
+        writer.Write(Crlf);
+        writer.Write(decision.ResponseBody.Span);
+    }
+
+    public static void WriteNumber(IBufferWriter<byte> writer, long value)
+    {
+        var span = writer.GetSpan(20);
+        Utf8Formatter.TryFormat(value, span, out var written);
+        writer.Advance(written);
+    }
+
+    private static void WriteField(PipeWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    {
+        writer.Write(name);
+        writer.Write(ColonSpace);
+        writer.Write(value);
+        writer.Write(Crlf);
+    }
+
+    private static bool IsStripped(ReadOnlySpan<byte> name, byte[][] strippedHeaders)
+    {
+        if (name.Length >= ProxyHeaderPrefix.Length && Ascii.EqualsIgnoreCase(name[..ProxyHeaderPrefix.Length], ProxyHeaderPrefix))
+        {
+            return true;
+        }
+
+        foreach (var stripped in strippedHeaders)
+        {
+            if (Ascii.EqualsIgnoreCase(name, stripped))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

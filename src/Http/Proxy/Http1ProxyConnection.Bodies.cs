@@ -1,0 +1,215 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using FastProxy.Core.Transport;
+using FastProxy.Http.Http1;
+
+namespace FastProxy.Http.Proxy;
+
+internal sealed partial class Http1ProxyConnection
+{
+    /// <summary>Streams the request body to the upstream as it arrives (never buffered whole).</summary>
+    private async Task<BodyCopyResult> CopyRequestBodyAsync(SocketConnection upstream)
+    {
+        var side = new CopySides(_connection, upstream.Output, _options.IdleTimeout, TimeoutReason.RequestBody, BodyCopyResult.ClientFailed, BodyCopyResult.UpstreamFailed);
+        return _request.BodyKind == BodyKind.ContentLength
+            ? await CopyFixedAsync(side, _request.ContentLength)
+            : await CopyChunkedAsync(side, _options.MaxRequestBodyBytes);
+    }
+
+    /// <summary>Ends a request body copy that is still running and returns how it ended.</summary>
+    private async Task<BodyCopyResult> StopBodyCopyAsync(Task<BodyCopyResult> bodyCopy)
+    {
+        if (!bodyCopy.IsCompleted)
+        {
+            _input.CancelPendingRead();
+        }
+
+        return await bodyCopy;
+    }
+
+    private ValueTask<BodyCopyResult> CopyFixedResponseBodyAsync(SocketConnection upstream, long length)
+        => CopyFixedAsync(new CopySides(upstream, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), length);
+
+    private ValueTask<BodyCopyResult> CopyChunkedResponseBodyAsync(SocketConnection upstream)
+        => CopyChunkedAsync(new CopySides(upstream, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), maxBodyBytes: 0);
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BodyCopyResult> FlushClientAsync()
+    {
+        try
+        {
+            var flush = await _output.FlushAsync();
+            return flush.IsCompleted ? BodyCopyResult.ClientFailed : BodyCopyResult.Complete;
+        }
+        catch (Exception ex) when (IsIoFailure(ex))
+        {
+            return BodyCopyResult.ClientFailed;
+        }
+    }
+
+    /// <summary>A close-delimited response (RFC 9112 §6.3 rule 8): everything until the upstream closes.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BodyCopyResult> CopyResponseToEndAsync(SocketConnection upstream)
+    {
+        var sides = new CopySides(upstream, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed);
+        while (true)
+        {
+            var (read, failure) = await ReadAsync(sides);
+            if (failure != BodyCopyResult.Complete)
+            {
+                return failure;
+            }
+
+            var buffer = read.Buffer;
+            var result = await WriteAsync(sides, buffer);
+            sides.From.Input.AdvanceTo(buffer.End);
+            if (result != BodyCopyResult.Complete)
+            {
+                return result;
+            }
+
+            if (read.IsCompleted)
+            {
+                return BodyCopyResult.Complete;
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<BodyCopyResult> CopyFixedAsync(CopySides sides, long length)
+    {
+        var remaining = length;
+        while (remaining > 0)
+        {
+            var (read, failure) = await ReadAsync(sides);
+            if (failure != BodyCopyResult.Complete)
+            {
+                return failure;
+            }
+
+            var buffer = read.Buffer;
+            if (buffer.IsEmpty && read.IsCompleted)
+            {
+                // Fewer bytes than Content-Length promised: a truncated message (RFC 9112 §8).
+                return sides.ReadFailure;
+            }
+
+            var chunk = buffer.Length > remaining ? buffer.Slice(0, remaining) : buffer;
+            var result = await WriteAsync(sides, chunk);
+            sides.From.Input.AdvanceTo(chunk.End);
+            remaining -= chunk.Length;
+            if (result != BodyCopyResult.Complete)
+            {
+                return result;
+            }
+        }
+
+        if (length == 0)
+        {
+            return await WriteAsync(sides, ReadOnlySequence<byte>.Empty);
+        }
+
+        sides.From.ClearTimeout();
+        return BodyCopyResult.Complete;
+    }
+
+    /// <summary>
+    /// Forwards a chunked body verbatim after validating its framing byte by byte: what reaches
+    /// the next hop is exactly what was checked, so the two hops cannot disagree on where the
+    /// message ends (request smuggling, RFC 9112 §11.2).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BodyCopyResult> CopyChunkedAsync(CopySides sides, long maxBodyBytes)
+    {
+        var reader = new ChunkedBodyReader(maxBodyBytes, _options.Limits);
+        while (true)
+        {
+            var (read, failure) = await ReadAsync(sides);
+            if (failure != BodyCopyResult.Complete)
+            {
+                return failure;
+            }
+
+            var buffer = read.Buffer;
+            var status = reader.Advance(buffer, out var validBytes, out var error);
+            var valid = buffer.Slice(0, validBytes);
+            var result = valid.IsEmpty && status == ChunkedStatus.NeedMore ? BodyCopyResult.Complete : await WriteAsync(sides, valid);
+            sides.From.Input.AdvanceTo(valid.End, buffer.End);
+            if (result != BodyCopyResult.Complete)
+            {
+                return result;
+            }
+
+            switch (status)
+            {
+                case ChunkedStatus.Done:
+                    sides.From.ClearTimeout();
+                    return BodyCopyResult.Complete;
+                case ChunkedStatus.Error:
+                    ProxyLog.BadRequestBody(_logger, _connection.Id, ClientName, Http1ParseError.Describe(error));
+                    return error == Http1ErrorKind.BodyTooLarge ? BodyCopyResult.TooLarge : BodyCopyResult.InvalidFraming;
+                default:
+                    if (read.IsCompleted)
+                    {
+                        return sides.ReadFailure;
+                    }
+
+                    break;
+            }
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<(ReadResult Read, BodyCopyResult Failure)> ReadAsync(CopySides sides)
+    {
+        sides.From.SetTimeout(sides.Timeout, sides.TimeoutReason);
+        try
+        {
+            var read = await sides.From.Input.ReadAsync();
+            if (read.IsCanceled)
+            {
+                sides.From.Input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
+                return (read, sides.From.TimedOutReason == TimeoutReason.None ? BodyCopyResult.Canceled : sides.ReadFailure);
+            }
+
+            return (read, BodyCopyResult.Complete);
+        }
+        catch (Exception ex) when (IsIoFailure(ex))
+        {
+            return (default, sides.ReadFailure);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<BodyCopyResult> WriteAsync(CopySides sides, ReadOnlySequence<byte> data)
+    {
+        try
+        {
+            foreach (var segment in data)
+            {
+                sides.To.Write(segment.Span);
+            }
+
+            var flush = await sides.To.FlushAsync();
+            return flush.IsCompleted || flush.IsCanceled ? sides.WriteFailure : BodyCopyResult.Complete;
+        }
+        catch (Exception ex) when (IsIoFailure(ex))
+        {
+            return sides.WriteFailure;
+        }
+    }
+
+    private static bool IsIoFailure(Exception ex)
+        => ex is IOException or SocketException or InvalidOperationException or OperationCanceledException or ObjectDisposedException;
+
+    /// <summary>One direction of a body copy: where bytes come from, where they go, and whom to blame for what.</summary>
+    private readonly record struct CopySides(
+        SocketConnection From,
+        PipeWriter To,
+        TimeSpan Timeout,
+        TimeoutReason TimeoutReason,
+        BodyCopyResult ReadFailure,
+        BodyCopyResult WriteFailure);
+}

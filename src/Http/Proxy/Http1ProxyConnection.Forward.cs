@@ -1,0 +1,290 @@
+using System.Runtime.CompilerServices;
+using FastProxy.Core.Gate;
+using FastProxy.Core.Splicing;
+using FastProxy.Core.Transport;
+using FastProxy.Core.Upstream;
+using FastProxy.Http.Http1;
+
+namespace FastProxy.Http.Proxy;
+
+internal sealed partial class Http1ProxyConnection
+{
+    private static ReadOnlySpan<byte> Continue100 => "HTTP/1.1 100 Continue\r\n\r\n"u8;
+
+    /// <summary>Sends an allowed request upstream and streams the response back; true when the client connection stays open.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ForwardAsync(ProxyRuntime runtime, int routeIndex, GateDecision decision)
+    {
+        var cluster = runtime.ClusterByRoute[routeIndex];
+        var routeId = runtime.RouteIds[routeIndex];
+        var hasBody = _request.BodyKind != BodyKind.None;
+        var maxBody = _options.MaxRequestBodyBytes;
+
+        if (hasBody && _request.BodyKind == BodyKind.ContentLength && maxBody > 0 && _request.ContentLength > maxBody)
+        {
+            ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, maxBody);
+            return await WriteErrorAsync(413);
+        }
+
+        // One retry, only for an idempotent request without a body, only when nothing of it can
+        // have reached an upstream application: the connect failed, or a reused pooled
+        // connection turned out to be closed before a single response byte came back.
+        var retriable = !hasBody && RequestMethods.IsIdempotent(_request.Method);
+        var continueSent = false;
+        for (var attempt = 0; ; attempt++)
+        {
+            var canRetry = retriable && attempt == 0;
+            if (!cluster.TryPick(out var endpoint))
+            {
+                ProxyLog.NoHealthyEndpoint(_logger, _connection.Id, routeId, cluster.Name);
+                return await WriteErrorAsync(503, close: !CanSkipBody());
+            }
+
+            UpstreamLease lease;
+            try
+            {
+                lease = await endpoint.AcquireAsync(CancellationToken.None);
+            }
+            catch (UpstreamConnectException ex)
+            {
+                endpoint.ReportFailure();
+                if (canRetry)
+                {
+                    ProxyLog.Retrying(_logger, _connection.Id, routeId);
+                    continue;
+                }
+
+                var status = ex.IsTimeout ? 504 : 502;
+                ProxyLog.UpstreamConnectFailed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ex.Message, status);
+                return await WriteErrorAsync(status, close: !CanSkipBody());
+            }
+            catch (UpstreamPoolExhaustedException)
+            {
+                ProxyLog.PoolExhausted(_logger, _connection.Id, routeId, endpoint.Address.ToString());
+                return await WriteErrorAsync(503, close: !CanSkipBody());
+            }
+
+            var upstream = lease.Connection;
+            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _clientAddress, _scheme, runtime.StrippedHeadersByRoute[routeIndex]);
+            try
+            {
+                await upstream.Output.FlushAsync();
+            }
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+            {
+                endpoint.Release(lease, reusable: false);
+                if (canRetry && lease.IsReused)
+                {
+                    ProxyLog.Retrying(_logger, _connection.Id, routeId);
+                    continue;
+                }
+
+                endpoint.ReportFailure();
+                ProxyLog.UpstreamClosed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), 502);
+                return await WriteErrorAsync(502, close: !CanSkipBody());
+            }
+
+            Task<BodyCopyResult>? bodyCopy = null;
+            if (hasBody)
+            {
+                if (_request.ExpectContinue && !continueSent && _request.VersionMinor == 1)
+                {
+                    // The gate has allowed the request: tell the client to send its body (RFC 9110 §10.1.1).
+                    continueSent = true;
+                    _output.Write(Continue100);
+                    await _output.FlushAsync();
+                }
+
+                bodyCopy = CopyRequestBodyAsync(upstream);
+            }
+
+            var outcome = await ReadResponseHeadAsync(upstream);
+            if (outcome == ResponseHeadOutcome.ClosedEarly && canRetry && lease.IsReused)
+            {
+                endpoint.Release(lease, reusable: false);
+                ProxyLog.Retrying(_logger, _connection.Id, routeId);
+                continue;
+            }
+
+            if (outcome != ResponseHeadOutcome.Complete)
+            {
+                upstream.Abort();
+                var bodyResult = bodyCopy is null ? BodyCopyResult.Complete : await StopBodyCopyAsync(bodyCopy);
+                endpoint.Release(lease, reusable: false);
+                if (bodyResult == BodyCopyResult.TooLarge)
+                {
+                    ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, maxBody);
+                    return await WriteErrorAsync(413);
+                }
+
+                if (bodyResult is BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
+                {
+                    // The client broke its own request; the upstream failing is a consequence.
+                    return await WriteErrorAsync(400);
+                }
+
+                endpoint.ReportFailure();
+                var status = outcome == ResponseHeadOutcome.TimedOut ? 504 : 502;
+                LogResponseFailure(outcome, routeId, endpoint, status);
+                return await WriteErrorAsync(status, close: !CanSkipBody() || bodyCopy is not null);
+            }
+
+            endpoint.ReportSuccess();
+            return await RelayResponseAsync(routeId, endpoint, lease, bodyCopy);
+        }
+    }
+
+    private void LogResponseFailure(ResponseHeadOutcome outcome, string routeId, UpstreamEndpoint endpoint, int status)
+    {
+        var name = endpoint.Address.ToString();
+        switch (outcome)
+        {
+            case ResponseHeadOutcome.TimedOut:
+                ProxyLog.UpstreamTimeout(_logger, _connection.Id, routeId, name, _options.ResponseTimeout.TotalSeconds);
+                break;
+            case ResponseHeadOutcome.Invalid:
+                ProxyLog.UpstreamBadResponse(_logger, _connection.Id, routeId, name, ProxyLog.Describe(_lastResponseError));
+                break;
+            default:
+                ProxyLog.UpstreamClosed(_logger, _connection.Id, routeId, name, status);
+                break;
+        }
+    }
+
+    private Http1ParseError _lastResponseError;
+
+    /// <summary>Reads the upstream's final response head (interim 1xx other than 101 are dropped: the proxy answered 100-continue itself).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ResponseHeadOutcome> ReadResponseHeadAsync(SocketConnection upstream)
+    {
+        var input = upstream.Input;
+        var sawBytes = false;
+        upstream.SetTimeout(_options.ResponseTimeout, TimeoutReason.UpstreamResponse);
+        try
+        {
+            while (true)
+            {
+                ReadResult result;
+                try
+                {
+                    result = await input.ReadAsync();
+                }
+                catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or System.Net.Sockets.SocketException)
+                {
+                    return sawBytes ? ResponseHeadOutcome.Closed : ResponseHeadOutcome.ClosedEarly;
+                }
+
+                var buffer = result.Buffer;
+                if (result.IsCanceled)
+                {
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    return ResponseHeadOutcome.TimedOut;
+                }
+
+                sawBytes |= !buffer.IsEmpty;
+                var status = Http1Parser.TryParseResponse(buffer, _response, _request.Method, _options.Limits, out var consumed, out var error);
+                if (status == Http1ParseStatus.Complete)
+                {
+                    input.AdvanceTo(consumed);
+                    if (_response.StatusCode is >= 100 and < 200 && _response.StatusCode != 101)
+                    {
+                        _response.Reset();
+                        continue;
+                    }
+
+                    return ResponseHeadOutcome.Complete;
+                }
+
+                if (status == Http1ParseStatus.Error)
+                {
+                    input.AdvanceTo(buffer.End);
+                    _lastResponseError = error;
+                    return ResponseHeadOutcome.Invalid;
+                }
+
+                if (result.IsCompleted)
+                {
+                    input.AdvanceTo(buffer.End);
+                    return sawBytes ? ResponseHeadOutcome.Closed : ResponseHeadOutcome.ClosedEarly;
+                }
+
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        finally
+        {
+            upstream.ClearTimeout();
+        }
+    }
+
+    /// <summary>Sends the response head and body to the client; true when the client connection stays open.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> RelayResponseAsync(string routeId, UpstreamEndpoint endpoint, UpstreamLease lease, Task<BodyCopyResult>? bodyCopy)
+    {
+        var upstream = lease.Connection;
+        if (_response.StatusCode == 101)
+        {
+            if (!_request.IsUpgrade || bodyCopy is not null)
+            {
+                // A 101 nobody asked for is a protocol violation by the upstream (RFC 9110 §15.2.2).
+                upstream.Abort();
+                endpoint.Release(lease, reusable: false);
+                ProxyLog.UpstreamBadResponse(_logger, _connection.Id, routeId, endpoint.Address.ToString(), "unsolicited 101 Switching Protocols");
+                return await WriteErrorAsync(502);
+            }
+
+            Http1HeadWriter.WriteResponseHead(_output, _response, clientIsHttp10: false, closeAfter: false, isUpgrade: true);
+            await _output.FlushAsync();
+            var (result, error) = await PipeSplicer.SpliceAsync(_connection, upstream, CancellationToken.None);
+            ProxyLog.SpliceEnded(_logger, _connection.Id, routeId, result, error);
+            endpoint.Release(lease, reusable: false);
+            return false;
+        }
+
+        var closeAfter = !_request.KeepAlive || _response.BodyKind == ResponseBodyKind.CloseDelimited || _shuttingDown.IsCancellationRequested
+            || (bodyCopy is not null && !bodyCopy.IsCompleted);
+        Http1HeadWriter.WriteResponseHead(_output, _response, _request.VersionMinor == 0, closeAfter, isUpgrade: false);
+
+        var copy = _response.BodyKind switch
+        {
+            ResponseBodyKind.ContentLength => await CopyFixedResponseBodyAsync(upstream, _response.ContentLength),
+            ResponseBodyKind.Chunked => await CopyChunkedResponseBodyAsync(upstream),
+            ResponseBodyKind.CloseDelimited => await CopyResponseToEndAsync(upstream),
+            _ => await FlushClientAsync(),
+        };
+
+        var requestBodyDone = bodyCopy is null || (bodyCopy.IsCompleted && await bodyCopy == BodyCopyResult.Complete);
+        if (bodyCopy is not null && !bodyCopy.IsCompleted)
+        {
+            // The upstream answered before reading the whole body (e.g. its own 413): stop sending it.
+            upstream.Abort();
+            await StopBodyCopyAsync(bodyCopy);
+        }
+
+        var reusable = copy == BodyCopyResult.Complete && requestBodyDone && _response.KeepAlive && _request.VersionMinor == 1 && !_request.IsUpgrade;
+        endpoint.Release(lease, reusable);
+
+        if (copy != BodyCopyResult.Complete)
+        {
+            // The head is already on its way: the only honest signal left is to cut the connection.
+            ProxyLog.BodyAborted(_logger, _connection.Id, routeId, copy == BodyCopyResult.ClientFailed ? "client" : "upstream", copy.ToString());
+            _connection.Abort();
+            return false;
+        }
+
+        return !closeAfter && requestBodyDone;
+    }
+
+    private enum ResponseHeadOutcome : byte
+    {
+        Complete,
+        Invalid,
+        TimedOut,
+
+        /// <summary>Closed after sending part of a head.</summary>
+        Closed,
+
+        /// <summary>Closed (or reset) before sending a single byte: a stale pooled connection.</summary>
+        ClosedEarly,
+    }
+}

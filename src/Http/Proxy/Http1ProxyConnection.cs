@@ -1,0 +1,252 @@
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Text;
+using FastProxy.Core.Gate;
+using FastProxy.Core.Routing;
+using FastProxy.Core.Transport;
+using FastProxy.Http.Http1;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Http.Proxy;
+
+/// <summary>
+/// One downstream HTTP/1.1 connection: reads request heads in order (keep-alive and pipelining
+/// are answered one request at a time, so responses keep the order of requests), routes, asks
+/// the gate, and forwards. The head objects hold a rented buffer only while a request is in
+/// progress, so an idle keep-alive connection holds no buffers.
+/// </summary>
+internal sealed partial class Http1ProxyConnection
+{
+    private readonly SocketConnection _connection;
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly Func<ProxyRuntime> _runtime;
+    private readonly Http1ProxyOptions _options;
+    private readonly ILogger _logger;
+    private readonly CancellationToken _shuttingDown;
+    private readonly ClientIdentity _client;
+    private readonly byte[] _clientAddress;
+    private readonly byte[] _scheme;
+    private readonly Http1RequestHead _request = new();
+    private readonly Http1ResponseHead _response = new();
+    private bool _waitingForRequest;
+    private bool _firstRequest = true;
+
+    public Http1ProxyConnection(SocketConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
+    {
+        _connection = connection;
+        _input = connection.Input;
+        _output = connection.Output;
+        _runtime = runtime;
+        _options = options;
+        _logger = logger;
+        _shuttingDown = shuttingDown;
+        var address = connection.RemoteAddress;
+        _client = new ClientIdentity(address, null, [], []);
+        _clientAddress = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
+        _scheme = Encoding.ASCII.GetBytes(options.Scheme);
+    }
+
+    private string? ClientName => _client.Address?.ToString();
+
+    public async Task RunAsync()
+    {
+        // Graceful shutdown: a connection waiting for its next request closes now; one with a
+        // request in progress finishes it and then closes (checked after each request).
+        await using var registration = _shuttingDown.UnsafeRegister(static state => ((Http1ProxyConnection)state!).OnShuttingDown(), this);
+        try
+        {
+            while (!_shuttingDown.IsCancellationRequested)
+            {
+                if (!await ReadRequestHeadAsync())
+                {
+                    break;
+                }
+
+                var keepAlive = await ProcessRequestAsync();
+                _request.Reset();
+                _response.Reset();
+                if (!keepAlive)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            _request.Reset();
+            _response.Reset();
+            await _connection.DisposeAsync();
+        }
+    }
+
+    private void OnShuttingDown()
+    {
+        if (Volatile.Read(ref _waitingForRequest))
+        {
+            _input.CancelPendingRead();
+        }
+    }
+
+    /// <summary>Reads until a complete request head; false when the connection is done (closed, timed out, or answered with an error).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ReadRequestHeadAsync()
+    {
+        // The first request must arrive within the header timeout (slowloris); later ones may
+        // idle for the keep-alive timeout, then get the header timeout from their first byte.
+        if (_firstRequest)
+        {
+            _connection.SetTimeout(_options.HeaderTimeout, TimeoutReason.RequestHeaders);
+        }
+        else
+        {
+            _connection.SetTimeout(_options.IdleTimeout, TimeoutReason.KeepAliveIdle);
+        }
+
+        var sawBytes = false;
+        while (true)
+        {
+            Volatile.Write(ref _waitingForRequest, !sawBytes);
+            if (!sawBytes && _shuttingDown.IsCancellationRequested)
+            {
+                return false;
+            }
+
+            var result = await _input.ReadAsync();
+            Volatile.Write(ref _waitingForRequest, false);
+            var buffer = result.Buffer;
+
+            if (result.IsCanceled)
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                var reason = _connection.TimedOutReason;
+                if (reason == TimeoutReason.RequestHeaders && !buffer.IsEmpty)
+                {
+                    ProxyLog.HeaderTimeout(_logger, _connection.Id, _options.HeaderTimeout.TotalSeconds);
+                    await WriteErrorAsync(408);
+                    return false;
+                }
+
+                if (reason != TimeoutReason.None || buffer.IsEmpty)
+                {
+                    // Idle keep-alive timeout, a connection that never sent a byte, or shutdown.
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (!sawBytes && !buffer.IsEmpty)
+            {
+                sawBytes = true;
+                if (!_firstRequest)
+                {
+                    _connection.SetTimeout(_options.HeaderTimeout, TimeoutReason.RequestHeaders);
+                }
+            }
+
+            var status = Http1Parser.TryParseRequest(buffer, _request, _options.Limits, out var consumed, out var error);
+            if (status == Http1ParseStatus.Complete)
+            {
+                _input.AdvanceTo(consumed);
+                _connection.ClearTimeout();
+                _firstRequest = false;
+                return true;
+            }
+
+            if (status == Http1ParseStatus.Error)
+            {
+                _input.AdvanceTo(buffer.End);
+                ProxyLog.BadRequest(_logger, _connection.Id, ClientName, ProxyLog.Describe(error), error.Status);
+                await WriteErrorAsync(error.Status);
+                return false;
+            }
+
+            if (result.IsCompleted)
+            {
+                // The client closed; a partial head is dropped (nothing to answer on a closed stream).
+                _input.AdvanceTo(buffer.End);
+                return false;
+            }
+
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    /// <summary>Routes, decides and forwards one request; true when the connection stays open for the next.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ProcessRequestAsync()
+    {
+        var runtime = _runtime();
+        var match = Decide(runtime, out var routeIndex, out var decision);
+        if (match != RouteMatchKind.Matched)
+        {
+            var status = match == RouteMatchKind.MethodNotAllowed ? 405 : 404;
+            ProxyLog.NoRoute(_logger, _connection.Id, status);
+            return await WriteErrorAsync(status, close: !CanSkipBody());
+        }
+
+        if (decision.Verdict == GateVerdict.Retry)
+        {
+            // The gate needs keys it does not have yet (an unknown kid): wait once, decide again.
+            try
+            {
+                await decision.Pending!;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The pending work failing is the gate's to report; the second evaluation decides.
+            }
+
+            Decide(runtime, out routeIndex, out decision);
+            if (decision.Verdict == GateVerdict.Retry)
+            {
+                return await WriteErrorAsync(503, close: !CanSkipBody());
+            }
+        }
+
+        if (decision.Verdict == GateVerdict.Deny)
+        {
+            var close = !CanSkipBody();
+            Http1HeadWriter.WriteDenial(_output, decision, close);
+            await _output.FlushAsync();
+            return !close;
+        }
+
+        return await ForwardAsync(runtime, routeIndex, decision);
+    }
+
+    private RouteMatchKind Decide(ProxyRuntime runtime, out int routeIndex, out GateDecision decision)
+    {
+        var match = runtime.Routes.Match(_request.Host, _request.Path, _request.Method, _request.MethodBytes, out routeIndex);
+        if (match != RouteMatchKind.Matched)
+        {
+            decision = default;
+            return match;
+        }
+
+        var view = new GateRequest(routeIndex, _request.Method, _request.MethodBytes, _request.Host, _request.Path, _request.Query, _request, _client);
+        decision = runtime.Gate.Evaluate(in view);
+        return match;
+    }
+
+    /// <summary>Whether the connection can stay open after answering without reading the request body: only when there is none and the client keeps alive.</summary>
+    private bool CanSkipBody() => _request.BodyKind == BodyKind.None && _request.KeepAlive && !_request.IsUpgrade;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> WriteErrorAsync(int status, bool close = true)
+    {
+        try
+        {
+            _output.Write(ErrorResponses.Get(status, close));
+            await _output.FlushAsync();
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            // The client is gone; nothing more to tell it.
+            return false;
+        }
+
+        return !close;
+    }
+}

@@ -1,0 +1,56 @@
+using FastProxy.Core.Splicing;
+using FastProxy.Http.Http1;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Http.Proxy;
+
+/// <summary>Every log line of the HTTP/1.1 proxy, source-generated (no interpolation, no boxing when off).</summary>
+internal static partial class ProxyLog
+{
+    [LoggerMessage(1, LogLevel.Information, "conn {ConnectionId}: bad request from {Client}: {Reason} -> {Status}")]
+    public static partial void BadRequest(ILogger logger, long connectionId, string? client, string reason, int status);
+
+    [LoggerMessage(2, LogLevel.Information, "conn {ConnectionId}: request headers not complete within {Seconds}s -> 408")]
+    public static partial void HeaderTimeout(ILogger logger, long connectionId, double seconds);
+
+    [LoggerMessage(3, LogLevel.Debug, "conn {ConnectionId}: no route for the request -> {Status}")]
+    public static partial void NoRoute(ILogger logger, long connectionId, int status);
+
+    [LoggerMessage(4, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: upstream {Endpoint} connect failed ({Reason}) -> {Status}")]
+    public static partial void UpstreamConnectFailed(ILogger logger, long connectionId, string routeId, string? endpoint, string reason, int status);
+
+    [LoggerMessage(5, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: cluster {Cluster} has no healthy endpoint -> 503")]
+    public static partial void NoHealthyEndpoint(ILogger logger, long connectionId, string routeId, string cluster);
+
+    [LoggerMessage(6, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: upstream {Endpoint} sent an invalid response ({Reason}) -> 502")]
+    public static partial void UpstreamBadResponse(ILogger logger, long connectionId, string routeId, string? endpoint, string reason);
+
+    [LoggerMessage(7, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: upstream {Endpoint} did not answer within {Seconds}s -> 504")]
+    public static partial void UpstreamTimeout(ILogger logger, long connectionId, string routeId, string? endpoint, double seconds);
+
+    [LoggerMessage(8, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: upstream {Endpoint} closed the connection before a complete response -> {Status}")]
+    public static partial void UpstreamClosed(ILogger logger, long connectionId, string routeId, string? endpoint, int status);
+
+    [LoggerMessage(9, LogLevel.Debug, "conn {ConnectionId}: route {RouteId}: retrying an idempotent request on a fresh upstream connection")]
+    public static partial void Retrying(ILogger logger, long connectionId, string routeId);
+
+    [LoggerMessage(10, LogLevel.Information, "conn {ConnectionId}: route {RouteId}: response body aborted mid-way ({Side}): {Reason}")]
+    public static partial void BodyAborted(ILogger logger, long connectionId, string routeId, string side, string reason);
+
+    [LoggerMessage(11, LogLevel.Debug, "conn {ConnectionId}: route {RouteId}: upgrade splice ended: {Result}")]
+    public static partial void SpliceEnded(ILogger logger, long connectionId, string routeId, SpliceResult result, Exception? error);
+
+    [LoggerMessage(12, LogLevel.Error, "conn {ConnectionId}: unexpected failure; connection closed")]
+    public static partial void Unexpected(ILogger logger, long connectionId, Exception error);
+
+    [LoggerMessage(13, LogLevel.Information, "conn {ConnectionId}: route {RouteId}: request body over the {Limit}-byte limit -> 413")]
+    public static partial void BodyTooLarge(ILogger logger, long connectionId, string routeId, long limit);
+
+    [LoggerMessage(14, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: upstream pool of {Endpoint} exhausted -> 503")]
+    public static partial void PoolExhausted(ILogger logger, long connectionId, string routeId, string? endpoint);
+
+    [LoggerMessage(15, LogLevel.Information, "conn {ConnectionId}: request body from {Client} is invalid: {Reason}")]
+    public static partial void BadRequestBody(ILogger logger, long connectionId, string? client, string reason);
+
+    public static string Describe(Http1ParseError error) => Http1ParseError.Describe(error.Kind);
+}

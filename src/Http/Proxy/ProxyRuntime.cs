@@ -1,0 +1,42 @@
+using FastProxy.Core.Gate;
+using FastProxy.Core.Routing;
+using FastProxy.Core.Upstream;
+
+namespace FastProxy.Http.Proxy;
+
+/// <summary>
+/// Everything a request needs to be routed, decided and forwarded, built once from a
+/// configuration and swapped whole on reload (YARP's *Config -> *Model). A request reads the
+/// snapshot once when its head is complete and keeps it until it ends, so requests in flight
+/// finish under the configuration they started with.
+/// </summary>
+public sealed class ProxyRuntime
+{
+    public ProxyRuntime(RouteTable routes, IReadOnlyList<string> routeIds, IReadOnlyList<UpstreamCluster> clusterByRoute, IRequestGate gate, IReadOnlyList<byte[][]>? strippedHeadersByRoute = null)
+    {
+        ArgumentNullException.ThrowIfNull(routes);
+        ArgumentNullException.ThrowIfNull(routeIds);
+        ArgumentNullException.ThrowIfNull(clusterByRoute);
+        if (routeIds.Count != routes.Count || clusterByRoute.Count != routes.Count)
+        {
+            throw new ArgumentException("every route needs an id and a cluster");
+        }
+
+        Routes = routes;
+        RouteIds = [.. routeIds];
+        ClusterByRoute = [.. clusterByRoute];
+        Gate = gate;
+        StrippedHeadersByRoute = strippedHeadersByRoute is null ? [.. Enumerable.Repeat(Array.Empty<byte[]>(), routes.Count)] : [.. strippedHeadersByRoute];
+    }
+
+    public RouteTable Routes { get; }
+
+    public string[] RouteIds { get; }
+
+    public UpstreamCluster[] ClusterByRoute { get; }
+
+    public IRequestGate Gate { get; }
+
+    /// <summary>Per route: inbound header names that are always removed because the gate injects them (identity headers).</summary>
+    public byte[][][] StrippedHeadersByRoute { get; }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every FastProxy test on a machine with the .NET SDK: installs the Debian packages the
+# tests drive as independent clients (curl, python3), builds, runs all test projects, then
+# publishes the native AOT binary and runs the integration tests against it.
+#   ./test.sh            everything
+#   ./test.sh --no-aot   skip the native AOT publish + second integration run (faster local loop)
+set -euo pipefail
+cd "$(dirname "$0")"
+
+aot=1
+[ "${1:-}" = "--no-aot" ] && aot=0
+
+need=()
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}"
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq "${need[@]}" >/dev/null; fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build FastProxy.sln -c Release -nologo -v q
+dotnet test FastProxy.sln -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+
+if [ "$aot" = 1 ]; then
+  out="$(pwd)/artifacts/aot"
+  echo "test.sh: native AOT publish of src/Host -> $out"
+  log=$(mktemp)
+  dotnet publish src/Host/FastProxy.Host.csproj -c Release -r linux-x64 -o "$out" -nologo -v q 2>&1 | tee "$log"
+  if grep -E 'warning (IL[0-9]+|IL[23][0-9]{3})' "$log"; then
+    echo "test.sh: native AOT publish produced trim/AOT warnings" >&2
+    exit 1
+  fi
+  echo "test.sh: integration tests against the native AOT binary"
+  FASTPROXY_BINARY="$out/fastproxy" dotnet test tests/IntegrationTests/FastProxy.IntegrationTests.csproj -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+fi
+echo "test.sh: all tests passed"
