@@ -1,10 +1,53 @@
+using System.Runtime.InteropServices;
+using FastProxy.Host.Cli;
+using FastProxy.Host.Commands;
+
 namespace FastProxy.Host;
 
+/// <summary>The `fastproxy` executable: parses the command line and runs one command.</summary>
 internal static class Program
 {
-    public static int Main(string[] args)
+    public static async Task<int> Main(string[] args)
     {
-        Console.Error.WriteLine("fastproxy: the command line is being wired; see README.md");
-        return args.Length >= 0 ? 2 : 1;
+        var parsed = CliParser.Parse(args);
+        if (parsed.Invocation is null)
+        {
+            Console.Error.WriteLine($"fastproxy: {parsed.Error}");
+            Console.Error.WriteLine("Try 'fastproxy --help'.");
+            return 2;
+        }
+
+        var cli = parsed.Invocation;
+        switch (cli.Command)
+        {
+            case CliCommand.Help:
+                Console.WriteLine(CliParser.HelpText);
+                return 0;
+            case CliCommand.Version:
+                Console.WriteLine($"fastproxy {typeof(Program).Assembly.GetName().Version}");
+                return 0;
+            case CliCommand.Check:
+                return await CheckCommand.RunAsync(cli);
+            case CliCommand.PolicyTest:
+                return await PolicyCommands.TestAsync(cli);
+            case CliCommand.PolicyExplain:
+                return await PolicyCommands.ExplainAsync(cli);
+            default:
+                break;
+        }
+
+        using var stop = new CancellationTokenSource();
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, ctx => Stop(ctx, stop));
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx => Stop(ctx, stop));
+        return cli.Command == CliCommand.Demo
+            ? await RunCommand.RunDemoAsync(cli, stop.Token)
+            : await RunCommand.RunAsync(cli, stop.Token);
+    }
+
+    private static void Stop(PosixSignalContext context, CancellationTokenSource stop)
+    {
+        // Handle the signal ourselves: drain, then exit 0, instead of the runtime's abrupt exit.
+        context.Cancel = true;
+        stop.Cancel();
     }
 }

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Starts FastProxy for the peers harness (../shared/bench/peers, see its README):
+#   ../shared/bench/peers/run.sh --proto h1 --fastproxy 'exec bench/load/fastproxy-peers.sh'
+# Reads PEERS_* / FASTPROXY_* from the harness, writes a config into $PEERS_RUN_DIR and execs the
+# proxy built by `dotnet build -c Release FastProxy.sln` (or $FASTPROXY_BINARY, e.g. the native
+# AOT publish) in the foreground. Words of $FASTPROXY_ARGS are appended to the command line
+# (e.g. FASTPROXY_ARGS='--no-auth' for plain proxying, '--token-cache-size 0' for no token cache).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+
+: "${PEERS_RUN_DIR:?run this from the peers harness (PEERS_RUN_DIR unset)}"
+listen_host=${PEERS_LISTEN_HOST:-127.0.0.1}
+h1_port=${FASTPROXY_H1_PORT:-9041}
+upstream=${PEERS_UPSTREAM:-http://127.0.0.1:9001}
+upstream=${upstream#http://}
+prefix=${PEERS_ROUTE_PREFIX:-/api/}
+prefix=${prefix%/}
+methods=${PEERS_METHODS:-GET,HEAD}
+methods_json=$(printf '%s' "$methods" | sed 's/[^,][^,]*/"&"/g')
+
+bin=${FASTPROXY_BINARY:-$here/src/Host/bin/Release/net10.0/fastproxy}
+if [ ! -x "$bin" ]; then
+  echo "fastproxy-peers.sh: $bin not found; run 'dotnet build -c Release FastProxy.sln' first" >&2
+  exit 1
+fi
+
+config="$PEERS_RUN_DIR/fastproxy.json"
+cat > "$config" <<JSON
+{
+  "listeners": [ { "address": "$listen_host:$h1_port" } ],
+  "clusters": { "upstream": { "endpoints": [ "$upstream" ] } },
+  "identity": {
+    "providers": [ {
+      "name": "peers",
+      "issuer": "${PEERS_ISSUER:-https://idp.test}",
+      "audiences": [ "${PEERS_AUDIENCE:-orders-api}" ],
+      "keys": [ "${PEERS_PUBKEY:-}" ],
+      "algorithms": [ "RS256" ]
+    } ]
+  },
+  "routes": [ {
+    "id": "api",
+    "match": { "path": "$prefix/**", "methods": [ $methods_json ] },
+    "cluster": "upstream",
+    "allow": [ { "claim": "${PEERS_ROLE_CLAIM:-roles}", "contains": "${PEERS_ROLE:-reader}" } ]
+  } ],
+  "log": { "level": "warning" }
+}
+JSON
+
+# One CPU is what the harness gives each proxy; size the runtime for it.
+export DOTNET_TieredPGO=1 DOTNET_gcServer=0 DOTNET_GCHeapCount=1
+# shellcheck disable=SC2086
+exec "$bin" run --config "$config" ${FASTPROXY_ARGS:-}

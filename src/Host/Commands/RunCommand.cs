@@ -1,0 +1,95 @@
+using System.Runtime.InteropServices;
+using FastProxy.Host.Cli;
+using FastProxy.Host.Config;
+using FastProxy.Host.Demo;
+using FastProxy.Host.Logging;
+using FastProxy.Host.Proxy;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Host.Commands;
+
+/// <summary>`fastproxy run`: serve a configuration until SIGTERM/SIGINT; reload it on SIGHUP or when the file changes.</summary>
+internal static class RunCommand
+{
+    public static async Task<int> RunAsync(CliInvocation cli, CancellationToken stop)
+    {
+        var loaded = ConfigFiles.Load(cli);
+        if (loaded.Config is null)
+        {
+            return 1;
+        }
+
+        using var loggers = ProcessLogging.Create(loaded.Config.Log.Level);
+        var logger = loggers.CreateLogger("FastProxy.Host");
+        ProxyHost host;
+        try
+        {
+            host = await ProxyHost.StartAsync(loaded.Config, new ProxyHostOptions { BaseDirectory = loaded.BaseDirectory, NoAuth = cli.NoAuth }, loggers, stop);
+        }
+        catch (ConfigRejectedException ex)
+        {
+            foreach (var error in ex.Errors)
+            {
+                Console.Error.WriteLine($"fastproxy: {cli.ConfigPath}: {error}");
+            }
+
+            return 1;
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or IOException)
+        {
+            Console.Error.WriteLine($"fastproxy: cannot start: {ex.Message}");
+            return 1;
+        }
+
+        await using (host)
+        {
+            foreach (var bound in host.BoundEndPoints)
+            {
+                // Plain stdout line: scripts and tests wait for it (log levels do not hide it).
+                Console.WriteLine($"fastproxy: listening on http://{bound}");
+            }
+
+            using var reloads = new ReloadTrigger(cli.ConfigPath!);
+            using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
+            {
+                ctx.Cancel = true;
+                reloads.Request();
+            });
+
+            while (!stop.IsCancellationRequested)
+            {
+                if (!await reloads.WaitAsync(stop))
+                {
+                    break;
+                }
+
+                var next = ConfigFiles.Load(cli);
+                if (next.Config is null)
+                {
+                    ReloadLog.Rejected(logger, "see the errors above");
+                    continue;
+                }
+
+                try
+                {
+                    await host.ReloadAsync(next.Config, stop);
+                }
+                catch (ConfigRejectedException ex)
+                {
+                    ReloadLog.Rejected(logger, ex.Message);
+                }
+            }
+
+            await host.StopAsync();
+        }
+
+        return 0;
+    }
+
+    public static async Task<int> RunDemoAsync(CliInvocation cli, CancellationToken stop)
+    {
+        using var loggers = ProcessLogging.Create(cli.LogLevel ?? "information");
+        var listen = cli.Listen.Count > 0 ? cli.Listen[0] : "127.0.0.1:8080";
+        return await DemoCommand.RunAsync(listen, loggers, stop);
+    }
+}

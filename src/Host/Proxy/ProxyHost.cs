@@ -1,0 +1,321 @@
+using System.Net;
+using System.Text;
+using FastProxy.Core.Gate;
+using FastProxy.Core.Routing;
+using FastProxy.Core.Timing;
+using FastProxy.Core.Transport;
+using FastProxy.Core.Upstream;
+using FastProxy.Host.Config;
+using FastProxy.Http.Http1;
+using FastProxy.Http.Proxy;
+using FastProxy.Policy;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Host.Proxy;
+
+/// <summary>
+/// The running proxy: listeners, the HTTP/1.1 handler, and the current runtime snapshot
+/// (routes, clusters, gate). Reload builds and validates a complete new snapshot first and
+/// swaps it atomically; a bad configuration leaves the old one serving.
+/// </summary>
+public sealed class ProxyHost : IAsyncDisposable
+{
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly ProxyHostOptions _options;
+    private readonly Heartbeat _heartbeat;
+    private readonly SocketConnectionOptions _connectionOptions;
+    private readonly SemaphoreSlim _reloadLock = new(1, 1);
+    private ConnectionListener? _listener;
+    private volatile ProxyRuntime _runtime = null!;
+    private Snapshot _snapshot = null!;
+    private FastProxyConfig _config;
+
+    private ProxyHost(FastProxyConfig config, ProxyHostOptions options, ILoggerFactory loggers)
+    {
+        _config = config;
+        _options = options;
+        _loggers = loggers;
+        _logger = loggers.CreateLogger("FastProxy.Host");
+        _heartbeat = new Heartbeat(options.Time, TimeSpan.FromSeconds(1));
+        _connectionOptions = new SocketConnectionOptions
+        {
+            Heartbeat = _heartbeat,
+            Time = options.Time,
+            Logger = loggers.CreateLogger("FastProxy.Core.Transport"),
+        };
+    }
+
+    public IReadOnlyList<IPEndPoint> BoundEndPoints => _listener?.BoundEndPoints ?? [];
+
+    public int ActiveConnections => _listener?.ActiveConnections ?? 0;
+
+    public string PolicyVersion => _snapshot.Policy?.Version ?? "none";
+
+    /// <summary>The gate in use (a <see cref="PolicyGate"/> unless the proxy runs without authentication).</summary>
+    public IRequestGate Gate => _runtime.Gate;
+
+    public static async Task<ProxyHost> StartAsync(FastProxyConfig config, ProxyHostOptions options, ILoggerFactory loggers, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(options);
+        var host = new ProxyHost(config, options, loggers);
+        try
+        {
+            var snapshot = await host.BuildSnapshotAsync(config, gate: null, cancellationToken);
+            host._snapshot = snapshot;
+            host._runtime = snapshot.Runtime;
+            await host.StartListenersAsync(config, cancellationToken);
+            return host;
+        }
+        catch
+        {
+            await host.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>Validates, compiles and swaps in a new configuration; throws <see cref="ConfigRejectedException"/> and keeps the old one when it is bad.</summary>
+    public async Task ReloadAsync(FastProxyConfig config, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        await _reloadLock.WaitAsync(cancellationToken);
+        try
+        {
+            var old = _snapshot;
+            var next = await BuildSnapshotAsync(config, old.Runtime.Gate as PolicyGate, cancellationToken);
+            if (!SameListeners(_config, config))
+            {
+                HostLog.ListenersNeedRestart(_logger);
+            }
+
+            _snapshot = next;
+            _runtime = next.Runtime;
+            _config = config;
+            HostLog.Reloaded(_logger, next.Runtime.Routes.Count, PolicyVersion);
+
+            // Requests in flight keep the old snapshot until they finish; its pools close once
+            // they can no longer be in use.
+            _ = RetireAsync(old, next);
+        }
+        finally
+        {
+            _reloadLock.Release();
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        var drain = TimeSpan.FromSeconds(_config.Timeouts.DrainSeconds);
+        HostLog.Draining(_logger, drain.TotalSeconds);
+        if (_listener is not null)
+        {
+            await _listener.StopAsync(drain);
+        }
+
+        HostLog.Stopped(_logger);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_listener is not null)
+        {
+            await _listener.DisposeAsync();
+        }
+
+        if (_snapshot is not null)
+        {
+            await _snapshot.DisposeAsync();
+        }
+
+        _heartbeat.Dispose();
+        _reloadLock.Dispose();
+    }
+
+    private async Task StartListenersAsync(FastProxyConfig config, CancellationToken cancellationToken)
+    {
+        var endpoints = config.Listeners.Select(l => EndpointParser.ParseListen(l.Address)).ToList();
+        var handler = new Http1ConnectionHandler(() => _runtime, BuildHttpOptions(config), _loggers.CreateLogger("FastProxy.Http.Proxy"));
+        _listener = new ConnectionListener(
+            new ConnectionListenerOptions
+            {
+                Endpoints = endpoints,
+                MaxConnections = config.Limits.MaxConnections,
+                ConnectionOptions = _connectionOptions,
+            },
+            handler.HandleAsync,
+            _loggers.CreateLogger("FastProxy.Core.Transport"));
+        await _listener.StartAsync(cancellationToken);
+        foreach (var bound in _listener.BoundEndPoints)
+        {
+            HostLog.Listening(_logger, $"http://{bound}");
+        }
+    }
+
+    private static Http1ProxyOptions BuildHttpOptions(FastProxyConfig config) => new()
+    {
+        Limits = new Http1Limits
+        {
+            MaxRequestLineBytes = config.Limits.MaxRequestLineBytes,
+            MaxHeaderBytes = config.Limits.MaxHeaderBytes,
+            MaxHeaderCount = config.Limits.MaxHeaderCount,
+        },
+        HeaderTimeout = TimeSpan.FromSeconds(config.Timeouts.HeaderSeconds),
+        IdleTimeout = TimeSpan.FromSeconds(config.Timeouts.IdleSeconds),
+        ResponseTimeout = TimeSpan.FromSeconds(config.Timeouts.ResponseSeconds),
+        MaxRequestBodyBytes = config.Limits.MaxBodyBytes,
+    };
+
+    private async Task<Snapshot> BuildSnapshotAsync(FastProxyConfig config, PolicyGate? currentGate, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        var clusters = new Dictionary<string, UpstreamCluster>(StringComparer.Ordinal);
+        foreach (var (name, cluster) in config.Clusters)
+        {
+            try
+            {
+                clusters[name] = BuildCluster(name, cluster, config.Timeouts);
+            }
+            catch (FormatException ex)
+            {
+                errors.Add($"clusters.{name}: {ex.Message}");
+            }
+        }
+
+        var specs = new List<RouteSpec>(config.Routes.Count);
+        var clusterByRoute = new List<UpstreamCluster>(config.Routes.Count);
+        for (var i = 0; i < config.Routes.Count; i++)
+        {
+            var route = config.Routes[i];
+            specs.Add(new RouteSpec(route.Match.Host, route.Match.Path, route.Match.Methods));
+            if (clusters.TryGetValue(route.Cluster, out var cluster))
+            {
+                clusterByRoute.Add(cluster);
+            }
+            else
+            {
+                errors.Add($"routes[{i}].cluster: unknown cluster '{route.Cluster}'");
+            }
+        }
+
+        RouteTable? table = null;
+        try
+        {
+            table = new RouteTable(specs);
+        }
+        catch (ArgumentException ex)
+        {
+            errors.Add($"routes: {ex.Message}");
+        }
+
+        CompiledPolicy? policy = null;
+        if (!_options.NoAuth)
+        {
+            var compiled = await PolicyCompiler.CompileAsync(
+                config.ToPolicyDocument(),
+                new PolicyCompileOptions { BaseDirectory = _options.BaseDirectory, Time = _options.Time, Logger = _loggers.CreateLogger("FastProxy.Policy") },
+                cancellationToken);
+            foreach (var warning in compiled.Warnings)
+            {
+                HostLog.PolicyWarning(_logger, warning.Path, warning.Message);
+            }
+
+            errors.AddRange(compiled.Errors.Select(e => $"{e.Path}: {e.Message}"));
+            foreach (var test in compiled.TestResults.Where(t => !t.Passed))
+            {
+                errors.Add($"tests: '{test.Name}' failed: {test.Detail}");
+            }
+
+            policy = compiled.Policy;
+            if (policy is null && errors.Count == 0)
+            {
+                errors.Add("policy: the policy did not compile");
+            }
+
+        }
+
+        if (errors.Count > 0 || table is null)
+        {
+            foreach (var cluster in clusters.Values)
+            {
+                await cluster.DisposeAsync();
+            }
+
+            if (policy is not null)
+            {
+                await policy.DisposeAsync();
+            }
+
+            throw new ConfigRejectedException(errors);
+        }
+
+        IRequestGate gate = AllowAllGate.Instance;
+        if (policy is not null)
+        {
+            if (currentGate is not null)
+            {
+                currentGate.Swap(policy);
+                gate = currentGate;
+            }
+            else
+            {
+                gate = new PolicyGate(policy);
+            }
+        }
+
+        var stripped = config.Routes.Select(r => r.UpstreamIdentity.Headers.Keys.Select(k => Encoding.ASCII.GetBytes(k)).ToArray()).ToList();
+        var runtime = new ProxyRuntime(table, config.Routes.Select(r => r.Id).ToList(), clusterByRoute, gate, stripped);
+        return new Snapshot(runtime, [.. clusters.Values], policy);
+    }
+
+    private UpstreamCluster BuildCluster(string name, ClusterConfig cluster, TimeoutsConfig timeouts)
+    {
+        var endpoints = cluster.Endpoints.Select(EndpointParser.Parse).ToList();
+        var balance = string.Equals(cluster.Balance, BalanceModes.LeastRequests, StringComparison.Ordinal) ? BalancePolicy.LeastRequests : BalancePolicy.RoundRobin;
+        var pool = new UpstreamPoolOptions
+        {
+            MaxConnectionsPerEndpoint = cluster.MaxConnectionsPerEndpoint,
+            MaxIdlePerEndpoint = cluster.MaxIdlePerEndpoint,
+            ConnectTimeout = TimeSpan.FromSeconds(timeouts.ConnectSeconds),
+            EjectAfterConsecutiveFailures = cluster.EjectAfterFailures,
+            EjectionDuration = TimeSpan.FromSeconds(cluster.EjectSeconds),
+            ConnectionOptions = _connectionOptions,
+        };
+        return new UpstreamCluster(name, endpoints, balance, pool, _options.Time, _loggers.CreateLogger("FastProxy.Core.Upstream"));
+    }
+
+    private async Task RetireAsync(Snapshot old, Snapshot next)
+    {
+        // Longest a request admitted under the old snapshot can still be using its pools.
+        var grace = TimeSpan.FromSeconds(_config.Timeouts.ResponseSeconds + _config.Timeouts.IdleSeconds);
+        await Task.Delay(grace, _options.Time);
+        foreach (var cluster in old.Clusters)
+        {
+            await cluster.DisposeAsync();
+        }
+
+        if (old.Policy is not null && !ReferenceEquals(old.Policy, next.Policy))
+        {
+            await old.Policy.DisposeAsync();
+        }
+    }
+
+    private static bool SameListeners(FastProxyConfig a, FastProxyConfig b)
+        => a.Listeners.Select(l => l.Address).SequenceEqual(b.Listeners.Select(l => l.Address), StringComparer.Ordinal);
+
+    private sealed record Snapshot(ProxyRuntime Runtime, UpstreamCluster[] Clusters, CompiledPolicy? Policy) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var cluster in Clusters)
+            {
+                await cluster.DisposeAsync();
+            }
+
+            if (Policy is not null)
+            {
+                await Policy.DisposeAsync();
+            }
+        }
+    }
+}

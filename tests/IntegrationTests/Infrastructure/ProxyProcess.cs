@@ -1,0 +1,154 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace FastProxy.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// Runs the real `fastproxy` executable as a child process on a config written to a temp dir:
+/// the build's fastproxy.dll through `dotnet`, or the binary named by FASTPROXY_BINARY (the
+/// native AOT publish in CI). Waits for its "listening on" line to learn the port.
+/// </summary>
+public sealed partial class ProxyProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private ProxyProcess(Process process, string directory)
+    {
+        _process = process;
+        Directory = directory;
+    }
+
+    public string Directory { get; }
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public int Pid => _process.Id;
+
+    /// <summary>Everything the process printed so far (stdout and stderr).</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<ProxyProcess> StartAsync(string configJson, params string[] extraArgs)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "fastproxy-it-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        var configPath = Path.Combine(directory, "fastproxy.json");
+        await File.WriteAllTextAsync(configPath, configJson);
+        var proxy = Start(directory, ["run", "--config", configPath, .. extraArgs]);
+        var listening = await proxy._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        proxy.BaseAddress = listening;
+        return proxy;
+    }
+
+    /// <summary>Runs a one-shot command (check, policy test, ...) and returns its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)
+    {
+        var proxy = Start(Path.GetTempPath(), args);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await proxy._process.WaitForExitAsync(timeout.Token);
+        proxy._process.WaitForExit();
+        return (proxy._process.ExitCode, proxy.Output);
+    }
+
+    /// <summary>Sends a POSIX signal by name ("HUP", "TERM") with the system's kill(1).</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // best effort
+        }
+    }
+
+    private static ProxyProcess Start(string directory, string[] args)
+    {
+        var binary = Environment.GetEnvironmentVariable("FASTPROXY_BINARY");
+        var info = new ProcessStartInfo
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = directory,
+        };
+        if (!string.IsNullOrEmpty(binary))
+        {
+            info.FileName = binary;
+        }
+        else
+        {
+            info.FileName = "dotnet";
+            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastproxy.dll"));
+        }
+
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var proxy = new ProxyProcess(process, directory);
+        process.OutputDataReceived += (_, e) => proxy.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => proxy.OnLine(e.Data);
+        process.Exited += (_, _) => proxy._listening.TrySetException(new InvalidOperationException("fastproxy exited before listening:\n" + proxy.Output));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return proxy;
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+
+        var match = ListeningLine().Match(line);
+        if (match.Success)
+        {
+            _listening.TrySetResult(new Uri(match.Groups[1].Value));
+        }
+    }
+
+    [GeneratedRegex(@"^fastproxy: listening on (http://\S+)")]
+    private static partial Regex ListeningLine();
+}

@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.WebSockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// An upstream for the integration tests, on Kestrel (allowed in tests, never in src/): a few
+/// endpoints that exercise bodies both ways, slowness, headers and WebSockets.
+/// </summary>
+public sealed class TestUpstream : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private TestUpstream(WebApplication app, int port)
+    {
+        _app = app;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    public string Endpoint => $"127.0.0.1:{Port}";
+
+    public static async Task<TestUpstream> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0);
+            k.Limits.MaxRequestBodySize = null;
+        });
+        var app = builder.Build();
+        app.UseWebSockets();
+        app.MapGet("/hello", () => "hello from upstream");
+        app.MapGet("/api/hello", () => "hello from upstream");
+        app.MapMethods("/echo", ["POST", "PUT"], async (HttpContext ctx) =>
+        {
+            ctx.Response.ContentType = "application/octet-stream";
+            if (ctx.Request.Query.ContainsKey("chunked") is false && ctx.Request.ContentLength is long length)
+            {
+                ctx.Response.ContentLength = length;
+            }
+
+            await ctx.Request.Body.CopyToAsync(ctx.Response.Body);
+        });
+        app.MapGet("/big", async (HttpContext ctx) =>
+        {
+            // Chunked response (no Content-Length) of 3 MiB in 64 KiB writes.
+            var block = new byte[64 * 1024];
+            for (var i = 0; i < 48; i++)
+            {
+                Array.Fill(block, (byte)('a' + (i % 26)));
+                await ctx.Response.Body.WriteAsync(block);
+            }
+        });
+        app.MapGet("/slow", async (HttpContext ctx) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(10), ctx.RequestAborted);
+            return "late";
+        });
+        app.MapGet("/headers", (HttpContext ctx) =>
+        {
+            var lines = ctx.Request.Headers.Select(h => $"{h.Key.ToLowerInvariant()}: {h.Value}").Order(StringComparer.Ordinal);
+            return string.Join("\n", lines) + "\n";
+        });
+        app.Map("/ws", async (HttpContext ctx) =>
+        {
+            if (!ctx.WebSockets.IsWebSocketRequest)
+            {
+                ctx.Response.StatusCode = 400;
+                return;
+            }
+
+            using var socket = await ctx.WebSockets.AcceptWebSocketAsync();
+            var buffer = new byte[4096];
+            while (true)
+            {
+                var received = await socket.ReceiveAsync(buffer, ctx.RequestAborted);
+                if (received.MessageType == WebSocketMessageType.Close)
+                {
+                    await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+                    return;
+                }
+
+                await socket.SendAsync(buffer.AsMemory(0, received.Count), received.MessageType, received.EndOfMessage, ctx.RequestAborted);
+            }
+        });
+        await app.StartAsync();
+        var address = new Uri(app.Urls.First());
+        return new TestUpstream(app, address.Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
