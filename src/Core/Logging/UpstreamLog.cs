@@ -1,0 +1,23 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Core.Logging;
+
+/// <summary>Source-generated log messages for upstream clusters and pools (event ids 1100-1199).</summary>
+internal static partial class UpstreamLog
+{
+    [LoggerMessage(1100, LogLevel.Warning, "Cluster {Cluster}: endpoint {EndPoint} ejected for {Duration} after {Failures} consecutive failures")]
+    public static partial void EndpointEjected(ILogger logger, string cluster, EndPoint endPoint, TimeSpan duration, int failures);
+
+    [LoggerMessage(1101, LogLevel.Information, "Cluster {Cluster}: endpoint {EndPoint} back in rotation")]
+    public static partial void EndpointReturned(ILogger logger, string cluster, EndPoint endPoint);
+
+    [LoggerMessage(1102, LogLevel.Debug, "Cluster {Cluster}: discarded pooled connection {ConnectionId} to {EndPoint} ({Reason})")]
+    public static partial void PooledConnectionDiscarded(ILogger logger, string cluster, long connectionId, EndPoint endPoint, string reason);
+
+    [LoggerMessage(1103, LogLevel.Warning, "Cluster {Cluster}: pool for {EndPoint} exhausted ({MaxConnections} connections busy)")]
+    public static partial void PoolExhausted(ILogger logger, string cluster, EndPoint endPoint, int maxConnections);
+
+    [LoggerMessage(1104, LogLevel.Debug, "Cluster {Cluster}: opened connection {ConnectionId} to {EndPoint}")]
+    public static partial void ConnectionOpened(ILogger logger, string cluster, long connectionId, EndPoint endPoint);
+}

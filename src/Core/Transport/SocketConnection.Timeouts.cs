@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using FastProxy.Core.Logging;
+using FastProxy.Core.Timing;
+
+namespace FastProxy.Core.Transport;
+
+/// <summary>Deadlines: one packed field per connection, scanned by the shared <see cref="Heartbeat"/>.</summary>
+public sealed partial class SocketConnection
+{
+    // _deadline packs (milliseconds on the heartbeat clock << 8) | reason, so a deadline and its
+    // reason are set, cleared and claimed with single atomic operations (no torn reason).
+    private const long NoDeadline = long.MaxValue;
+    private const int ReasonBits = 8;
+    private const long MaxDeadlineMilliseconds = (long.MaxValue >> ReasonBits) - 1;
+
+    private readonly Heartbeat? _heartbeat;
+    private long _deadline = NoDeadline;
+    private volatile TimeoutReason _timedOutReason;
+    private volatile bool _draining;
+
+    /// <summary>
+    /// Why the last deadline fired, or <see cref="TimeoutReason.None"/>. When a pending
+    /// <see cref="Input"/> read returns <c>IsCanceled</c>, read this: a reason means "answer (e.g. 408)
+    /// or close"; <c>None</c> means a stale cancellation (the deadline fired while no read was
+    /// pending and was then cleared): just read again. Reset by <see cref="SetTimeout"/> and <see cref="ClearTimeout"/>.
+    /// </summary>
+    public TimeoutReason TimedOutReason => _timedOutReason;
+
+    /// <summary>
+    /// Arms the connection's single deadline <paramref name="after"/> from now (replacing any other).
+    /// When it passes (within one heartbeat tick) <see cref="TimedOutReason"/> is set and the pending
+    /// <see cref="Input"/> read returns <c>IsCanceled</c>. Allocates nothing.
+    /// While the listener drains, a <see cref="TimeoutReason.KeepAliveIdle"/> deadline fires at once with <see cref="TimeoutReason.Drain"/>.
+    /// </summary>
+    public void SetTimeout(TimeSpan after, TimeoutReason reason)
+    {
+        if (_heartbeat is null)
+        {
+            ThrowNoHeartbeat();
+        }
+
+        if (reason == TimeoutReason.None)
+        {
+            ThrowNoReason(nameof(reason));
+        }
+
+        _timedOutReason = TimeoutReason.None;
+        if (_draining && reason == TimeoutReason.KeepAliveIdle)
+        {
+            Volatile.Write(ref _deadline, NoDeadline);
+            Fire(TimeoutReason.Drain);
+            return;
+        }
+
+        var ms = after <= TimeSpan.Zero ? 0 : Math.Min((long)Math.Ceiling(after.TotalMilliseconds), MaxDeadlineMilliseconds);
+        var at = Math.Min(_heartbeat.NowMilliseconds + ms, MaxDeadlineMilliseconds);
+        Volatile.Write(ref _deadline, (at << ReasonBits) | (byte)reason);
+    }
+
+    /// <summary>Disarms the deadline and resets <see cref="TimedOutReason"/>.</summary>
+    public void ClearTimeout()
+    {
+        Volatile.Write(ref _deadline, NoDeadline);
+        _timedOutReason = TimeoutReason.None;
+    }
+
+    void IHeartbeatHandler.OnHeartbeat(long nowMilliseconds)
+    {
+        var deadline = Volatile.Read(ref _deadline);
+        if (deadline == NoDeadline || (deadline >> ReasonBits) > nowMilliseconds)
+        {
+            return;
+        }
+
+        // Claim it: fails if the application cleared or replaced the deadline meanwhile.
+        if (Interlocked.CompareExchange(ref _deadline, NoDeadline, deadline) == deadline)
+        {
+            Fire((TimeoutReason)(byte)(deadline & 0xFF));
+        }
+    }
+
+    /// <summary>
+    /// Called by the listener when shutdown begins: a connection waiting idle for its next request
+    /// (deadline <see cref="TimeoutReason.KeepAliveIdle"/>) is woken now with <see cref="TimeoutReason.Drain"/>;
+    /// a busy one finishes its request and sees the shutdown token.
+    /// </summary>
+    internal void BeginDrain()
+    {
+        _draining = true;
+        var deadline = Volatile.Read(ref _deadline);
+        if (deadline != NoDeadline && (TimeoutReason)(byte)(deadline & 0xFF) == TimeoutReason.KeepAliveIdle
+            && Interlocked.CompareExchange(ref _deadline, NoDeadline, deadline) == deadline)
+        {
+            Fire(TimeoutReason.Drain);
+        }
+    }
+
+    private void Fire(TimeoutReason reason)
+    {
+        _timedOutReason = reason;
+        TransportLog.ConnectionTimedOut(_options.Logger, Id, reason);
+        _input.Reader.CancelPendingRead();
+    }
+
+    [DoesNotReturn]
+    [StackTraceHidden]
+    private static void ThrowNoHeartbeat() =>
+        throw new InvalidOperationException("SocketConnectionOptions.Heartbeat is not set: this connection cannot have deadlines.");
+
+    [DoesNotReturn]
+    [StackTraceHidden]
+    private static void ThrowNoReason(string paramName) =>
+        throw new ArgumentOutOfRangeException(paramName, "A deadline needs a reason other than None.");
+}

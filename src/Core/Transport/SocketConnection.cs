@@ -1,0 +1,320 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using FastProxy.Core.Logging;
+using FastProxy.Core.Timing;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Core.Transport;
+
+/// <summary>
+/// One TCP connection as a duplex pipe (Kestrel's SocketConnection, simplified). A receive loop
+/// moves socket bytes into <see cref="Input"/>; a send loop moves <see cref="Output"/> bytes to the
+/// socket. While the peer is silent the receive loop waits with a zero-byte receive, so an idle
+/// connection holds no buffer; blocks are leased from the pool only while bytes are in flight.
+/// </summary>
+public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IHeartbeatHandler
+{
+    /// <summary>Half a 4 KiB block: ask for a fresh block rather than receive into a nearly full one (Kestrel's MinAllocBufferSize rule).</summary>
+    private const int MinReceiveSize = 2048;
+
+    private static long s_nextId;
+
+    private readonly Socket _socket;
+    private readonly SocketConnectionOptions _options;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly Task _receiveTask;
+    private readonly Task _sendTask;
+    private IPEndPoint? _remoteEndPoint;
+    private IPEndPoint? _localEndPoint;
+    private int _aborted;
+    private int _disposed;
+    private volatile bool _receiveEnded;
+
+    private SocketConnection(Socket socket, SocketConnectionOptions options)
+    {
+        _socket = socket;
+        _options = options;
+        Id = Interlocked.Increment(ref s_nextId);
+        _heartbeat = options.Heartbeat;
+        if (options.NoDelay)
+        {
+            socket.NoDelay = true;
+        }
+
+        _input = new Pipe(options.InputPipeOptions);
+        _output = new Pipe(options.OutputPipeOptions);
+        _heartbeat?.Register(this);
+
+        _receiveTask = ReceiveLoopAsync();
+        _sendTask = SendLoopAsync();
+    }
+
+    /// <summary>Process-unique, increasing; use it in logs.</summary>
+    public long Id { get; }
+
+    public PipeReader Input => _input.Reader;
+
+    public PipeWriter Output => _output.Writer;
+
+    public IPEndPoint? RemoteEndPoint => _remoteEndPoint ??= TryGetEndPoint(remote: true);
+
+    public IPEndPoint? LocalEndPoint => _localEndPoint ??= TryGetEndPoint(remote: false);
+
+    /// <summary>The peer's address, with an IPv4-mapped IPv6 address (dual-mode listener) turned back into IPv4.</summary>
+    public IPAddress? RemoteAddress
+    {
+        get
+        {
+            var address = RemoteEndPoint?.Address;
+            return address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
+        }
+    }
+
+    /// <summary>True once the peer closed its side (FIN), reset, or the connection was aborted: no more input will come.</summary>
+    public bool IsInputEnded => _receiveEnded;
+
+    /// <summary>True after <see cref="Abort"/>.</summary>
+    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+
+    internal Socket Socket => _socket;
+
+    internal ILogger Logger => _options.Logger;
+
+    /// <summary>Wraps an accepted (or otherwise connected) socket and starts its loops.</summary>
+    internal static SocketConnection Create(Socket socket, SocketConnectionOptions options) => new(socket, options);
+
+    /// <summary>
+    /// Immediate close: the socket is reset (linger 0, RST) and both loops end; a pending
+    /// <see cref="Input"/> read fails with <see cref="ConnectionAbortedException"/> and a pending
+    /// <see cref="Output"/> flush completes.
+    /// </summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        {
+            return;
+        }
+
+        TransportLog.ConnectionAborted(_options.Logger, Id);
+        try
+        {
+            // Linger 0 makes close send RST instead of FIN: the peer learns at once that nothing more comes.
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed: nothing to reset.
+        }
+
+        _socket.Dispose();
+
+        // Wake both loops: the send loop may wait for output, the receive loop for the reader (backpressure).
+        _output.Reader.CancelPendingRead();
+        _input.Writer.CancelPendingFlush();
+    }
+
+    /// <summary>
+    /// Graceful close: completes <see cref="Output"/>, waits (up to
+    /// <see cref="SocketConnectionOptions.CloseTimeout"/>) for buffered bytes to be sent, shuts the
+    /// send side down (FIN) and closes the socket. Idempotent.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _heartbeat?.Unregister(this);
+
+        try
+        {
+            await _output.Writer.CompleteAsync();
+        }
+        catch (InvalidOperationException)
+        {
+            // The application left a write half-done; the send loop still drains what was flushed.
+        }
+
+        if (!_sendTask.IsCompleted)
+        {
+            try
+            {
+                await _sendTask.WaitAsync(_options.CloseTimeout, _options.Time);
+            }
+            catch (TimeoutException)
+            {
+                TransportLog.CloseTimedOut(_options.Logger, Id);
+                Abort();
+            }
+        }
+
+        if (!IsAborted)
+        {
+            try
+            {
+                _socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // The peer is already gone.
+            }
+        }
+
+        await _input.Reader.CompleteAsync();
+        _socket.Dispose();
+
+        // Both loops catch everything; awaiting them only makes sure they are done with the pipes.
+        await _receiveTask;
+        await _sendTask;
+        TransportLog.ConnectionClosed(_options.Logger, Id);
+    }
+
+    public override string ToString() => $"connection {Id} {RemoteEndPoint}";
+
+    private async Task ReceiveLoopAsync()
+    {
+        Exception? error = null;
+        var writer = _input.Writer;
+        try
+        {
+            while (true)
+            {
+                // Zero-byte receive: wait until data (or FIN) is there without holding a buffer,
+                // so an idle keep-alive connection costs no block.
+                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
+
+                var memory = writer.GetMemory(MinReceiveSize);
+                var received = await _socket.ReceiveAsync(memory, SocketFlags.None);
+                if (received == 0)
+                {
+                    // FIN: the peer finished sending. A normal end of input.
+                    TransportLog.ConnectionFin(_options.Logger, Id);
+                    break;
+                }
+
+                writer.Advance(received);
+                var flush = await writer.FlushAsync();
+                if (flush.IsCompleted || flush.IsCanceled)
+                {
+                    // The application stopped reading, or Abort woke us.
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            error = ClassifyError(ex, receiving: true);
+        }
+        finally
+        {
+            _receiveEnded = true;
+            if (error is null && IsAborted)
+            {
+                error = new ConnectionAbortedException();
+            }
+
+            await writer.CompleteAsync(error);
+        }
+    }
+
+    private async Task SendLoopAsync()
+    {
+        Exception? error = null;
+        var reader = _output.Reader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync();
+                if (result.IsCanceled)
+                {
+                    // Only Abort cancels this reader.
+                    break;
+                }
+
+                var buffer = result.Buffer;
+                if (!buffer.IsEmpty)
+                {
+                    if (buffer.IsSingleSegment)
+                    {
+                        await SendAllAsync(buffer.First);
+                    }
+                    else
+                    {
+                        foreach (var segment in buffer)
+                        {
+                            await SendAllAsync(segment);
+                        }
+                    }
+                }
+
+                reader.AdvanceTo(buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            error = ClassifyError(ex, receiving: false);
+        }
+        finally
+        {
+            if (error is null && IsAborted)
+            {
+                error = new ConnectionAbortedException();
+            }
+
+            // The application's FlushAsync now completes instead of waiting on a dead socket.
+            await reader.CompleteAsync(error);
+        }
+    }
+
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> memory)
+    {
+        while (!memory.IsEmpty)
+        {
+            var sent = await _socket.SendAsync(memory, SocketFlags.None);
+            memory = memory[sent..];
+        }
+    }
+
+    private Exception ClassifyError(Exception ex, bool receiving)
+    {
+        if (IsAborted || Volatile.Read(ref _disposed) != 0)
+        {
+            // We closed the socket ourselves; whatever the socket reports is a consequence.
+            return new ConnectionAbortedException("The connection was aborted.", ex);
+        }
+
+        if (ex is SocketException se && IsConnectionGone(se.SocketErrorCode))
+        {
+            TransportLog.ConnectionReset(_options.Logger, Id, se.SocketErrorCode);
+            return new ConnectionResetException(se.Message, se);
+        }
+
+        TransportLog.ConnectionError(_options.Logger, Id, receiving ? "receive" : "send", ex);
+        return ex is IOException ? ex : new ConnectionResetException(ex.Message, ex);
+    }
+
+    private static bool IsConnectionGone(SocketError error) => error is SocketError.ConnectionReset
+        or SocketError.ConnectionAborted or SocketError.Shutdown or SocketError.OperationAborted
+        or SocketError.Interrupted or SocketError.NotConnected or SocketError.TimedOut
+        or SocketError.HostUnreachable or SocketError.NetworkReset or SocketError.NetworkDown;
+
+    private IPEndPoint? TryGetEndPoint(bool remote)
+    {
+        try
+        {
+            return (remote ? _socket.RemoteEndPoint : _socket.LocalEndPoint) as IPEndPoint;
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+}

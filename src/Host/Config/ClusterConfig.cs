@@ -1,0 +1,23 @@
+namespace FastProxy.Host.Config;
+
+/// <summary>An upstream service: its endpoints and how requests are spread over them.</summary>
+public sealed record ClusterConfig
+{
+    /// <summary>"host:port" with an IP literal or a name: "127.0.0.1:9001", "[::1]:9001", "localhost:9001".</summary>
+    public IReadOnlyList<string> Endpoints { get; init; } = [];
+
+    /// <summary>"http1" (default); HTTP/2 upstreams are reserved and refused for now.</summary>
+    public string Protocol { get; init; } = ListenerProtocols.Http1;
+
+    /// <summary><see cref="BalanceModes.RoundRobin"/> (default) or <see cref="BalanceModes.LeastRequests"/>.</summary>
+    public string Balance { get; init; } = BalanceModes.RoundRobin;
+
+    public int MaxConnectionsPerEndpoint { get; init; } = 512;
+
+    public int MaxIdlePerEndpoint { get; init; } = 128;
+
+    /// <summary>Consecutive failures after which an endpoint is ejected (passive health).</summary>
+    public int EjectAfterFailures { get; init; } = 5;
+
+    public double EjectSeconds { get; init; } = 30;
+}

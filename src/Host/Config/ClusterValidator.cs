@@ -1,0 +1,81 @@
+namespace FastProxy.Host.Config;
+
+/// <summary>`clusters:`: each has at least one valid, unique endpoint, a known balance mode and sane pool settings.</summary>
+internal static class ClusterValidator
+{
+    /// <summary>Upper bound for per-endpoint pool sizes: far above what one upstream process serves, well below fd limits.</summary>
+    private const int MaxPoolSize = 100_000;
+
+    public static void Validate(FastProxyConfig config, ConfigErrorSink errors)
+    {
+        foreach (var (name, cluster) in config.Clusters)
+        {
+            var path = DocumentPath.Property("clusters", name);
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                errors.Add(path, "a cluster name must not be empty");
+            }
+
+            if (cluster is null)
+            {
+                errors.Add(path, "a cluster must be a mapping with endpoints");
+                continue;
+            }
+
+            ValidateEndpoints(cluster, DocumentPath.Property(path, "endpoints"), errors);
+
+            if (cluster.Protocol is not ListenerProtocols.Http1)
+            {
+                errors.Add(DocumentPath.Property(path, "protocol"), $"unknown or unsupported upstream protocol '{cluster.Protocol}'; expected '{ListenerProtocols.Http1}' (HTTP/2 upstreams are not supported yet)");
+            }
+
+            if (cluster.Balance is not (BalanceModes.RoundRobin or BalanceModes.LeastRequests))
+            {
+                errors.Add(DocumentPath.Property(path, "balance"), $"unknown balance '{cluster.Balance}'; expected '{BalanceModes.RoundRobin}' or '{BalanceModes.LeastRequests}'");
+            }
+
+            if (cluster.MaxConnectionsPerEndpoint is < 1 or > MaxPoolSize)
+            {
+                errors.Add(DocumentPath.Property(path, "max_connections_per_endpoint"), $"must be from 1 to {MaxPoolSize}");
+            }
+
+            if (cluster.MaxIdlePerEndpoint < 0 || cluster.MaxIdlePerEndpoint > Math.Max(cluster.MaxConnectionsPerEndpoint, 0))
+            {
+                errors.Add(DocumentPath.Property(path, "max_idle_per_endpoint"), "must be from 0 to max_connections_per_endpoint");
+            }
+
+            if (cluster.EjectAfterFailures is < 1 or > 10_000)
+            {
+                errors.Add(DocumentPath.Property(path, "eject_after_failures"), "must be from 1 to 10000");
+            }
+
+            if (!SaneSeconds.IsValid(cluster.EjectSeconds, allowZero: false))
+            {
+                errors.Add(DocumentPath.Property(path, "eject_seconds"), SaneSeconds.Message(allowZero: false));
+            }
+        }
+    }
+
+    private static void ValidateEndpoints(ClusterConfig cluster, string path, ConfigErrorSink errors)
+    {
+        if (cluster.Endpoints.Count == 0)
+        {
+            errors.Add(path, "a cluster needs at least one endpoint, e.g. endpoints: [127.0.0.1:9001]");
+            return;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < cluster.Endpoints.Count; i++)
+        {
+            var endpointPath = DocumentPath.Index(path, i);
+            if (!EndpointAddress.TryParseEndpoint(cluster.Endpoints[i], out var endpoint, out var error))
+            {
+                errors.Add(endpointPath, error);
+            }
+            else if (!seen.Add(endpoint.ToString()))
+            {
+                errors.Add(endpointPath, $"duplicate endpoint '{endpoint}'");
+            }
+        }
+    }
+}

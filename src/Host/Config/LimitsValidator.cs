@@ -1,0 +1,42 @@
+namespace FastProxy.Host.Config;
+
+/// <summary>`limits:`: every size positive and within a range a real deployment could want.</summary>
+internal static class LimitsValidator
+{
+    /// <summary>16 MiB: far beyond any legitimate request head; a larger cap only helps memory-exhaustion attacks.</summary>
+    private const int MaxHeadBytes = 16 * 1024 * 1024;
+
+    public static void Validate(FastProxyConfig config, ConfigErrorSink errors)
+    {
+        var limits = config.Limits;
+        if (limits is null)
+        {
+            errors.Add("limits", "must be a mapping");
+            return;
+        }
+
+        // Each listener accept loop needs a socket; a million is already past default fd limits.
+        Check(limits.MaxConnections, 1, 1_000_000, "max_connections", errors);
+
+        // RFC 9112 §3: senders and recipients should support request lines of at least 8000 octets;
+        // below 256 even ordinary API paths would be refused with 414.
+        Check(limits.MaxRequestLineBytes, 256, MaxHeadBytes, "max_request_line_bytes", errors);
+
+        // Browsers alone send a few hundred bytes of headers; below 1 KiB normal requests would get 431.
+        Check(limits.MaxHeaderBytes, 1024, MaxHeadBytes, "max_header_bytes", errors);
+        Check(limits.MaxHeaderCount, 8, 10_000, "max_header_count", errors);
+
+        if (limits.MaxBodyBytes < 0)
+        {
+            errors.Add("limits.max_body_bytes", "must be 0 (unlimited) or a positive number of bytes");
+        }
+    }
+
+    private static void Check(int value, int min, int max, string name, ConfigErrorSink errors)
+    {
+        if (value < min || value > max)
+        {
+            errors.Add(DocumentPath.Property("limits", name), $"must be from {min} to {max} (got {value})");
+        }
+    }
+}

@@ -1,0 +1,16 @@
+using System.Text.Json;
+
+namespace FastProxy.Host.Config;
+
+/// <summary>One listening socket: `{ address: "0.0.0.0:8080", protocol: http1 }`.</summary>
+public sealed record ListenerConfig
+{
+    /// <summary>An IP literal and a port: "127.0.0.1:8080", "[::]:8080", "0.0.0.0:8080".</summary>
+    public string Address { get; init; } = "";
+
+    /// <summary>"http1" (default). "h2c" and "auto" are reserved for HTTP/2 and refused for now.</summary>
+    public string Protocol { get; init; } = ListenerProtocols.Http1;
+
+    /// <summary>Reserved for TLS listeners; any value is refused for now (kept so the error is precise).</summary>
+    public JsonElement? Tls { get; init; }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json;
+
+namespace FastProxy.Host.Config;
+
+/// <summary>`listeners:`: at least one; each an IP-literal address with a port, unique; protocol http1; no TLS yet.</summary>
+internal static class ListenerValidator
+{
+    public static void Validate(FastProxyConfig config, ConfigErrorSink errors)
+    {
+        if (config.Listeners.Count == 0)
+        {
+            errors.Add("listeners", "at least one listener is required, e.g. listeners: [{ address: 127.0.0.1:8080 }]");
+            return;
+        }
+
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (var i = 0; i < config.Listeners.Count; i++)
+        {
+            var path = DocumentPath.Index("listeners", i);
+            var listener = config.Listeners[i];
+            if (listener is null)
+            {
+                errors.Add(path, "a listener must be a mapping with an address");
+                continue;
+            }
+
+            var addressPath = DocumentPath.Property(path, "address");
+            if (!EndpointAddress.TryParseListen(listener.Address, out var address, out var error))
+            {
+                errors.Add(addressPath, error);
+            }
+            else if (!seen.TryAdd(address.ToString(), path))
+            {
+                errors.Add(addressPath, $"duplicate listener address '{address}' (also {seen[address.ToString()]})");
+            }
+
+            ValidateProtocol(listener.Protocol, DocumentPath.Property(path, "protocol"), errors);
+
+            if (listener.Tls is { ValueKind: not JsonValueKind.Null })
+            {
+                errors.Add(DocumentPath.Property(path, "tls"), "TLS listeners are not supported yet; remove 'tls' and terminate TLS in front of FastProxy for now");
+            }
+        }
+    }
+
+    private static void ValidateProtocol(string protocol, string path, ConfigErrorSink errors)
+    {
+        switch (protocol)
+        {
+            case ListenerProtocols.Http1:
+                return;
+            case ListenerProtocols.H2c:
+            case ListenerProtocols.Auto:
+                errors.Add(path, $"protocol '{protocol}' is reserved for HTTP/2 and not supported yet; use '{ListenerProtocols.Http1}'");
+                return;
+            default:
+                errors.Add(path, $"unknown protocol '{protocol}'; expected '{ListenerProtocols.Http1}'");
+                return;
+        }
+    }
+}
