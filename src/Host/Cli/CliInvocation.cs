@@ -47,4 +47,7 @@ public sealed record CliInvocation
 
     /// <summary>The FILEs of `audit verify FILE...`.</summary>
     public IReadOnlyList<string> AuditFiles { get; init; } = [];
+
+    /// <summary>`--no-auth`: serve as a plain proxy without authentication or policy.</summary>
+    public bool NoAuth { get; init; }
 }

@@ -36,7 +36,11 @@ public static class CliParser
         ["--request"] = Explain,
         ["--token"] = Explain,
         ["--claims"] = Explain,
+        ["--no-auth"] = Serve,
     };
+
+    /// <summary>Options that are switches: they take no value.</summary>
+    private static readonly HashSet<string> Switches = new(StringComparer.Ordinal) { "--no-auth" };
 
     public static string HelpText { get; } =
         """
@@ -66,6 +70,7 @@ public static class CliParser
           --token-cache-size N       validated-token cache entries (0 disables the cache)
           --log-level LEVEL          trace, debug, information, warning, error, critical or none
           --admin ADDR               admin endpoint address, e.g. 127.0.0.1:9901
+          --no-auth                  plain proxying: no authentication or policy (benchmarks of proxying alone)
 
         Options take their value as --flag VALUE or --flag=VALUE.
         Exit codes: 0 success, 1 failure (invalid configuration, failed tests), 2 usage error.
@@ -134,6 +139,16 @@ public static class CliParser
             if (Array.IndexOf(commands, command) < 0)
             {
                 return CliParseResult.Fail($"option '{name}' is not valid for 'fastproxy {CommandName(command)}'");
+            }
+
+            if (Switches.Contains(name))
+            {
+                if (value is not null)
+                {
+                    return CliParseResult.Fail($"option '{name}' takes no value");
+                }
+
+                value = "true";
             }
 
             if (value is null)
@@ -311,6 +326,9 @@ public static class CliParser
                 }
 
                 invocation = invocation with { ExplainRequest = value };
+                return true;
+            case "--no-auth":
+                invocation = invocation with { NoAuth = true };
                 return true;
             case "--token":
                 invocation = invocation with { ExplainToken = value };

@@ -27,7 +27,7 @@ internal static class ConfigFiles
 
         try
         {
-            return (CliOverrides.Apply(result.Config, cli), result.BaseDirectory);
+            return (ConfigOverrides.Apply(result.Config, cli), result.BaseDirectory);
         }
         catch (FormatException ex)
         {
