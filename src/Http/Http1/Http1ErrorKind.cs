@@ -1,0 +1,49 @@
+namespace FastProxy.Http.Http1;
+
+/// <summary>One value per reason the HTTP/1.1 codec rejects input; <see cref="Http1ParseError.Describe"/> gives a log line.</summary>
+public enum Http1ErrorKind : byte
+{
+    None = 0,
+
+    // Start line
+    InvalidRequestLine,
+    InvalidMethod,
+    InvalidTarget,
+    InvalidPath,
+    UnsupportedVersion,
+    RequestLineTooLong,
+    LeadingEmptyLines,
+    InvalidStatusLine,
+    InvalidStatusCode,
+
+    // Field lines
+    HeadersTooLarge,
+    TooManyHeaders,
+    MissingColon,
+    InvalidHeaderName,
+    WhitespaceBeforeColon,
+    ObsFold,
+    BareCR,
+    BareLF,
+    InvalidCharacter,
+
+    // Host
+    MissingHost,
+    MultipleHost,
+    InvalidHost,
+
+    // Framing
+    InvalidContentLength,
+    ConflictingContentLength,
+    ContentLengthWithTransferEncoding,
+    UnsupportedTransferEncoding,
+    TransferEncodingInHttp10,
+
+    // Chunked body
+    InvalidChunkSize,
+    InvalidChunkExtension,
+    ChunkLineTooLong,
+    InvalidChunkTerminator,
+    TrailerTooLarge,
+    BodyTooLarge,
+}

@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Text;
+
+namespace FastProxy.Http.Http1;
+
+/// <summary>
+/// The bytes of one parsed head, copied into an array rented from <see cref="ArrayPool{T}.Shared"/>, and the
+/// offsets of its field lines. Shared by <see cref="Http1RequestHead"/> and <see cref="Http1ResponseHead"/> so
+/// spans handed out stay valid after the caller advances its PipeReader. <see cref="Release"/> returns the array,
+/// so an idle connection holds no buffer.
+/// </summary>
+internal sealed class Http1HeadBuffer
+{
+    // 16 entries cover a typical browser request (10-20 fields) without growing; grown by doubling up to the limit
+    // and then kept for the life of the head object.
+    private const int InitialEntryCapacity = 16;
+
+    private byte[]? _bytes;
+    private int _length;
+    private HeaderEntry[] _entries = new HeaderEntry[InitialEntryCapacity];
+    private int _count;
+
+    public int HeaderCount => _count;
+
+    public ReadOnlySpan<byte> Bytes => _bytes is null ? default : _bytes.AsSpan(0, _length);
+
+    /// <summary>Copies the head bytes in, reusing the rented array when it is big enough; clears the field list.</summary>
+    public Span<byte> Prepare(int length)
+    {
+        if (_bytes is null || _bytes.Length < length)
+        {
+            if (_bytes is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_bytes);
+            }
+
+            // Rent at least 1 KiB so small heads share one pool bucket.
+            _bytes = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1024));
+        }
+
+        _length = length;
+        _count = 0;
+        return _bytes.AsSpan(0, length);
+    }
+
+    public void Add(in HeaderEntry entry)
+    {
+        if (_count == _entries.Length)
+        {
+            Grow();
+        }
+
+        _entries[_count++] = entry;
+    }
+
+    public ref readonly HeaderEntry Entry(int index) => ref _entries.AsSpan(0, _count)[index];
+
+    public ReadOnlySpan<byte> Slice(int start, int length) => _bytes.AsSpan(start, length);
+
+    public ReadOnlySpan<byte> GetName(int index)
+    {
+        ref readonly var e = ref Entry(index);
+        return _bytes.AsSpan(e.NameStart, e.NameLength);
+    }
+
+    public ReadOnlySpan<byte> GetValue(int index)
+    {
+        ref readonly var e = ref Entry(index);
+        return _bytes.AsSpan(e.ValueStart, e.ValueLength);
+    }
+
+    public KnownHeader GetKnown(int index) => Entry(index).Known;
+
+    public bool TryGetFirst(ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    {
+        var entries = _entries.AsSpan(0, _count);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            ref readonly var e = ref entries[i];
+            if (e.NameLength == name.Length && Ascii.EqualsIgnoreCase(_bytes.AsSpan(e.NameStart, e.NameLength), name))
+            {
+                value = _bytes.AsSpan(e.ValueStart, e.ValueLength);
+                return true;
+            }
+        }
+
+        value = default;
+        return false;
+    }
+
+    public int Count(ReadOnlySpan<byte> name)
+    {
+        var count = 0;
+        var entries = _entries.AsSpan(0, _count);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            ref readonly var e = ref entries[i];
+            if (e.NameLength == name.Length && Ascii.EqualsIgnoreCase(_bytes.AsSpan(e.NameStart, e.NameLength), name))
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>True when a Connection field lists <paramref name="headerName"/> (RFC 9110 §7.6.1 connection options).</summary>
+    public bool IsNamedInConnection(ReadOnlySpan<byte> headerName)
+    {
+        if (headerName.IsEmpty)
+        {
+            return false;
+        }
+
+        var entries = _entries.AsSpan(0, _count);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            ref readonly var e = ref entries[i];
+            if (e.Known == KnownHeader.Connection && ListContains(_bytes.AsSpan(e.ValueStart, e.ValueLength), headerName))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Whether a comma-separated list (RFC 9110 §5.6.1) holds <paramref name="token"/>, ASCII case-insensitively.</summary>
+    public static bool ListContains(ReadOnlySpan<byte> list, ReadOnlySpan<byte> token)
+    {
+        while (!list.IsEmpty)
+        {
+            var comma = list.IndexOf(Http1Chars.Comma);
+            var item = comma < 0 ? list : list[..comma];
+            if (Ascii.EqualsIgnoreCase(Http1Chars.TrimOws(item), token))
+            {
+                return true;
+            }
+
+            if (comma < 0)
+            {
+                break;
+            }
+
+            list = list[(comma + 1)..];
+        }
+
+        return false;
+    }
+
+    /// <summary>Returns the rented array and forgets every field.</summary>
+    public void Release()
+    {
+        if (_bytes is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_bytes);
+            _bytes = null;
+        }
+
+        _length = 0;
+        _count = 0;
+    }
+
+    private void Grow() => Array.Resize(ref _entries, _entries.Length * 2);
+}

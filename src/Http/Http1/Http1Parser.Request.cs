@@ -1,0 +1,226 @@
+using System.Text;
+using FastProxy.Core.Gate;
+
+namespace FastProxy.Http.Http1;
+
+public static partial class Http1Parser
+{
+    /// <summary>RFC 9112 §3.2.3: CONNECT and OPTIONS decide which target forms are allowed.</summary>
+    private static ReadOnlySpan<byte> HttpScheme => "http://"u8;
+
+    private static ReadOnlySpan<byte> HttpsScheme => "https://"u8;
+
+    private static ReadOnlySpan<byte> Chunked => "chunked"u8;
+
+    private static ReadOnlySpan<byte> Close => "close"u8;
+
+    private static ReadOnlySpan<byte> KeepAliveToken => "keep-alive"u8;
+
+    private static ReadOnlySpan<byte> UpgradeToken => "upgrade"u8;
+
+    private static ReadOnlySpan<byte> Continue100 => "100-continue"u8;
+
+    /// <summary>Phase 3 for a request: <paramref name="h"/> is the whole head, every line known to end in CRLF.</summary>
+    private static Http1ErrorKind ParseRequestHead(ReadOnlySpan<byte> h, Http1RequestHead head, int maxFields)
+    {
+        var lf = h.IndexOf(Http1Chars.LF);
+        var kind = ParseRequestLine(h[..(lf - 1)], head);
+        if (kind != Http1ErrorKind.None)
+        {
+            return kind;
+        }
+
+        var fields = new FieldState();
+        var buffer = head.Buffer;
+        var position = lf + 1;
+        while (true)
+        {
+            lf = h[position..].IndexOf(Http1Chars.LF) + position;
+            var lineLength = lf - 1 - position;
+            if (lineLength == 0)
+            {
+                break;
+            }
+
+            kind = ParseFieldLine(h.Slice(position, lineLength), position, out var entry);
+            if (kind != Http1ErrorKind.None)
+            {
+                return kind;
+            }
+
+            // The scanner already bounded the count; this guards the invariant for the entry table.
+            if (buffer.HeaderCount >= maxFields)
+            {
+                return Http1ErrorKind.TooManyHeaders;
+            }
+
+            var index = buffer.HeaderCount;
+            buffer.Add(entry);
+            kind = fields.Observe(h, entry, index);
+            if (kind != Http1ErrorKind.None)
+            {
+                return kind;
+            }
+
+            position = lf + 1;
+        }
+
+        return ApplyRequestSemantics(h, head, ref fields);
+    }
+
+    /// <summary>RFC 9112 §3: request-line = method SP request-target SP HTTP-version.</summary>
+    private static Http1ErrorKind ParseRequestLine(ReadOnlySpan<byte> line, Http1RequestHead head)
+    {
+        // RFC 9112 §3: exactly one SP between the three parts; method = token (RFC 9110 §9.1).
+        var sp1 = line.IndexOf(Http1Chars.SP);
+        if (sp1 <= 0)
+        {
+            return Http1ErrorKind.InvalidRequestLine;
+        }
+
+        var method = line[..sp1];
+        if (method.IndexOfAnyExcept(Http1Chars.TChar) >= 0)
+        {
+            return Http1ErrorKind.InvalidMethod;
+        }
+
+        var targetStart = sp1 + 1;
+        var sp2 = line[targetStart..].IndexOf(Http1Chars.SP);
+        if (sp2 <= 0)
+        {
+            return Http1ErrorKind.InvalidRequestLine;
+        }
+
+        var target = line.Slice(targetStart, sp2);
+        var kind = ParseVersion(line[(targetStart + sp2 + 1)..], out var minor);
+        if (kind != Http1ErrorKind.None)
+        {
+            return kind == Http1ErrorKind.InvalidStatusLine ? Http1ErrorKind.InvalidRequestLine : kind;
+        }
+
+        // RFC 9112 §3.2 / RFC 3986: the target is visible ASCII; no SP, CTL, DEL, non-ASCII, and no fragment ('#').
+        var bad = target.IndexOfAnyExcept(Http1Chars.TargetChar);
+        if (bad >= 0)
+        {
+            return target[bad] == Http1Chars.CR ? Http1ErrorKind.BareCR : Http1ErrorKind.InvalidTarget;
+        }
+
+        head.Method = RequestMethods.Parse(method);
+        head.MethodLength = sp1;
+        head.VersionMinor = minor;
+        head.TargetStart = targetStart;
+        head.TargetLength = target.Length;
+        return ParseTarget(target, targetStart, head);
+    }
+
+    /// <summary>RFC 9112 §2.3: HTTP-version = "HTTP/" DIGIT "." DIGIT, case-sensitive.</summary>
+    private static Http1ErrorKind ParseVersion(ReadOnlySpan<byte> version, out int minor)
+    {
+        minor = 0;
+        if (version.Length != 8 || !version.StartsWith("HTTP/"u8) || !char.IsAsciiDigit((char)version[5])
+            || version[6] != Http1Chars.Dot || !char.IsAsciiDigit((char)version[7]))
+        {
+            return Http1ErrorKind.InvalidStatusLine;
+        }
+
+        // Only 1.0 and 1.1 are spoken here; "HTTP/1.2" would be processed as 1.1 by RFC 9110 §6.2, but no such
+        // version exists and a strict proxy answers 505 (RFC 9110 §15.6.6) for anything it was not built for.
+        if (version[5] != (byte)'1' || version[7] is not ((byte)'0' or (byte)'1'))
+        {
+            return Http1ErrorKind.UnsupportedVersion;
+        }
+
+        minor = version[7] - '0';
+        return Http1ErrorKind.None;
+    }
+
+    /// <summary>Decides the request's framing, persistence and host after all fields were seen.</summary>
+    private static Http1ErrorKind ApplyRequestSemantics(ReadOnlySpan<byte> h, Http1RequestHead head, ref FieldState fields)
+    {
+        var http11 = head.VersionMinor == 1;
+
+        // RFC 9112 §3.2: a client MUST send a Host field in every HTTP/1.1 request; a server MUST respond 400 to a
+        // request that lacks one or has more than one.
+        if (fields.HostCount > 1)
+        {
+            return Http1ErrorKind.MultipleHost;
+        }
+
+        if (fields.HostCount == 0 && http11)
+        {
+            return Http1ErrorKind.MissingHost;
+        }
+
+        if (fields.HostCount == 1)
+        {
+            ref readonly var host = ref head.Buffer.Entry(fields.HostIndex);
+            var value = h.Slice(host.ValueStart, host.ValueLength);
+
+            // RFC 9112 §3.2: a Host field with an invalid value gets 400. Checked even when the target's authority
+            // wins (absolute-form), so no malformed value reaches the upstream.
+            if (!TryValidateAuthority(value, requirePort: false, out var hostLength))
+            {
+                return Http1ErrorKind.InvalidHost;
+            }
+
+            head.HostHeaderStart = host.ValueStart;
+            head.HostHeaderLength = host.ValueLength;
+            if (!head.IsAbsoluteForm && !head.IsAuthorityForm)
+            {
+                head.HostStart = host.ValueStart;
+                head.HostLength = hostLength;
+                head.AuthorityStart = host.ValueStart;
+                head.AuthorityLength = host.ValueLength;
+            }
+        }
+
+        if (fields.TransferEncodingCount > 0)
+        {
+            // RFC 9112 §6.1: a sender MUST NOT send Content-Length with Transfer-Encoding; the combination is the
+            // classic request-smuggling vector, so it is rejected rather than "TE wins".
+            if (fields.ContentLengthSeen)
+            {
+                return Http1ErrorKind.ContentLengthWithTransferEncoding;
+            }
+
+            // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means the framing is faulty.
+            if (!http11)
+            {
+                return Http1ErrorKind.TransferEncodingInHttp10;
+            }
+
+            // RFC 9112 §6.1: 501 for a transfer coding the server does not understand. Only one "chunked" is accepted:
+            // anything else would need decoding before chunked, and "chunked, chunked" is a smuggling probe.
+            ref readonly var te = ref head.Buffer.Entry(fields.TransferEncodingIndex);
+            if (fields.TransferEncodingCount > 1 || !Ascii.EqualsIgnoreCase(h.Slice(te.ValueStart, te.ValueLength), Chunked))
+            {
+                return Http1ErrorKind.UnsupportedTransferEncoding;
+            }
+
+            head.BodyKind = BodyKind.Chunked;
+        }
+        else if (fields.ContentLengthSeen)
+        {
+            head.BodyKind = BodyKind.ContentLength;
+            head.ContentLength = fields.ContentLength;
+            head.HasContentLengthList = fields.ContentLengthList;
+        }
+
+        // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 persists only with "keep-alive".
+        head.KeepAlive = !fields.ConnectionClose && (http11 || fields.ConnectionKeepAlive);
+
+        // RFC 9110 §10.1.1: a server MUST ignore a 100-continue expectation in an HTTP/1.0 request.
+        head.ExpectContinue = http11 && fields.ExpectContinue;
+
+        // RFC 9110 §7.8: Upgrade needs "upgrade" in Connection; a server MUST ignore Upgrade in an HTTP/1.0 request.
+        if (http11 && fields.ConnectionUpgrade && fields.UpgradeIndex >= 0)
+        {
+            ref readonly var upgrade = ref head.Buffer.Entry(fields.UpgradeIndex);
+            head.IsUpgrade = true;
+            head.UpgradeStart = upgrade.ValueStart;
+            head.UpgradeLength = upgrade.ValueLength;
+        }
+
+        return Http1ErrorKind.None;
+    }
+}
