@@ -39,7 +39,10 @@ internal static class Http1HeadWriter
         // An HTTP/1.0 client's request goes upstream as 1.0 so the upstream answers without
         // chunked framing the client could not read (RFC 9112 §7.1).
         writer.Write(head.VersionMinor == 0 ? " HTTP/1.0\r\nHost: "u8 : " HTTP/1.1\r\nHost: "u8);
-        writer.Write(head.HostHeaderValue);
+
+        // With an absolute-form target the target's authority is the host (RFC 9112 §3.2.2).
+        var authority = head.IsAbsoluteForm ? head.Authority : head.HostHeaderValue;
+        writer.Write(authority);
         writer.Write(Crlf);
 
         for (var i = 0; i < head.HeaderCount; i++)
@@ -60,7 +63,10 @@ internal static class Http1HeadWriter
                 case KnownHeader.XForwardedFor:
                 case KnownHeader.XForwardedProto:
                 case KnownHeader.XForwardedHost:
+                case KnownHeader.XForwardedPort:
+                case KnownHeader.XRealIp:
                 case KnownHeader.Forwarded:
+                case KnownHeader.Http2Settings:
                     continue;
                 case KnownHeader.Authorization when !decision.ForwardAuthorization:
                     continue;
@@ -95,7 +101,7 @@ internal static class Http1HeadWriter
         writer.Write("\r\nX-Forwarded-Proto: "u8);
         writer.Write(scheme);
         writer.Write("\r\nX-Forwarded-Host: "u8);
-        writer.Write(head.HostHeaderValue);
+        writer.Write(authority);
         writer.Write(Crlf);
 
         decision.UpstreamIdentity?.WriteHeaders(writer);
