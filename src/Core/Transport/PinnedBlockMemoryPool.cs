@@ -20,6 +20,8 @@ public sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 
     private readonly ConcurrentQueue<PinnedBlock> _blocks = new();
     private int _retained;
+    private int _created;
+    private int _dropped;
     private bool _disposed;
 
     public PinnedBlockMemoryPool(int blockSize = DefaultBlockSize, int maxRetainedBlocks = DefaultMaxRetainedBlocks)
@@ -40,6 +42,9 @@ public sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     /// <summary>Blocks sitting in the pool, ready for reuse.</summary>
     public int RetainedCount => Volatile.Read(ref _retained);
 
+    /// <summary>Blocks rented and not yet returned (blocks in use by connections right now).</summary>
+    public int Outstanding => Volatile.Read(ref _created) - Volatile.Read(ref _retained) - Volatile.Read(ref _dropped);
+
     public override int MaxBufferSize => BlockSize;
 
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
@@ -55,24 +60,25 @@ public sealed class PinnedBlockMemoryPool : MemoryPool<byte>
             return block;
         }
 
+        Interlocked.Increment(ref _created);
         return new PinnedBlock(this, BlockSize);
     }
 
     internal void Return(PinnedBlock block)
     {
-        if (Volatile.Read(ref _disposed))
+        if (!Volatile.Read(ref _disposed) && Interlocked.Increment(ref _retained) <= MaxRetainedBlocks)
         {
+            _blocks.Enqueue(block);
             return;
         }
 
-        if (Interlocked.Increment(ref _retained) <= MaxRetainedBlocks)
-        {
-            _blocks.Enqueue(block);
-        }
-        else
+        if (!Volatile.Read(ref _disposed))
         {
             Interlocked.Decrement(ref _retained);
         }
+
+        // Over the cap (or disposed): let the GC have it.
+        Interlocked.Increment(ref _dropped);
     }
 
     protected override void Dispose(bool disposing)
@@ -81,6 +87,7 @@ public sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         while (_blocks.TryDequeue(out _))
         {
             Interlocked.Decrement(ref _retained);
+            Interlocked.Increment(ref _dropped);
         }
     }
 

@@ -1,0 +1,121 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Core.Upstream;
+
+/// <summary>
+/// A named set of upstream endpoints with a balancing policy. <see cref="TryPick"/> chooses an
+/// endpoint (skipping ejected ones); the endpoint's pool then lends a connection.
+/// A timer closes idle pooled connections past <see cref="UpstreamPoolOptions.IdleTimeout"/>.
+/// </summary>
+public sealed class UpstreamCluster : IAsyncDisposable
+{
+    /// <summary>How often idle pools are swept; idle connections live at most IdleTimeout plus this.</summary>
+    private static readonly TimeSpan MaxSweepInterval = TimeSpan.FromSeconds(1);
+
+    private readonly UpstreamEndpoint[] _endpoints;
+    private readonly BalancePolicy _policy;
+    private readonly ITimer _sweepTimer;
+    private int _next = -1;
+    private int _disposed;
+
+    public UpstreamCluster(string name, IReadOnlyList<EndPoint> endpoints, BalancePolicy policy, UpstreamPoolOptions options, TimeProvider time, ILogger logger)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(logger);
+        if (endpoints.Count == 0)
+        {
+            throw new ArgumentException($"Cluster '{name}' needs at least one endpoint.", nameof(endpoints));
+        }
+
+        if (options.MaxConnectionsPerEndpoint < 1)
+        {
+            throw new ArgumentException("MaxConnectionsPerEndpoint must be at least 1.", nameof(options));
+        }
+
+        Name = name;
+        _policy = policy;
+        _endpoints = new UpstreamEndpoint[endpoints.Count];
+        for (var i = 0; i < _endpoints.Length; i++)
+        {
+            _endpoints[i] = new UpstreamEndpoint(name, endpoints[i], options, time, logger);
+        }
+
+        var sweep = options.IdleTimeout > TimeSpan.Zero && options.IdleTimeout < MaxSweepInterval ? options.IdleTimeout : MaxSweepInterval;
+        _sweepTimer = time.CreateTimer(static s => ((UpstreamCluster)s!).Sweep(), this, sweep, sweep);
+    }
+
+    public string Name { get; }
+
+    public BalancePolicy Policy => _policy;
+
+    public IReadOnlyList<UpstreamEndpoint> Endpoints => _endpoints;
+
+    /// <summary>
+    /// Picks an endpoint that is not ejected: in turn (<see cref="BalancePolicy.RoundRobin"/>) or the
+    /// one with the fewest leases out (<see cref="BalancePolicy.LeastRequests"/>, ties in turn).
+    /// False when every endpoint is ejected (answer 503). Allocates nothing.
+    /// </summary>
+    public bool TryPick(out UpstreamEndpoint endpoint)
+    {
+        var endpoints = _endpoints;
+        var count = (uint)endpoints.Length;
+
+        // uint arithmetic: the counter wraps after 2^32 picks without going negative.
+        var start = (uint)Interlocked.Increment(ref _next) % count;
+        UpstreamEndpoint? best = null;
+        for (uint i = 0; i < count; i++)
+        {
+            var candidate = endpoints[(start + i) % count];
+            if (candidate.IsEjected)
+            {
+                continue;
+            }
+
+            if (_policy == BalancePolicy.RoundRobin)
+            {
+                endpoint = candidate;
+                return true;
+            }
+
+            if (best is null || candidate.Outstanding < best.Outstanding)
+            {
+                best = candidate;
+            }
+        }
+
+        endpoint = best!;
+        return best is not null;
+    }
+
+    /// <summary>Stops the sweep timer and closes idle connections; leased ones close when released. Pending acquirers fail.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await _sweepTimer.DisposeAsync();
+        foreach (var endpoint in _endpoints)
+        {
+            await endpoint.DisposeAsync();
+        }
+    }
+
+    internal void Sweep()
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
+
+        foreach (var endpoint in _endpoints)
+        {
+            endpoint.Sweep();
+        }
+    }
+}

@@ -1,0 +1,401 @@
+using System.Net;
+using FastProxy.Core.Logging;
+using FastProxy.Core.Transport;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Core.Upstream;
+
+/// <summary>
+/// One upstream address: a LIFO pool of keep-alive connections (the most recently used is the
+/// most likely still open), a cap on open connections, and passive health (consecutive
+/// failures eject it for a while). Acquiring an idle connection and releasing it allocate nothing.
+/// </summary>
+public sealed class UpstreamEndpoint
+{
+    private readonly string _cluster;
+    private readonly UpstreamPoolOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly long _idleTimeoutTicks;
+    private readonly long _ejectionTicks;
+    private readonly Lock _lock = new();
+    private readonly IdleConnection[] _idle;
+    private readonly Queue<PoolWaiter> _waiters = new();
+    private int _idleCount;
+    private int _open;
+    private int _outstanding;
+    private int _consecutiveFailures;
+    private long _ejectedUntil;
+    private bool _disposed;
+
+    internal UpstreamEndpoint(string cluster, EndPoint address, UpstreamPoolOptions options, TimeProvider time, ILogger logger)
+    {
+        _cluster = cluster;
+        Address = address;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _idle = new IdleConnection[Math.Max(0, options.MaxIdlePerEndpoint)];
+        _idleTimeoutTicks = ToTimestampTicks(options.IdleTimeout, time);
+        _ejectionTicks = ToTimestampTicks(options.EjectionDuration, time);
+    }
+
+    public EndPoint Address { get; }
+
+    /// <summary>Leases out now.</summary>
+    public int Outstanding => Volatile.Read(ref _outstanding);
+
+    /// <summary>Idle connections in the pool.</summary>
+    public int IdleCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _idleCount;
+            }
+        }
+    }
+
+    /// <summary>Open connections: idle, leased and being connected.</summary>
+    public int OpenConnections
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _open;
+            }
+        }
+    }
+
+    /// <summary>Consecutive failures reported since the last success or ejection.</summary>
+    public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
+
+    /// <summary>True while ejected after <see cref="UpstreamPoolOptions.EjectAfterConsecutiveFailures"/> failures; clears itself after <see cref="UpstreamPoolOptions.EjectionDuration"/>.</summary>
+    public bool IsEjected
+    {
+        get
+        {
+            var until = Volatile.Read(ref _ejectedUntil);
+            if (until == 0)
+            {
+                return false;
+            }
+
+            if (_time.GetTimestamp() < until)
+            {
+                return true;
+            }
+
+            if (Interlocked.CompareExchange(ref _ejectedUntil, 0, until) == until)
+            {
+                UpstreamLog.EndpointReturned(_logger, _cluster, Address);
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// A pooled connection that is still open (one the upstream closed, or that has stray bytes, is
+    /// discarded), else a new one (connect bounded by <see cref="UpstreamPoolOptions.ConnectTimeout"/>).
+    /// At <see cref="UpstreamPoolOptions.MaxConnectionsPerEndpoint"/> it waits, also bounded by the
+    /// connect timeout, for a release, then throws <see cref="UpstreamPoolExhaustedException"/>.
+    /// Throws <see cref="UpstreamConnectException"/> when connecting fails. Does not report health:
+    /// call <see cref="ReportFailure"/> / <see cref="ReportSuccess"/> for the outcome of the exchange.
+    /// </summary>
+    public ValueTask<UpstreamLease> AcquireAsync(CancellationToken ct)
+    {
+        while (true)
+        {
+            SocketConnection? candidate = null;
+            PoolWaiter? waiter = null;
+            lock (_lock)
+            {
+                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_idleCount > 0)
+                {
+                    // LIFO: the most recently released connection is the warmest and least likely closed.
+                    candidate = _idle[--_idleCount].Connection;
+                    _idle[_idleCount] = default;
+                }
+                else if (_open < _options.MaxConnectionsPerEndpoint)
+                {
+                    _open++;
+                }
+                else
+                {
+                    waiter = new PoolWaiter();
+                    _waiters.Enqueue(waiter);
+                }
+            }
+
+            if (candidate is not null)
+            {
+                if (IsReusable(candidate))
+                {
+                    Interlocked.Increment(ref _outstanding);
+                    return new ValueTask<UpstreamLease>(new UpstreamLease(candidate, isReused: true, this));
+                }
+
+                Discard(candidate, "closed by upstream");
+                continue;
+            }
+
+            return waiter is null ? ConnectNewAsync(ct) : WaitForConnectionAsync(waiter, ct);
+        }
+    }
+
+    /// <summary>
+    /// Returns a lease. <paramref name="reusable"/>: the exchange ended cleanly and the connection may
+    /// carry another request (it goes to a waiter or onto the idle stack); otherwise it is closed.
+    /// </summary>
+    public void Release(UpstreamLease lease, bool reusable)
+    {
+        var connection = lease.Connection;
+        if (reusable && !connection.IsInputEnded && !connection.IsAborted)
+        {
+            connection.ClearTimeout();
+            lock (_lock)
+            {
+                if (!_disposed)
+                {
+                    // A waiter takes it over directly: one lease ends and another begins, Outstanding is unchanged.
+                    while (_waiters.TryDequeue(out var waiter))
+                    {
+                        if (waiter.TrySetResult(connection))
+                        {
+                            return;
+                        }
+                    }
+
+                    if (_idleCount < _idle.Length)
+                    {
+                        _idle[_idleCount++] = new IdleConnection(connection, _time.GetTimestamp());
+                        Interlocked.Decrement(ref _outstanding);
+                        return;
+                    }
+                }
+            }
+        }
+
+        Interlocked.Decrement(ref _outstanding);
+        Discard(connection, reusable ? "pool full" : "not reusable");
+    }
+
+    /// <summary>The exchange succeeded: the consecutive-failure count starts over.</summary>
+    public void ReportSuccess()
+    {
+        if (Volatile.Read(ref _consecutiveFailures) != 0)
+        {
+            Interlocked.Exchange(ref _consecutiveFailures, 0);
+        }
+    }
+
+    /// <summary>Connect failure, reset, timeout or bad response: after enough in a row the endpoint is ejected for a while.</summary>
+    public void ReportFailure()
+    {
+        var threshold = _options.EjectAfterConsecutiveFailures;
+        if (threshold <= 0)
+        {
+            return;
+        }
+
+        // Only the caller that resets the count from >= threshold ejects (and logs) once.
+        if (Interlocked.Increment(ref _consecutiveFailures) >= threshold
+            && Interlocked.Exchange(ref _consecutiveFailures, 0) >= threshold)
+        {
+            Volatile.Write(ref _ejectedUntil, _time.GetTimestamp() + _ejectionTicks);
+            UpstreamLog.EndpointEjected(_logger, _cluster, Address, _options.EjectionDuration, threshold);
+        }
+    }
+
+    public override string ToString() => Address.ToString() ?? "?";
+
+    /// <summary>Closes idle connections past the idle timeout, or closed by the upstream (the cluster's timer calls this).</summary>
+    internal void Sweep()
+    {
+        var now = _time.GetTimestamp();
+        List<SocketConnection>? expired = null;
+        lock (_lock)
+        {
+            var kept = 0;
+            for (var i = 0; i < _idleCount; i++)
+            {
+                var entry = _idle[i];
+                if (now - entry.IdleSince >= _idleTimeoutTicks || entry.Connection.IsInputEnded)
+                {
+                    (expired ??= []).Add(entry.Connection);
+                }
+                else
+                {
+                    _idle[kept++] = entry;
+                }
+            }
+
+            Array.Clear(_idle, kept, _idleCount - kept);
+            _idleCount = kept;
+        }
+
+        if (expired is not null)
+        {
+            foreach (var connection in expired)
+            {
+                Discard(connection, connection.IsInputEnded ? "closed by upstream" : "idle timeout");
+            }
+        }
+    }
+
+    internal async ValueTask DisposeAsync()
+    {
+        IdleConnection[] idle;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            idle = _idle[.._idleCount];
+            Array.Clear(_idle);
+            _open -= _idleCount;
+            _idleCount = 0;
+            while (_waiters.TryDequeue(out var waiter))
+            {
+                waiter.TrySetException(new ObjectDisposedException(nameof(UpstreamCluster)));
+            }
+        }
+
+        foreach (var entry in idle)
+        {
+            await entry.Connection.DisposeAsync();
+        }
+    }
+
+    private static bool IsReusable(SocketConnection connection)
+    {
+        if (connection.IsInputEnded || connection.IsAborted)
+        {
+            return false;
+        }
+
+        try
+        {
+            // Nothing may be readable on an idle HTTP/1.1 connection: bytes or a completion mean the
+            // upstream closed it or sent something unsolicited (e.g. a 408); neither can be reused.
+            if (connection.Input.TryRead(out var result))
+            {
+                connection.Input.AdvanceTo(result.Buffer.Start);
+                return false;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        {
+            return false;
+        }
+
+        return true;
+    }
+
+    private async ValueTask<UpstreamLease> ConnectNewAsync(CancellationToken ct)
+    {
+        SocketConnection connection;
+        try
+        {
+            connection = await SocketConnection.ConnectAsync(Address, _options.ConnectTimeout, _options.ConnectionOptions, ct);
+        }
+        catch
+        {
+            ReleaseSlot();
+            throw;
+        }
+
+        UpstreamLog.ConnectionOpened(_logger, _cluster, connection.Id, Address);
+        Interlocked.Increment(ref _outstanding);
+        return new UpstreamLease(connection, isReused: false, this);
+    }
+
+    private async ValueTask<UpstreamLease> WaitForConnectionAsync(PoolWaiter waiter, CancellationToken ct)
+    {
+        SocketConnection? handed;
+        try
+        {
+            handed = await waiter.Task.WaitAsync(_options.ConnectTimeout, _time, ct);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            bool gaveUp;
+            lock (_lock)
+            {
+                // Under the lock so a concurrent Release either handed us a connection already or will skip us.
+                gaveUp = waiter.TrySetCanceled(CancellationToken.None);
+            }
+
+            if (gaveUp)
+            {
+                if (ex is TimeoutException)
+                {
+                    UpstreamLog.PoolExhausted(_logger, _cluster, Address, _options.MaxConnectionsPerEndpoint);
+                    throw new UpstreamPoolExhaustedException($"All {_options.MaxConnectionsPerEndpoint} connections to {Address} stayed busy for {_options.ConnectTimeout}.", ex);
+                }
+
+                throw;
+            }
+
+            handed = await waiter.Task;
+        }
+
+        if (handed is null)
+        {
+            // A slot was freed and passed to us.
+            return await ConnectNewAsync(ct);
+        }
+
+        return new UpstreamLease(handed, isReused: true, this);
+    }
+
+    private void Discard(SocketConnection connection, string reason)
+    {
+        UpstreamLog.PooledConnectionDiscarded(_logger, _cluster, connection.Id, Address, reason);
+        ReleaseSlot();
+        _ = DisposeQuietlyAsync(connection);
+    }
+
+    /// <summary>One open connection fewer: the slot goes to the first live waiter, or back to the count.</summary>
+    private void ReleaseSlot()
+    {
+        lock (_lock)
+        {
+            if (!_disposed)
+            {
+                while (_waiters.TryDequeue(out var waiter))
+                {
+                    if (waiter.TrySetResult(null))
+                    {
+                        return;
+                    }
+                }
+            }
+
+            _open--;
+        }
+    }
+
+    private static async Task DisposeQuietlyAsync(SocketConnection connection)
+    {
+        try
+        {
+            await connection.DisposeAsync();
+        }
+#pragma warning disable CA1031 // closing a connection we are throwing away must never surface
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private static long ToTimestampTicks(TimeSpan span, TimeProvider time) =>
+        span <= TimeSpan.Zero ? 0 : (long)(span.TotalSeconds * time.TimestampFrequency);
+}

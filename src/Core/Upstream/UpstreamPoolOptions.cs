@@ -1,0 +1,26 @@
+using FastProxy.Core.Transport;
+
+namespace FastProxy.Core.Upstream;
+
+/// <summary>Per-endpoint pool limits, timeouts and passive health settings of an <see cref="UpstreamCluster"/>.</summary>
+public sealed class UpstreamPoolOptions
+{
+    /// <summary>Open connections (idle + leased + connecting) per endpoint; beyond it acquirers wait.</summary>
+    public int MaxConnectionsPerEndpoint { get; init; } = 512;
+
+    /// <summary>Idle connections kept per endpoint; a release beyond it closes the connection.</summary>
+    public int MaxIdlePerEndpoint { get; init; } = 128;
+
+    /// <summary>Bounds a connect, and a wait for a free connection at the per-endpoint cap.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Idle pooled connections older than this are closed (below typical upstream keep-alive of 60-75 s would be safer; configure per cluster).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Consecutive failures that eject an endpoint; 0 disables ejection.</summary>
+    public int EjectAfterConsecutiveFailures { get; init; } = 5;
+
+    public TimeSpan EjectionDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    public SocketConnectionOptions ConnectionOptions { get; init; } = new();
+}

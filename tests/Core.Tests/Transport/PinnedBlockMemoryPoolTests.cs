@@ -1,0 +1,44 @@
+using FastProxy.Core.Transport;
+
+namespace FastProxy.Core.Tests.Transport;
+
+public sealed class PinnedBlockMemoryPoolTests
+{
+    [Fact]
+    public void Rent_AfterReturn_ReusesBlock()
+    {
+        using var pool = new PinnedBlockMemoryPool();
+        var first = pool.Rent();
+        var memory = first.Memory;
+        Assert.Equal(PinnedBlockMemoryPool.DefaultBlockSize, memory.Length);
+        Assert.Equal(1, pool.Outstanding);
+
+        first.Dispose();
+        Assert.Equal(0, pool.Outstanding);
+        Assert.Equal(1, pool.RetainedCount);
+
+        var second = pool.Rent(100);
+        Assert.Same(first, second);
+        second.Dispose();
+    }
+
+    [Fact]
+    public void Return_BeyondMaxRetained_DropsBlock()
+    {
+        using var pool = new PinnedBlockMemoryPool(maxRetainedBlocks: 2);
+        var blocks = Enumerable.Range(0, 4).Select(_ => pool.Rent()).ToList();
+        Assert.Equal(4, pool.Outstanding);
+
+        blocks.ForEach(b => b.Dispose());
+
+        Assert.Equal(2, pool.RetainedCount);
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
+    public void Rent_LargerThanBlock_Throws()
+    {
+        using var pool = new PinnedBlockMemoryPool();
+        Assert.Throws<ArgumentOutOfRangeException>(() => pool.Rent(PinnedBlockMemoryPool.DefaultBlockSize + 1));
+    }
+}

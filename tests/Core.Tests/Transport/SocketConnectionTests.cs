@@ -1,0 +1,407 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using FastProxy.Core.Timing;
+using FastProxy.Core.Transport;
+using FastProxy.Core.Upstream;
+using FastProxy.Tests.Common;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FastProxy.Core.Tests.Transport;
+
+public sealed class SocketConnectionTests
+{
+    private const int TestTimeout = 30_000;
+
+    private static readonly TimeSpan Step = LoopbackHelpers.StepTimeout;
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Input_PeerSendsData_ArrivesInPipe()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await LoopbackHelpers.SendAsync(pair.Client, "GET / HTTP/1.1\r\n");
+
+        var text = await ReadAtLeastAsync(pair.Server, 16);
+        Assert.Equal("GET / HTTP/1.1\r\n", text);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Input_PeerSendsFin_ReadCompletesAfterData()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await LoopbackHelpers.SendAsync(pair.Client, "bye");
+        pair.Client.Shutdown(SocketShutdown.Send);
+
+        var text = new StringBuilder();
+        while (true)
+        {
+            var result = await pair.Server.Input.ReadAsync().AsTask().WaitAsync(Step);
+            text.Append(Encoding.ASCII.GetString(result.Buffer.ToArray()));
+            pair.Server.Input.AdvanceTo(result.Buffer.End);
+            if (result.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal("bye", text.ToString());
+        Assert.True(pair.Server.IsInputEnded);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Input_PeerResets_ReadThrowsConnectionReset()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        pair.Client.LingerState = new LingerOption(true, 0);
+        pair.Client.Close();
+
+        await Assert.ThrowsAsync<ConnectionResetException>(async () =>
+        {
+            while (true)
+            {
+                var result = await pair.Server.Input.ReadAsync().AsTask().WaitAsync(Step);
+                pair.Server.Input.AdvanceTo(result.Buffer.End);
+                Assert.False(result.IsCompleted, "a reset must not look like a clean FIN");
+            }
+        });
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Output_Written_ReachesPeer()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await pair.Server.Output.WriteAsync("HTTP/1.1 200 OK\r\n\r\n"u8.ToArray());
+
+        Assert.Equal("HTTP/1.1 200 OK\r\n\r\n", await LoopbackHelpers.ReceiveExactlyAsync(pair.Client, 19));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task DisposeAsync_LargeBufferedOutput_AllSentThenFin()
+    {
+        var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        using var client = pair.Client;
+
+        // More than the pause threshold and the kernel buffers: the tail is still in the pipe at dispose.
+        var payload = new byte[1024 * 1024];
+        Random.Shared.NextBytes(payload);
+        var writer = pair.Server.Output;
+        var write = Task.Run(async () =>
+        {
+            for (var offset = 0; offset < payload.Length; offset += 16 * 1024)
+            {
+                await writer.WriteAsync(payload.AsMemory(offset, 16 * 1024));
+            }
+
+            await pair.Server.DisposeAsync();
+        });
+
+        using var received = new MemoryStream();
+        var buffer = new byte[64 * 1024];
+        using var cts = new CancellationTokenSource(Step);
+        while (true)
+        {
+            var n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+            if (n == 0)
+            {
+                break;
+            }
+
+            received.Write(buffer.AsSpan(0, n));
+        }
+
+        await write.WaitAsync(Step);
+        Assert.Equal(payload, received.ToArray());
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task DisposeAsync_CalledTwice_IsIdempotent()
+    {
+        var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        using var client = pair.Client;
+        await pair.Server.DisposeAsync();
+        await pair.Server.DisposeAsync();
+
+        var (data, cleanFin) = await LoopbackHelpers.ReceiveToEndAsync(client);
+        Assert.Equal("", data);
+        Assert.True(cleanFin);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Abort_PendingRead_FailsAndPeerSeesReset()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        var read = pair.Server.Input.ReadAsync().AsTask();
+        await Task.Delay(50);
+        Assert.False(read.IsCompleted);
+
+        pair.Server.Abort();
+
+        await Assert.ThrowsAsync<ConnectionAbortedException>(() => read.WaitAsync(Step));
+        var (_, cleanFin) = await LoopbackHelpers.ReceiveToEndAsync(pair.Client);
+        Assert.False(cleanFin);
+        Assert.True(pair.Server.IsAborted);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Abort_PendingFlushUnderBackpressure_Completes()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { MaxWriteBufferSize = 8 * 1024 });
+
+        // The client never reads: the kernel buffers fill, then the pipe, then FlushAsync waits.
+        var chunk = new byte[64 * 1024];
+        Task<System.IO.Pipelines.FlushResult> flush;
+        while (true)
+        {
+            flush = pair.Server.Output.WriteAsync(chunk).AsTask();
+            await Task.WhenAny(flush, Task.Delay(200));
+            if (!flush.IsCompleted)
+            {
+                break;
+            }
+        }
+
+        pair.Server.Abort();
+
+        await Assert.ThrowsAnyAsync<IOException>(() => flush.WaitAsync(Step));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SetTimeout_DeadlinePasses_CancelsPendingReadWithReason()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(10), TimeoutReason.RequestHeaders);
+        var read = pair.Server.Input.ReadAsync().AsTask();
+
+        time.Advance(TimeSpan.FromSeconds(9));
+        Assert.False(read.IsCompleted);
+        Assert.Equal(TimeoutReason.None, pair.Server.TimedOutReason);
+
+        time.Advance(TimeSpan.FromSeconds(1));
+        var result = await read.WaitAsync(Step);
+        Assert.True(result.IsCanceled);
+        Assert.Equal(TimeoutReason.RequestHeaders, pair.Server.TimedOutReason);
+
+        // The connection is still usable: the handler may answer 408.
+        pair.Server.Input.AdvanceTo(result.Buffer.Start);
+        await pair.Server.Output.WriteAsync("HTTP/1.1 408 Request Timeout\r\n\r\n"u8.ToArray());
+        Assert.StartsWith("HTTP/1.1 408", await LoopbackHelpers.ReceiveExactlyAsync(pair.Client, 32), StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task ClearTimeout_BeforeDeadline_ReadNotCanceled()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(5), TimeoutReason.KeepAliveIdle);
+        var read = pair.Server.Input.ReadAsync().AsTask();
+        time.Advance(TimeSpan.FromSeconds(3));
+        pair.Server.ClearTimeout();
+        time.Advance(TimeSpan.FromSeconds(30));
+
+        Assert.False(read.IsCompleted);
+        await LoopbackHelpers.SendAsync(pair.Client, "x");
+        var result = await read.WaitAsync(Step);
+        Assert.False(result.IsCanceled);
+        Assert.Equal(TimeoutReason.None, pair.Server.TimedOutReason);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SetTimeout_ReplacedByAnother_NewReasonReported()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(2), TimeoutReason.RequestHeaders);
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(20), TimeoutReason.RequestBody);
+        var read = pair.Server.Input.ReadAsync().AsTask();
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(read.IsCompleted);
+
+        time.Advance(TimeSpan.FromSeconds(16));
+        var result = await read.WaitAsync(Step);
+        Assert.True(result.IsCanceled);
+        Assert.Equal(TimeoutReason.RequestBody, pair.Server.TimedOutReason);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SetTimeout_WithoutHeartbeat_Throws()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        Assert.Throws<InvalidOperationException>(() => pair.Server.SetTimeout(TimeSpan.FromSeconds(1), TimeoutReason.RequestHeaders));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task BeginDrain_IdleKeepAlive_WokenWithDrain()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+
+        pair.Server.SetTimeout(TimeSpan.FromMinutes(2), TimeoutReason.KeepAliveIdle);
+        var read = pair.Server.Input.ReadAsync().AsTask();
+        pair.Server.BeginDrain();
+
+        var result = await read.WaitAsync(Step);
+        Assert.True(result.IsCanceled);
+        Assert.Equal(TimeoutReason.Drain, pair.Server.TimedOutReason);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task BeginDrain_BusyConnection_NotWokenButLaterIdleIs()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestBody);
+        var read = pair.Server.Input.ReadAsync().AsTask();
+        pair.Server.BeginDrain();
+        await Task.Delay(50);
+        Assert.False(read.IsCompleted);
+
+        await LoopbackHelpers.SendAsync(pair.Client, "body");
+        var result = await read.WaitAsync(Step);
+        Assert.False(result.IsCanceled);
+        pair.Server.Input.AdvanceTo(result.Buffer.End);
+
+        // Request done; going idle while draining closes at once.
+        pair.Server.SetTimeout(TimeSpan.FromMinutes(2), TimeoutReason.KeepAliveIdle);
+        result = await pair.Server.Input.ReadAsync().AsTask().WaitAsync(Step);
+        Assert.True(result.IsCanceled);
+        Assert.Equal(TimeoutReason.Drain, pair.Server.TimedOutReason);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task IdleConnection_AfterExchange_HoldsNoPoolBlocks()
+    {
+        using var pool = new PinnedBlockMemoryPool();
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Pool = pool });
+        await LoopbackHelpers.SendAsync(pair.Client, "ping");
+        Assert.Equal("ping", await ReadAtLeastAsync(pair.Server, 4));
+        await pair.Server.Output.WriteAsync("pong"u8.ToArray());
+        Assert.Equal("pong", await LoopbackHelpers.ReceiveExactlyAsync(pair.Client, 4));
+
+        // The receive loop is back in its zero-byte wait; the send loop returned its block.
+        await LoopbackHelpers.WaitUntilAsync(() => pool.Outstanding == 0, "all blocks returned");
+        Assert.True(pool.RetainedCount > 0);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task RemoteAddress_DualModeListener_IsUnmappedIPv4()
+    {
+        if (!LoopbackHelpers.IsIPv6Available)
+        {
+            return; // nothing to test without IPv6
+        }
+
+        using var listen = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+        listen.Bind(new IPEndPoint(IPAddress.IPv6Any, 0));
+        listen.Listen(1);
+        var port = ((IPEndPoint)listen.LocalEndPoint!).Port;
+        using var client = await LoopbackHelpers.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
+        var accepted = await listen.AcceptAsync().WaitAsync(Step);
+        await using var connection = SocketConnection.Create(accepted, new SocketConnectionOptions());
+
+        Assert.True(connection.RemoteEndPoint!.Address.IsIPv4MappedToIPv6);
+        Assert.Equal(IPAddress.Loopback, connection.RemoteAddress);
+        Assert.NotNull(connection.LocalEndPoint);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task ConnectAsync_ClosedPort_ThrowsConnectExceptionNotTimeout()
+    {
+        var closed = LoopbackHelpers.ClosedPortV4();
+
+        var ex = await Assert.ThrowsAsync<UpstreamConnectException>(async () =>
+            await SocketConnection.ConnectAsync(closed, TimeSpan.FromSeconds(5), new SocketConnectionOptions(), CancellationToken.None));
+
+        Assert.False(ex.IsTimeout);
+        Assert.Equal(closed, ex.Endpoint);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task ConnectAsync_BacklogFull_ThrowsTimeout()
+    {
+        // A listener that never accepts and whose accept queue is full: Linux drops further SYNs,
+        // so the connect hangs until our timeout.
+        using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listen.Bind(LoopbackHelpers.AnyPortV4);
+        listen.Listen(0);
+        var endpoint = (IPEndPoint)listen.LocalEndPoint!;
+        var fillers = new List<Socket>();
+        try
+        {
+            UpstreamConnectException? timeout = null;
+            for (var i = 0; i < 16 && timeout is null; i++)
+            {
+                try
+                {
+                    var c = await SocketConnection.ConnectAsync(endpoint, TimeSpan.FromMilliseconds(300), new SocketConnectionOptions(), CancellationToken.None);
+                    fillers.Add(c.Socket);
+                }
+                catch (UpstreamConnectException ex)
+                {
+                    timeout = ex;
+                }
+            }
+
+            Assert.NotNull(timeout);
+            Assert.True(timeout.IsTimeout);
+        }
+        finally
+        {
+            foreach (var socket in fillers)
+            {
+                socket.Dispose();
+            }
+        }
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task ConnectAsync_CallerCancels_ThrowsOperationCanceled()
+    {
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+            await SocketConnection.ConnectAsync(LoopbackHelpers.ClosedPortV4(), TimeSpan.FromSeconds(5), new SocketConnectionOptions(), cts.Token));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task ConnectAsync_Listening_EchoesThroughPipes()
+    {
+        using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listen.Bind(LoopbackHelpers.AnyPortV4);
+        listen.Listen(1);
+        await using var connection = await SocketConnection.ConnectAsync(listen.LocalEndPoint!, TimeSpan.FromSeconds(5), new SocketConnectionOptions(), CancellationToken.None);
+        using var server = await listen.AcceptAsync().WaitAsync(Step);
+
+        await connection.Output.WriteAsync("up"u8.ToArray());
+        Assert.Equal("up", await LoopbackHelpers.ReceiveExactlyAsync(server, 2));
+        await LoopbackHelpers.SendAsync(server, "down");
+        Assert.Equal("down", await ReadAtLeastAsync(connection, 4));
+    }
+
+    private static async Task<string> ReadAtLeastAsync(SocketConnection connection, int count)
+    {
+        while (true)
+        {
+            var result = await connection.Input.ReadAsync().AsTask().WaitAsync(Step);
+            if (result.Buffer.Length >= count || result.IsCompleted)
+            {
+                var text = Encoding.ASCII.GetString(result.Buffer.ToArray());
+                connection.Input.AdvanceTo(result.Buffer.End);
+                return text;
+            }
+
+            connection.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+        }
+    }
+}

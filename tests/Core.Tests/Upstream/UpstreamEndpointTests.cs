@@ -1,0 +1,297 @@
+using FastProxy.Core.Transport;
+using FastProxy.Core.Upstream;
+using FastProxy.Tests.Common;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+
+namespace FastProxy.Core.Tests.Upstream;
+
+public sealed class UpstreamEndpointTests
+{
+    private const int TestTimeout = 30_000;
+
+    private static readonly TimeSpan Step = LoopbackHelpers.StepTimeout;
+
+    private static UpstreamCluster NewCluster(TestUpstream upstream, TimeProvider? time = null, int maxConnections = 16, int maxIdle = 8, TimeSpan? connectTimeout = null) => new(
+        "test",
+        [upstream.EndPoint],
+        BalancePolicy.RoundRobin,
+        new UpstreamPoolOptions
+        {
+            MaxConnectionsPerEndpoint = maxConnections,
+            MaxIdlePerEndpoint = maxIdle,
+            ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(5),
+        },
+        time ?? TimeProvider.System,
+        NullLogger.Instance);
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_AfterReusableRelease_ReturnsSameConnection()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream);
+        var endpoint = cluster.Endpoints[0];
+
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        Assert.False(first.IsReused);
+        Assert.Equal(1, endpoint.Outstanding);
+        endpoint.Release(first, reusable: true);
+        Assert.Equal(0, endpoint.Outstanding);
+        Assert.Equal(1, endpoint.IdleCount);
+
+        var second = await endpoint.AcquireAsync(CancellationToken.None);
+        Assert.True(second.IsReused);
+        Assert.Same(first.Connection, second.Connection);
+        Assert.Same(endpoint, second.Endpoint);
+        Assert.Equal(1, endpoint.OpenConnections);
+        await LoopbackHelpers.WaitUntilAsync(() => upstream.AcceptedCount == 1, "one accepted connection");
+        endpoint.Release(second, reusable: true);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_IdleConnectionClosedByUpstream_DiscardedAndNewOneOpened()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream);
+        var endpoint = cluster.Endpoints[0];
+
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        endpoint.Release(first, reusable: true);
+        await LoopbackHelpers.WaitUntilAsync(() => upstream.AcceptedCount == 1, "accepted");
+        upstream.Accepted[0].Close();
+        await LoopbackHelpers.WaitUntilAsync(() => first.Connection.IsInputEnded, "the pooled connection to see FIN");
+
+        var second = await endpoint.AcquireAsync(CancellationToken.None);
+
+        Assert.False(second.IsReused);
+        Assert.NotSame(first.Connection, second.Connection);
+        Assert.Equal(1, endpoint.OpenConnections);
+        endpoint.Release(second, reusable: false);
+        Assert.Equal(0, endpoint.OpenConnections);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_IdleConnectionWithStrayBytes_Discarded()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream);
+        var endpoint = cluster.Endpoints[0];
+
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        endpoint.Release(first, reusable: true);
+        await LoopbackHelpers.WaitUntilAsync(() => upstream.AcceptedCount == 1, "accepted");
+        await LoopbackHelpers.SendAsync(upstream.Accepted[0], "HTTP/1.1 408 Request Timeout\r\n\r\n");
+        await LoopbackHelpers.WaitUntilAsync(() => first.Connection.Input.TryRead(out var r) && Peek(first.Connection, r), "stray bytes to arrive");
+
+        var second = await endpoint.AcquireAsync(CancellationToken.None);
+
+        Assert.False(second.IsReused);
+        Assert.NotSame(first.Connection, second.Connection);
+        endpoint.Release(second, reusable: true);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_AtMaxConnections_WaitsForRelease()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream, maxConnections: 1);
+        var endpoint = cluster.Endpoints[0];
+
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        var waiting = endpoint.AcquireAsync(CancellationToken.None).AsTask();
+        await Task.Delay(100);
+        Assert.False(waiting.IsCompleted);
+
+        endpoint.Release(first, reusable: true);
+        var second = await waiting.WaitAsync(Step);
+
+        Assert.True(second.IsReused);
+        Assert.Same(first.Connection, second.Connection);
+        Assert.Equal(1, endpoint.Outstanding);
+        Assert.Equal(1, endpoint.OpenConnections);
+        endpoint.Release(second, reusable: false);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_AtMaxConnectionsAndReleasedNotReusable_WaiterConnectsNew()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream, maxConnections: 1);
+        var endpoint = cluster.Endpoints[0];
+
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        var waiting = endpoint.AcquireAsync(CancellationToken.None).AsTask();
+        endpoint.Release(first, reusable: false);
+        var second = await waiting.WaitAsync(Step);
+
+        Assert.False(second.IsReused);
+        Assert.NotSame(first.Connection, second.Connection);
+        Assert.Equal(1, endpoint.OpenConnections);
+        endpoint.Release(second, reusable: true);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_AtMaxConnectionsPastConnectTimeout_ThrowsPoolExhausted()
+    {
+        using var upstream = new TestUpstream();
+        var time = new FakeTimeProvider();
+        await using var cluster = NewCluster(upstream, time, maxConnections: 1, connectTimeout: TimeSpan.FromSeconds(5));
+        var endpoint = cluster.Endpoints[0];
+
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        var waiting = endpoint.AcquireAsync(CancellationToken.None).AsTask();
+        time.Advance(TimeSpan.FromSeconds(4));
+        Assert.False(waiting.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        await Assert.ThrowsAsync<UpstreamPoolExhaustedException>(() => waiting.WaitAsync(Step));
+
+        // The timed-out waiter is gone: a later release goes to the idle stack.
+        endpoint.Release(first, reusable: true);
+        Assert.Equal(1, endpoint.IdleCount);
+        Assert.Equal(0, endpoint.Outstanding);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_Canceled_ThrowsAndLeavesNoWaiter()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream, maxConnections: 1);
+        var endpoint = cluster.Endpoints[0];
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+
+        var waiting = endpoint.AcquireAsync(cts.Token).AsTask();
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(Step));
+        endpoint.Release(first, reusable: true);
+        Assert.Equal(1, endpoint.IdleCount);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_ClosedPort_ThrowsConnectExceptionAndFreesSlot()
+    {
+        await using var cluster = new UpstreamCluster("down", [LoopbackHelpers.ClosedPortV4()], BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxConnectionsPerEndpoint = 1 }, TimeProvider.System, NullLogger.Instance);
+        var endpoint = cluster.Endpoints[0];
+
+        var ex = await Assert.ThrowsAsync<UpstreamConnectException>(async () => await endpoint.AcquireAsync(CancellationToken.None));
+        Assert.False(ex.IsTimeout);
+        Assert.Equal(0, endpoint.OpenConnections);
+        Assert.Equal(0, endpoint.Outstanding);
+
+        // The slot was returned: a second attempt fails the same way instead of waiting.
+        await Assert.ThrowsAsync<UpstreamConnectException>(async () => await endpoint.AcquireAsync(CancellationToken.None));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Release_IdleStackFull_ClosesConnection()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream, maxIdle: 1);
+        var endpoint = cluster.Endpoints[0];
+
+        var a = await endpoint.AcquireAsync(CancellationToken.None);
+        var b = await endpoint.AcquireAsync(CancellationToken.None);
+        endpoint.Release(a, reusable: true);
+        endpoint.Release(b, reusable: true);
+
+        Assert.Equal(1, endpoint.IdleCount);
+        Assert.Equal(1, endpoint.OpenConnections);
+        await LoopbackHelpers.WaitUntilAsync(() => b.Connection.IsInputEnded, "the surplus connection to close");
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Sweep_PastIdleTimeout_ClosesIdleConnection()
+    {
+        using var upstream = new TestUpstream();
+        var time = new FakeTimeProvider();
+        await using var cluster = new UpstreamCluster("idle", [upstream.EndPoint], BalancePolicy.RoundRobin, new UpstreamPoolOptions { IdleTimeout = TimeSpan.FromSeconds(60) }, time, NullLogger.Instance);
+        var endpoint = cluster.Endpoints[0];
+        var lease = await endpoint.AcquireAsync(CancellationToken.None);
+        endpoint.Release(lease, reusable: true);
+        await LoopbackHelpers.WaitUntilAsync(() => upstream.AcceptedCount == 1, "accepted");
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.Equal(1, endpoint.IdleCount);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Equal(0, endpoint.IdleCount);
+        Assert.Equal(0, endpoint.OpenConnections);
+
+        var (_, cleanFin) = await LoopbackHelpers.ReceiveToEndAsync(upstream.Accepted[0]);
+        Assert.True(cleanFin);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireRelease_SteadyState_AllocatesNothing()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream);
+        var endpoint = cluster.Endpoints[0];
+        var warm = await endpoint.AcquireAsync(CancellationToken.None);
+        endpoint.Release(warm, reusable: true);
+
+        static void Cycle(UpstreamEndpoint endpoint)
+        {
+            var pending = endpoint.AcquireAsync(CancellationToken.None);
+            Assert.True(pending.IsCompletedSuccessfully);
+            endpoint.Release(pending.Result, reusable: true);
+        }
+
+        Cycle(endpoint);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            Cycle(endpoint);
+        }
+
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void ReportFailure_ThresholdReached_EjectsUntilDurationPasses()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new UpstreamCluster("eject", [LoopbackHelpers.ClosedPortV4()], BalancePolicy.RoundRobin, new UpstreamPoolOptions { EjectAfterConsecutiveFailures = 3, EjectionDuration = TimeSpan.FromSeconds(30) }, time, NullLogger.Instance);
+        var endpoint = cluster.Endpoints[0];
+
+        endpoint.ReportFailure();
+        endpoint.ReportFailure();
+        Assert.False(endpoint.IsEjected);
+        endpoint.ReportFailure();
+        Assert.True(endpoint.IsEjected);
+        Assert.False(cluster.TryPick(out _));
+
+        time.Advance(TimeSpan.FromSeconds(29));
+        Assert.True(endpoint.IsEjected);
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(endpoint.IsEjected);
+        Assert.True(cluster.TryPick(out var picked));
+        Assert.Same(endpoint, picked);
+    }
+
+    [Fact]
+    public void ReportSuccess_BetweenFailures_ResetsCount()
+    {
+        var time = new FakeTimeProvider();
+        var cluster = new UpstreamCluster("flaky", [LoopbackHelpers.ClosedPortV4()], BalancePolicy.RoundRobin, new UpstreamPoolOptions { EjectAfterConsecutiveFailures = 3 }, time, NullLogger.Instance);
+        var endpoint = cluster.Endpoints[0];
+
+        endpoint.ReportFailure();
+        endpoint.ReportFailure();
+        endpoint.ReportSuccess();
+        endpoint.ReportFailure();
+        endpoint.ReportFailure();
+
+        Assert.False(endpoint.IsEjected);
+        Assert.Equal(2, endpoint.ConsecutiveFailures);
+    }
+
+    private static bool Peek(SocketConnection connection, System.IO.Pipelines.ReadResult result)
+    {
+        var any = !result.Buffer.IsEmpty;
+        connection.Input.AdvanceTo(result.Buffer.Start);
+        return any;
+    }
+}
