@@ -131,7 +131,9 @@ internal sealed class IdentityProvider : IAsyncDisposable
         SecurityTokenNoExpirationException => AuthFailure.MissingExpiration,
         SecurityTokenInvalidIssuerException => AuthFailure.InvalidIssuer,
         SecurityTokenInvalidAudienceException => AuthFailure.InvalidAudience,
-        SecurityTokenSignatureKeyNotFoundException => AuthFailure.UnknownKey,
+        // The kid was checked against our key set before validation, so "no key verified the
+        // signature" (IDX10503) means a bad signature here, not an unknown key.
+        SecurityTokenSignatureKeyNotFoundException => AuthFailure.InvalidSignature,
         SecurityTokenInvalidAlgorithmException => AuthFailure.AlgorithmNotAllowed,
         SecurityTokenInvalidSignatureException => AuthFailure.InvalidSignature,
         SecurityTokenMalformedException => AuthFailure.Malformed,
