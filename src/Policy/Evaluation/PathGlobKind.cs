@@ -1,0 +1,8 @@
+namespace FastProxy.Policy.Evaluation;
+
+internal enum PathGlobKind : byte
+{
+    Exact,
+    Subtree,
+    OneSegment,
+}

@@ -1,0 +1,50 @@
+using System.Buffers.Binary;
+using System.Numerics;
+using System.Security.Cryptography;
+
+namespace FastProxy.Policy.Identity;
+
+/// <summary>
+/// A fast non-cryptographic 64-bit hash of token bytes with a per-process random seed, so nobody
+/// outside can aim tokens at one cache slot. Collisions are harmless: a cache hit also compares
+/// the stored token bytes.
+/// </summary>
+internal static class TokenHash
+{
+    // Odd 64-bit constants from the golden ratio and MurmurHash3's finaliser (well-mixing multipliers).
+    private const ulong Prime1 = 0x9E3779B97F4A7C15UL;
+    private const ulong Prime2 = 0xC2B2AE3D27D4EB4FUL;
+    private const ulong Fmix1 = 0xFF51AFD7ED558CCDUL;
+    private const ulong Fmix2 = 0xC4CEB9FE1A85EC53UL;
+
+    public static readonly ulong Seed = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
+
+    public static ulong Compute(ReadOnlySpan<byte> data) => Compute(data, Seed);
+
+    public static ulong Compute(ReadOnlySpan<byte> data, ulong seed)
+    {
+        var h = seed ^ ((ulong)data.Length * Prime1);
+        while (data.Length >= 8)
+        {
+            var k = BinaryPrimitives.ReadUInt64LittleEndian(data) * Prime2;
+            h = BitOperations.RotateLeft(h ^ BitOperations.RotateLeft(k, 31) * Prime1, 27) * Prime1 + Prime2;
+            data = data[8..];
+        }
+
+        ulong tail = 0;
+        for (var i = 0; i < data.Length; i++)
+        {
+            tail |= (ulong)data[i] << (8 * i);
+        }
+
+        h ^= BitOperations.RotateLeft(tail * Prime2, 31) * Prime1;
+
+        // MurmurHash3 fmix64 finaliser: full avalanche.
+        h ^= h >> 33;
+        h *= Fmix1;
+        h ^= h >> 33;
+        h *= Fmix2;
+        h ^= h >> 33;
+        return h;
+    }
+}

@@ -1,0 +1,39 @@
+using FastProxy.Policy.Upstream;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Policy;
+
+/// <summary>How <see cref="PolicyCompiler"/> builds a policy.</summary>
+public sealed class PolicyCompileOptions
+{
+    /// <summary>Directory that relative key file paths are resolved against (the config file's directory).</summary>
+    public string BaseDirectory { get; init; } = Environment.CurrentDirectory;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public ILoggerFactory? LoggerFactory { get; init; }
+
+    /// <summary>Handler for JWKS / discovery requests (tests inject one); null uses a SocketsHttpHandler.</summary>
+    public HttpMessageHandler? HttpHandler { get; init; }
+
+    /// <summary>Fetch remote keys before the policy is ready. Off for `policy test` / `explain` with claims only.</summary>
+    public bool FetchKeys { get; init; } = true;
+
+    /// <summary>Run the document's `tests:` and refuse the document when one fails.</summary>
+    public bool RunTests { get; init; } = true;
+
+    /// <summary>Overrides identity.token_cache.size (CLI `--token-cache-size`; 0 turns the cache off).</summary>
+    public int? TokenCacheSize { get; init; }
+
+    /// <summary>Share one instance across reloads so counters survive a swap.</summary>
+    public PolicyCounters Counters { get; init; } = new();
+
+    /// <summary>The proxy's assertion signing key; share one across reloads. Generated when a route needs one and none is given.</summary>
+    public ProxyAssertionKey? AssertionKey { get; init; }
+
+    /// <summary>`iss` of the assertions the proxy signs.</summary>
+    public string AssertionIssuer { get; init; } = "fastproxy";
+
+    /// <summary>Timeout of one discovery / JWKS request.</summary>
+    public TimeSpan KeyFetchTimeout { get; init; } = TimeSpan.FromSeconds(10);
+}

@@ -1,0 +1,38 @@
+using FastProxy.Core.Gate;
+
+namespace FastProxy.Policy;
+
+/// <summary>
+/// The zero-trust gate: decides every routed request with the current <see cref="CompiledPolicy"/>.
+/// <see cref="Swap"/> replaces the policy atomically; a request reads the policy once, so requests
+/// in flight finish under the policy they started with.
+/// </summary>
+public sealed class PolicyGate : IRequestGate
+{
+    private CompiledPolicy _current;
+
+    public PolicyGate(CompiledPolicy initial)
+    {
+        ArgumentNullException.ThrowIfNull(initial);
+        _current = initial;
+    }
+
+    public CompiledPolicy Current => Volatile.Read(ref _current);
+
+    public PolicyCounters Counters => Current.Counters;
+
+    /// <summary>The proxy's public JWKS for upstreams verifying assertions (publish it on the admin endpoint).</summary>
+    public string ProxyJwksJson => Current.ProxyJwksJson;
+
+    /// <summary>Installs <paramref name="next"/>; the caller disposes the previous policy once requests drain.</summary>
+    public void Swap(CompiledPolicy next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        Volatile.Write(ref _current, next);
+    }
+
+    public GateDecision Evaluate(in GateRequest request) => Current.Decide(request, out _);
+
+    /// <summary>Decides and says why (policy version, route, rule, reason) for the audit record.</summary>
+    public GateDecision Evaluate(in GateRequest request, out PolicyDecisionInfo info) => Current.Decide(request, out info);
+}
