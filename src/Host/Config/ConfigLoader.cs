@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FastProxy.Host.Cli;
 
 namespace FastProxy.Host.Config;
@@ -134,7 +135,20 @@ public static class ConfigLoader
     {
         try
         {
-            return JsonSerializer.Deserialize(json, ConfigJsonContext.Default.FastProxyConfig) ?? new FastProxyConfig();
+            var typeInfo = ConfigJsonContext.Default.FastProxyConfig;
+            var node = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions
+            {
+                CommentHandling = JsonCommentHandling.Skip,
+                AllowTrailingCommas = true,
+                MaxDepth = YamlToJsonConverter.MaxDepth + 1,
+            });
+            if (node is null)
+            {
+                node = new JsonObject();
+            }
+
+            ConfigDefaults.Fill(node, typeInfo, "", lines);
+            return node.Deserialize(typeInfo) ?? new FastProxyConfig();
         }
         catch (JsonException ex)
         {

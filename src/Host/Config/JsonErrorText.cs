@@ -10,71 +10,79 @@ internal static class JsonErrorText
         var message = ex.Message;
 
         // "The JSON property 'alow' could not be mapped to any .NET member contained in type '...'."
-        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal) && Quoted(message) is { } key)
+        // The exception path already ends with the unknown key.
+        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
         {
-            var keyPath = DocumentPath.Property(path, key);
-            if (!path.EndsWith(key, StringComparison.Ordinal))
+            return $"unknown key '{LastKey(path)}'";
+        }
+
+        // "The constructor parameter 'Limits' on type '...' doesn't allow null values."
+        if (message.Contains("doesn't allow null values", StringComparison.Ordinal))
+        {
+            return "must not be null";
+        }
+
+        // For a scalar of the wrong kind the outer message names the containing type; the inner one says what was expected.
+        if (ex.InnerException is { } inner)
+        {
+            var detail = inner.Message;
+            if (detail.Contains("as a number", StringComparison.Ordinal))
             {
-                path = keyPath;
+                return "wrong type: expected a number";
             }
 
-            return $"unknown key '{key}'";
+            if (detail.Contains("as a boolean", StringComparison.Ordinal))
+            {
+                return "wrong type: expected true or false";
+            }
+
+            if (detail.Contains("as a string", StringComparison.Ordinal))
+            {
+                return "wrong type: expected a single value, not a list or mapping";
+            }
+
+            if (detail.Contains("Int32", StringComparison.Ordinal))
+            {
+                return "expected a whole number from -2147483648 to 2147483647";
+            }
+
+            if (detail.Contains("Int64", StringComparison.Ordinal))
+            {
+                return "expected a whole number from -9223372036854775808 to 9223372036854775807";
+            }
+
+            if (detail.Contains("Double", StringComparison.Ordinal))
+            {
+                return "expected a number";
+            }
         }
 
         var converted = message.IndexOf("could not be converted to ", StringComparison.Ordinal);
         if (converted >= 0)
         {
             var type = message[(converted + "could not be converted to ".Length)..];
-            return "wrong type: expected " + Expected(type);
-        }
+            if (type.StartsWith("System.String", StringComparison.Ordinal))
+            {
+                return "wrong type: expected a single value, not a list or mapping";
+            }
 
-        if (message.Contains("null", StringComparison.OrdinalIgnoreCase) && message.Contains("doesn't allow", StringComparison.Ordinal))
-        {
-            return "must not be null";
+            return type.StartsWith("System.Collections.Generic.IReadOnlyList", StringComparison.Ordinal)
+                ? "wrong type: expected a list"
+                : "wrong type: expected a mapping";
         }
 
         return JsonLineMapper.CleanMessage(message);
     }
 
-    private static string Expected(string type)
+    private static string LastKey(string path)
     {
-        if (type.StartsWith("System.Int32", StringComparison.Ordinal) || type.StartsWith("System.Int64", StringComparison.Ordinal))
+        if (path.EndsWith("']", StringComparison.Ordinal))
         {
-            return "a whole number";
+            var open = path.LastIndexOf("['", StringComparison.Ordinal);
+            return open < 0 ? path : path[(open + 2)..^2];
         }
 
-        if (type.StartsWith("System.Double", StringComparison.Ordinal))
-        {
-            return "a number";
-        }
-
-        if (type.StartsWith("System.Boolean", StringComparison.Ordinal) || type.StartsWith("System.Nullable`1[System.Boolean]", StringComparison.Ordinal))
-        {
-            return "true or false";
-        }
-
-        if (type.StartsWith("System.String", StringComparison.Ordinal))
-        {
-            return "a string";
-        }
-
-        if (type.StartsWith("System.Collections.Generic.IReadOnlyList", StringComparison.Ordinal) || type.StartsWith("System.Collections.Generic.List", StringComparison.Ordinal))
-        {
-            return "a list";
-        }
-
-        return "a mapping";
-    }
-
-    private static string? Quoted(string message)
-    {
-        var start = message.IndexOf('\'', StringComparison.Ordinal);
-        if (start < 0)
-        {
-            return null;
-        }
-
-        var end = message.IndexOf('\'', start + 1);
-        return end > start ? message[(start + 1)..end] : null;
+        var dot = path.LastIndexOf('.');
+        return dot < 0 ? path : path[(dot + 1)..];
     }
 }
