@@ -80,6 +80,15 @@ public sealed partial class CompiledPolicy
         }
 
         var allow = route.Allow;
+        if (allow.Length == 0 && route.IsPublic)
+        {
+            // `public: true` with no allow rules is the explicit statement "anyone may call
+            // this route" (deny rules above still apply); a non-public route must list allow rules.
+            info = new PolicyDecisionInfo(Version, index, route.Id, 0, AuthFailure.None, -1, false, false, null, null);
+            Interlocked.Increment(ref route.IsAudit ? ref Counters.ShadowAllowed : ref Counters.Allowed);
+            return Admit(route, principal, now);
+        }
+
         for (var i = 0; i < allow.Length; i++)
         {
             if (allow[i].Matches(context))

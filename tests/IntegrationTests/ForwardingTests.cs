@@ -178,7 +178,7 @@ public sealed class ForwardingTests : IAsyncLifetime
                 return Encoding.ASCII.GetString(all.ToArray());
             }
 
-            all.Write(buffer, 0, n);
+            await all.WriteAsync(buffer.AsMemory(0, n), timeout.Token);
         }
     }
 

@@ -19,7 +19,7 @@ public sealed class UpstreamFailureTests
         using var client = new HttpClient { BaseAddress = proxy.BaseAddress };
         using var response = await client.GetAsync("/anything");
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
-        Assert.Contains("connect failed", proxy.Output, StringComparison.Ordinal);
+        Assert.True(await proxy.WaitForOutputAsync("connect failed"), proxy.Output);
     }
 
     [Fact]

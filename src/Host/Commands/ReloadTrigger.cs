@@ -39,7 +39,7 @@ internal sealed class ReloadTrigger : IDisposable
         };
         _watcher.Changed += changed;
         _watcher.Created += changed;
-        _watcher.Renamed += (_, e) => changed(null, e);
+        _watcher.Renamed += (sender, e) => changed(sender, e);
         _watcher.EnableRaisingEvents = true;
     }
 

@@ -1,10 +1,7 @@
 using System.Runtime.InteropServices;
 using FastProxy.Host.Cli;
-using FastProxy.Host.Config;
 using FastProxy.Host.Demo;
-using FastProxy.Host.Logging;
 using FastProxy.Host.Proxy;
-using Microsoft.Extensions.Logging;
 
 namespace FastProxy.Host.Commands;
 
@@ -19,7 +16,7 @@ internal static class RunCommand
             return 1;
         }
 
-        using var loggers = ProcessLogging.Create(loaded.Config.Log.Level);
+        await using var loggers = ProcessLogging.Create(loaded.Config.Log.Level);
         var logger = loggers.CreateLogger("FastProxy.Host");
         ProxyHost host;
         try
@@ -88,7 +85,7 @@ internal static class RunCommand
 
     public static async Task<int> RunDemoAsync(CliInvocation cli, CancellationToken stop)
     {
-        using var loggers = ProcessLogging.Create(cli.LogLevel ?? "information");
+        await using var loggers = ProcessLogging.Create(cli.LogLevel ?? "information");
         var listen = cli.Listen.Count > 0 ? cli.Listen[0] : "127.0.0.1:8080";
         return await DemoCommand.RunAsync(listen, loggers, stop);
     }

@@ -57,7 +57,7 @@ internal sealed class DemoUpstream : IAsyncDisposable
         {
             while (true)
             {
-                var result = await connection.Input.ReadAsync();
+                var result = await connection.Input.ReadAsync(CancellationToken.None);
                 var buffer = result.Buffer;
                 var status = Http1Parser.TryParseRequest(buffer, head, Http1Limits.Default, out var consumed, out _);
                 if (status == Http1ParseStatus.Incomplete)
@@ -80,7 +80,7 @@ internal sealed class DemoUpstream : IAsyncDisposable
                 await SkipBodyAsync(connection.Input, head);
                 var (contentType, body) = Answer(head);
                 WriteResponse(connection.Output, contentType, body, head.Method == Core.Gate.RequestMethod.Head);
-                await connection.Output.FlushAsync();
+                await connection.Output.FlushAsync(CancellationToken.None);
                 var keepAlive = head.KeepAlive;
                 head.Reset();
                 if (!keepAlive)
@@ -99,12 +99,12 @@ internal sealed class DemoUpstream : IAsyncDisposable
     private (string ContentType, byte[] Body) Answer(Http1RequestHead head)
     {
         var path = Encoding.ASCII.GetString(head.Path);
-        if (path == "/.well-known/openid-configuration")
+        if (string.Equals(path, "/.well-known/openid-configuration", StringComparison.Ordinal))
         {
             return ("application/json", Encoding.UTF8.GetBytes(_idp.DiscoveryDocument(EndPoint)));
         }
 
-        if (path == "/jwks.json")
+        if (string.Equals(path, "/jwks.json", StringComparison.Ordinal))
         {
             return ("application/json", Encoding.UTF8.GetBytes(_idp.JwksDocument()));
         }
@@ -145,7 +145,7 @@ internal sealed class DemoUpstream : IAsyncDisposable
             var remaining = head.ContentLength;
             while (remaining > 0)
             {
-                var result = await input.ReadAsync();
+                var result = await input.ReadAsync(CancellationToken.None);
                 var take = Math.Min(remaining, result.Buffer.Length);
                 input.AdvanceTo(result.Buffer.GetPosition(take));
                 remaining -= take;
@@ -157,10 +157,10 @@ internal sealed class DemoUpstream : IAsyncDisposable
         }
         else if (head.BodyKind == BodyKind.Chunked)
         {
-            var reader = new ChunkedBodyReader(0, Http1Limits.Default);
+            var reader = new ChunkedBodyReader(long.MaxValue, Http1Limits.Default);
             while (true)
             {
-                var result = await input.ReadAsync();
+                var result = await input.ReadAsync(CancellationToken.None);
                 var status = reader.Advance(result.Buffer, out var valid, out _);
                 input.AdvanceTo(result.Buffer.GetPosition(valid), result.Buffer.End);
                 if (status != ChunkedStatus.NeedMore || result.IsCompleted)

@@ -4,9 +4,6 @@ namespace FastProxy.Host.Proxy;
 
 internal static partial class HostLog
 {
-    [LoggerMessage(1, LogLevel.Information, "listening on {Address}")]
-    public static partial void Listening(ILogger logger, string address);
-
     [LoggerMessage(2, LogLevel.Information, "configuration reloaded: {Routes} routes, policy {Version}")]
     public static partial void Reloaded(ILogger logger, int routes, string version);
 

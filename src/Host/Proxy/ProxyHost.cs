@@ -9,6 +9,7 @@ using FastProxy.Host.Config;
 using FastProxy.Http.Http1;
 using FastProxy.Http.Proxy;
 using FastProxy.Policy;
+using FastProxy.Policy.Upstream;
 using Microsoft.Extensions.Logging;
 
 namespace FastProxy.Host.Proxy;
@@ -26,6 +27,11 @@ public sealed class ProxyHost : IAsyncDisposable
     private readonly Heartbeat _heartbeat;
     private readonly SocketConnectionOptions _connectionOptions;
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
+
+    // Shared by every policy this host compiles, so counters and the proxy's signing key
+    // survive reloads.
+    private readonly PolicyCounters _counters = new();
+    private readonly ProxyAssertionKey _assertionKey = ProxyAssertionKey.Generate();
     private ConnectionListener? _listener;
     private volatile ProxyRuntime _runtime = null!;
     private Snapshot _snapshot = null!;
@@ -52,6 +58,8 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public string PolicyVersion => _snapshot.Policy?.Version ?? "none";
 
+    public PolicyCounters PolicyCounters => _counters;
+
     /// <summary>The gate in use (a <see cref="PolicyGate"/> unless the proxy runs without authentication).</summary>
     public IRequestGate Gate => _runtime.Gate;
 
@@ -62,7 +70,7 @@ public sealed class ProxyHost : IAsyncDisposable
         var host = new ProxyHost(config, options, loggers);
         try
         {
-            var snapshot = await host.BuildSnapshotAsync(config, gate: null, cancellationToken);
+            var snapshot = await host.BuildSnapshotAsync(config, currentGate: null, cancellationToken);
             host._snapshot = snapshot;
             host._runtime = snapshot.Runtime;
             await host.StartListenersAsync(config, cancellationToken);
@@ -130,6 +138,7 @@ public sealed class ProxyHost : IAsyncDisposable
 
         _heartbeat.Dispose();
         _reloadLock.Dispose();
+        _assertionKey.Dispose();
     }
 
     private async Task StartListenersAsync(FastProxyConfig config, CancellationToken cancellationToken)
@@ -146,20 +155,16 @@ public sealed class ProxyHost : IAsyncDisposable
             handler.HandleAsync,
             _loggers.CreateLogger("FastProxy.Core.Transport"));
         await _listener.StartAsync(cancellationToken);
-        foreach (var bound in _listener.BoundEndPoints)
-        {
-            HostLog.Listening(_logger, $"http://{bound}");
-        }
     }
 
     private static Http1ProxyOptions BuildHttpOptions(FastProxyConfig config) => new()
     {
-        Limits = new Http1Limits
-        {
-            MaxRequestLineBytes = config.Limits.MaxRequestLineBytes,
-            MaxHeaderBytes = config.Limits.MaxHeaderBytes,
-            MaxHeaderCount = config.Limits.MaxHeaderCount,
-        },
+        Limits = new Http1Limits(
+            config.Limits.MaxRequestLineBytes,
+            config.Limits.MaxHeaderBytes,
+            config.Limits.MaxHeaderCount,
+            Http1Limits.DefaultMaxChunkLineBytes,
+            Http1Limits.DefaultMaxTrailerBytes),
         HeaderTimeout = TimeSpan.FromSeconds(config.Timeouts.HeaderSeconds),
         IdleTimeout = TimeSpan.FromSeconds(config.Timeouts.IdleSeconds),
         ResponseTimeout = TimeSpan.FromSeconds(config.Timeouts.ResponseSeconds),
@@ -213,7 +218,7 @@ public sealed class ProxyHost : IAsyncDisposable
         {
             var compiled = await PolicyCompiler.CompileAsync(
                 config.ToPolicyDocument(),
-                new PolicyCompileOptions { BaseDirectory = _options.BaseDirectory, Time = _options.Time, Logger = _loggers.CreateLogger("FastProxy.Policy") },
+                new PolicyCompileOptions { BaseDirectory = _options.BaseDirectory, Time = _options.Time, LoggerFactory = _loggers, Counters = _counters, AssertionKey = _assertionKey },
                 cancellationToken);
             foreach (var warning in compiled.Warnings)
             {
@@ -288,7 +293,7 @@ public sealed class ProxyHost : IAsyncDisposable
     {
         // Longest a request admitted under the old snapshot can still be using its pools.
         var grace = TimeSpan.FromSeconds(_config.Timeouts.ResponseSeconds + _config.Timeouts.IdleSeconds);
-        await Task.Delay(grace, _options.Time);
+        await Task.Delay(grace, _options.Time, CancellationToken.None);
         foreach (var cluster in old.Clusters)
         {
             await cluster.DisposeAsync();

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Text;
 using System.IO.Pipelines;
 using FastProxy.Core.Gate;
 using FastProxy.Http.Http1;

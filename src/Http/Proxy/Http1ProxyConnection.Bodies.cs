@@ -123,7 +123,8 @@ internal sealed partial class Http1ProxyConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BodyCopyResult> CopyChunkedAsync(CopySides sides, long maxBodyBytes)
     {
-        var reader = new ChunkedBodyReader(maxBodyBytes, _options.Limits);
+        // 0 in configuration means no limit; the reader takes a hard byte budget.
+        var reader = new ChunkedBodyReader(maxBodyBytes > 0 ? maxBodyBytes : long.MaxValue, _options.Limits);
         while (true)
         {
             var (read, failure) = await ReadAsync(sides);

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using FastProxy.Core.Gate;
 using FastProxy.Core.Splicing;

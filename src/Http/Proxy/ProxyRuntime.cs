@@ -19,7 +19,7 @@ public sealed class ProxyRuntime
         ArgumentNullException.ThrowIfNull(clusterByRoute);
         if (routeIds.Count != routes.Count || clusterByRoute.Count != routes.Count)
         {
-            throw new ArgumentException("every route needs an id and a cluster");
+            throw new ArgumentException("every route needs an id and a cluster", nameof(routeIds));
         }
 
         Routes = routes;

@@ -45,7 +45,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         System.IO.Directory.CreateDirectory(directory);
         var configPath = Path.Combine(directory, "fastproxy.json");
         await File.WriteAllTextAsync(configPath, configJson);
-        var proxy = Start(directory, ["run", "--config", configPath, .. extraArgs]);
+        var proxy = Launch(directory, ["run", "--config", configPath, .. extraArgs]);
         var listening = await proxy._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
         proxy.BaseAddress = listening;
         return proxy;
@@ -54,14 +54,30 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     /// <summary>Runs a one-shot command (check, policy test, ...) and returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunToEndAsync(params string[] args)
     {
-        var proxy = Start(Path.GetTempPath(), args);
+        var proxy = Launch(Path.GetTempPath(), args);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await proxy._process.WaitForExitAsync(timeout.Token);
-        proxy._process.WaitForExit();
         return (proxy._process.ExitCode, proxy.Output);
     }
 
     /// <summary>Sends a POSIX signal by name ("HUP", "TERM") with the system's kill(1).</summary>
+    /// <summary>Waits until the process has printed <paramref name="text"/> (its log is written asynchronously).</summary>
+    public async Task<bool> WaitForOutputAsync(string text, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Output.Contains(text, StringComparison.Ordinal))
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
+    }
+
     public void Signal(string name)
     {
         using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -94,7 +110,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         }
     }
 
-    private static ProxyProcess Start(string directory, string[] args)
+    private static ProxyProcess Launch(string directory, string[] args)
     {
         var binary = Environment.GetEnvironmentVariable("FASTPROXY_BINARY");
         var info = new ProcessStartInfo
@@ -111,7 +127,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         else
         {
             info.FileName = "dotnet";
-            info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "fastproxy.dll"));
+            info.ArgumentList.Add(HostBuildOutput());
         }
 
         foreach (var arg in args)
@@ -130,6 +146,29 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         return proxy;
     }
 
+    /// <summary>
+    /// The Host project's own build output (same configuration as the tests): run from there it
+    /// has exactly its own dependencies, not the ASP.NET framework this test project loads.
+    /// </summary>
+    private static string HostBuildOutput()
+    {
+        var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var framework = testBin.Name;
+        var configuration = testBin.Parent!.Name;
+        var root = testBin;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "FastProxy.sln")))
+        {
+            root = root.Parent;
+        }
+
+        if (root is null)
+        {
+            throw new InvalidOperationException("cannot find FastProxy.sln above " + AppContext.BaseDirectory);
+        }
+
+        return Path.Combine(root.FullName, "src", "Host", "bin", configuration, framework, "fastproxy.dll");
+    }
+
     private void OnLine(string? line)
     {
         if (line is null)
@@ -145,10 +184,10 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         var match = ListeningLine().Match(line);
         if (match.Success)
         {
-            _listening.TrySetResult(new Uri(match.Groups[1].Value));
+            _listening.TrySetResult(new Uri(match.Groups["url"].Value));
         }
     }
 
-    [GeneratedRegex(@"^fastproxy: listening on (http://\S+)")]
+    [GeneratedRegex(@"^fastproxy: listening on (?<url>http://\S+)", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ListeningLine();
 }
