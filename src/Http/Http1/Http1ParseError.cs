@@ -66,6 +66,7 @@ public readonly struct Http1ParseError
         Http1ErrorKind.BareCR => "CR not followed by LF",
         Http1ErrorKind.BareLF => "LF not preceded by CR",
         Http1ErrorKind.InvalidCharacter => "control or invalid character in a field",
+        Http1ErrorKind.MalformedHead => "head structure changed between reads",
         Http1ErrorKind.MissingHost => "HTTP/1.1 request without Host",
         Http1ErrorKind.MultipleHost => "more than one Host field",
         Http1ErrorKind.InvalidHost => "invalid host or port",

@@ -3,6 +3,67 @@ namespace FastProxy.Http.Http1;
 public static partial class Http1Parser
 {
     /// <summary>
+    /// Parses the field lines from <paramref name="position"/> to the blank line, which must end <paramref name="h"/>.
+    /// </summary>
+    private static Http1ErrorKind ParseFields(ReadOnlySpan<byte> h, int position, Http1HeadBuffer buffer, int maxFields, ref FieldState fields)
+    {
+        while (true)
+        {
+            var kind = NextLine(h, position, out var lineLength);
+            if (kind != Http1ErrorKind.None)
+            {
+                return kind;
+            }
+
+            if (lineLength == 0)
+            {
+                // Phase 1 ended the head at its first blank line; anything else means the input changed under us.
+                return position + 2 == h.Length ? Http1ErrorKind.None : Http1ErrorKind.MalformedHead;
+            }
+
+            kind = ParseFieldLine(h.Slice(position, lineLength), position, out var entry);
+            if (kind != Http1ErrorKind.None)
+            {
+                return kind;
+            }
+
+            // RFC 6585 §5 (phase 1 already counted; re-checked so the entry table never outgrows the limit).
+            if (buffer.HeaderCount >= maxFields)
+            {
+                return Http1ErrorKind.TooManyHeaders;
+            }
+
+            var index = buffer.HeaderCount;
+            buffer.Add(entry);
+            kind = fields.Observe(h, entry, index);
+            if (kind != Http1ErrorKind.None)
+            {
+                return kind;
+            }
+
+            position += lineLength + 2;
+        }
+    }
+
+    /// <summary>
+    /// Finds the line starting at <paramref name="position"/>; <paramref name="lineLength"/> excludes its CRLF.
+    /// Phase 1 checked the line ends already; checking again costs one compare per line and makes phase 3 correct on
+    /// its own, whatever state phase 1 resumed from.
+    /// </summary>
+    private static Http1ErrorKind NextLine(ReadOnlySpan<byte> h, int position, out int lineLength)
+    {
+        var found = h[position..].IndexOf(Http1Chars.LF);
+        lineLength = found - 1;
+        if (found < 0)
+        {
+            return Http1ErrorKind.MalformedHead;
+        }
+
+        // RFC 9112 §2.2: CRLF only (see HeadScanner on bare LF).
+        return found == 0 || h[position + found - 1] != Http1Chars.CR ? Http1ErrorKind.BareLF : Http1ErrorKind.None;
+    }
+
+    /// <summary>
     /// RFC 9112 §5: field-line = field-name ":" OWS field-value OWS. <paramref name="line"/> is one line without its
     /// CRLF, starting at <paramref name="offset"/> in the head buffer.
     /// </summary>

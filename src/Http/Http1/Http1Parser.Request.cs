@@ -20,52 +20,30 @@ public static partial class Http1Parser
 
     private static ReadOnlySpan<byte> Continue100 => "100-continue"u8;
 
-    /// <summary>Phase 3 for a request: <paramref name="h"/> is the whole head, every line known to end in CRLF.</summary>
-    private static Http1ErrorKind ParseRequestHead(ReadOnlySpan<byte> h, Http1RequestHead head, int maxFields)
+    /// <summary>Phase 3 for a request: <paramref name="h"/> is the whole head, from the request line to the blank line.</summary>
+    private static Http1ErrorKind ParseRequestHead(ReadOnlySpan<byte> h, Http1RequestHead head, in Http1Limits limits)
     {
-        var lf = h.IndexOf(Http1Chars.LF);
-        var kind = ParseRequestLine(h[..(lf - 1)], head);
+        var kind = NextLine(h, 0, out var lineLength);
+        if (kind != Http1ErrorKind.None)
+        {
+            return kind;
+        }
+
+        // RFC 9112 §3 (re-checked here so the result never rests on state kept between calls).
+        if (lineLength > limits.MaxRequestLineBytes)
+        {
+            return Http1ErrorKind.RequestLineTooLong;
+        }
+
+        kind = ParseRequestLine(h[..lineLength], head);
         if (kind != Http1ErrorKind.None)
         {
             return kind;
         }
 
         var fields = new FieldState();
-        var buffer = head.Buffer;
-        var position = lf + 1;
-        while (true)
-        {
-            lf = h[position..].IndexOf(Http1Chars.LF) + position;
-            var lineLength = lf - 1 - position;
-            if (lineLength == 0)
-            {
-                break;
-            }
-
-            kind = ParseFieldLine(h.Slice(position, lineLength), position, out var entry);
-            if (kind != Http1ErrorKind.None)
-            {
-                return kind;
-            }
-
-            // The scanner already bounded the count; this guards the invariant for the entry table.
-            if (buffer.HeaderCount >= maxFields)
-            {
-                return Http1ErrorKind.TooManyHeaders;
-            }
-
-            var index = buffer.HeaderCount;
-            buffer.Add(entry);
-            kind = fields.Observe(h, entry, index);
-            if (kind != Http1ErrorKind.None)
-            {
-                return kind;
-            }
-
-            position = lf + 1;
-        }
-
-        return ApplyRequestSemantics(h, head, ref fields);
+        kind = ParseFields(h, lineLength + 2, head.Buffer, limits.MaxHeaderCount, ref fields);
+        return kind != Http1ErrorKind.None ? kind : ApplyRequestSemantics(h, head, ref fields);
     }
 
     /// <summary>RFC 9112 §3: request-line = method SP request-target SP HTTP-version.</summary>
