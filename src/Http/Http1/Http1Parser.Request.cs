@@ -43,6 +43,7 @@ public static partial class Http1Parser
 
         var fields = new FieldState();
         kind = ParseFields(h, lineLength + 2, head.Buffer, limits.MaxHeaderCount, ref fields);
+        head.SeenHeaders = fields.Seen;
         return kind != Http1ErrorKind.None ? kind : ApplyRequestSemantics(h, head, ref fields);
     }
 
@@ -191,7 +192,7 @@ public static partial class Http1Parser
         head.ExpectContinue = http11 && fields.ExpectContinue;
 
         // RFC 9110 §7.8: Upgrade needs "upgrade" in Connection; a server MUST ignore Upgrade in an HTTP/1.0 request.
-        if (http11 && fields.ConnectionUpgrade && fields.UpgradeIndex >= 0)
+        if (http11 && fields.ConnectionUpgrade && fields.UpgradeIndex >= 0 && head.Buffer.Entry(fields.UpgradeIndex).ValueLength > 0)
         {
             ref readonly var upgrade = ref head.Buffer.Entry(fields.UpgradeIndex);
             head.IsUpgrade = true;

@@ -30,6 +30,7 @@ public static partial class Http1Parser
 
         var fields = new FieldState();
         kind = ParseFields(h, lineLength + 2, head.Buffer, limits.MaxHeaderCount, ref fields);
+        head.SeenHeaders = fields.Seen;
         return kind != Http1ErrorKind.None ? kind : ApplyResponseSemantics(h, head, requestMethod, ref fields);
     }
 

@@ -23,6 +23,8 @@ public sealed class Http1ParserResponseTests
         Assert.Equal("12", Text(cl));
         Assert.Equal(1, head.Count("SET-COOKIE"u8));
         Assert.False(head.IsInterim);
+        Assert.True(head.Has(KnownHeader.SetCookie));
+        Assert.False(head.Has(KnownHeader.TransferEncoding));
     }
 
     [Fact]
