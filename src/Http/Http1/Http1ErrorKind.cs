@@ -40,6 +40,7 @@ public enum Http1ErrorKind : byte
     ConflictingContentLength,
     ContentLengthWithTransferEncoding,
     UnsupportedTransferEncoding,
+    ChunkedNotFinal,
     TransferEncodingInHttp10,
 
     // Chunked body

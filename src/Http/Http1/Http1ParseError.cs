@@ -74,6 +74,7 @@ public readonly struct Http1ParseError
         Http1ErrorKind.ConflictingContentLength => "differing Content-Length values",
         Http1ErrorKind.ContentLengthWithTransferEncoding => "both Content-Length and Transfer-Encoding",
         Http1ErrorKind.UnsupportedTransferEncoding => "transfer coding other than a single chunked",
+        Http1ErrorKind.ChunkedNotFinal => "chunked is not the final transfer coding, or applied twice",
         Http1ErrorKind.TransferEncodingInHttp10 => "Transfer-Encoding in an HTTP/1.0 message",
         Http1ErrorKind.InvalidChunkSize => "invalid chunk size",
         Http1ErrorKind.InvalidChunkExtension => "invalid chunk extension",

@@ -1,25 +1,9 @@
-using System.Text;
 using FastProxy.Core.Gate;
 
 namespace FastProxy.Http.Http1;
 
 public static partial class Http1Parser
 {
-    /// <summary>RFC 9112 §3.2.3: CONNECT and OPTIONS decide which target forms are allowed.</summary>
-    private static ReadOnlySpan<byte> HttpScheme => "http://"u8;
-
-    private static ReadOnlySpan<byte> HttpsScheme => "https://"u8;
-
-    private static ReadOnlySpan<byte> Chunked => "chunked"u8;
-
-    private static ReadOnlySpan<byte> Close => "close"u8;
-
-    private static ReadOnlySpan<byte> KeepAliveToken => "keep-alive"u8;
-
-    private static ReadOnlySpan<byte> UpgradeToken => "upgrade"u8;
-
-    private static ReadOnlySpan<byte> Continue100 => "100-continue"u8;
-
     /// <summary>Phase 3 for a request: <paramref name="h"/> is the whole head, from the request line to the blank line.</summary>
     private static Http1ErrorKind ParseRequestHead(ReadOnlySpan<byte> h, Http1RequestHead head, in Http1Limits limits)
     {
@@ -168,10 +152,16 @@ public static partial class Http1Parser
                 return Http1ErrorKind.TransferEncodingInHttp10;
             }
 
-            // RFC 9112 §6.1: 501 for a transfer coding the server does not understand. Only one "chunked" is accepted:
-            // anything else would need decoding before chunked, and "chunked, chunked" is a smuggling probe.
-            ref readonly var te = ref head.Buffer.Entry(fields.TransferEncodingIndex);
-            if (fields.TransferEncodingCount > 1 || !Ascii.EqualsIgnoreCase(h.Slice(te.ValueStart, te.ValueLength), Chunked))
+            // RFC 9112 §6.3 rule 4: chunked present but not the final coding: the length cannot be determined, the
+            // server MUST respond 400 and close. "chunked, chunked" lands here too (RFC 9112 §6.1: never applied twice).
+            if (fields.ChunkedNotFinal)
+            {
+                return Http1ErrorKind.ChunkedNotFinal;
+            }
+
+            // RFC 9112 §6.1: a transfer coding the server does not understand SHOULD get 501. We understand exactly one
+            // "chunked": any other coding would need decoding we do not do before the body could be validated.
+            if (!fields.IsExactlyChunked)
             {
                 return Http1ErrorKind.UnsupportedTransferEncoding;
             }

@@ -1,4 +1,3 @@
-using System.Text;
 using FastProxy.Core.Gate;
 
 namespace FastProxy.Http.Http1;
@@ -113,8 +112,12 @@ public static partial class Http1Parser
             // RFC 9112 §6.3 rule 4 would make a non-chunked final coding close-delimited. We refuse it instead: we
             // cannot decode other codings, and a response whose length depends on a coding we do not check is exactly
             // what smuggling and cache-poisoning attacks build on. The forwarder answers 502.
-            ref readonly var te = ref head.Buffer.Entry(fields.TransferEncodingIndex);
-            if (fields.TransferEncodingCount > 1 || !Ascii.EqualsIgnoreCase(h.Slice(te.ValueStart, te.ValueLength), Chunked))
+            if (fields.ChunkedNotFinal)
+            {
+                return Http1ErrorKind.ChunkedNotFinal;
+            }
+
+            if (!fields.IsExactlyChunked)
             {
                 return Http1ErrorKind.UnsupportedTransferEncoding;
             }

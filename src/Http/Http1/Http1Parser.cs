@@ -20,6 +20,7 @@ public static partial class Http1Parser
     /// Parses one request head from the start of <paramref name="buffer"/>. After Incomplete, call again with the same
     /// bytes plus more (what a PipeReader gives after <c>AdvanceTo(start, end)</c>): the head remembers how far it
     /// scanned. To parse unrelated input after Incomplete, call <see cref="Http1RequestHead.Reset"/> first.
+    /// After Error the head's contents are unspecified: answer <see cref="Http1ParseError.Status"/>, close, and Reset.
     /// </summary>
     public static Http1ParseStatus TryParseRequest(
         in ReadOnlySequence<byte> buffer,
