@@ -60,6 +60,11 @@ internal sealed class Http1HeadBuffer
 
     public void ClearPendingScan()
     {
+        if (_pendingScanned == 0)
+        {
+            return;
+        }
+
         _pendingScan = default;
         _pendingScanned = 0;
         _pendingStartObject = null;

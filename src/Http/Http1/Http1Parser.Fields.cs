@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace FastProxy.Http.Http1;
 
 public static partial class Http1Parser
@@ -45,6 +47,33 @@ public static partial class Http1Parser
         }
     }
 
+    /// <summary>Cold path: why a field line has no valid "token:" prefix.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Http1ErrorKind ClassifyBadFieldName(ReadOnlySpan<byte> line)
+    {
+        var colon = line.IndexOf(Http1Chars.Colon);
+        if (colon < 0)
+        {
+            return line.Contains(Http1Chars.CR) ? Http1ErrorKind.BareCR : Http1ErrorKind.MissingColon;
+        }
+
+        // RFC 9110 §5.1: field-name = token, so it cannot be empty.
+        if (colon == 0)
+        {
+            return Http1ErrorKind.InvalidHeaderName;
+        }
+
+        var name = line[..colon];
+
+        // RFC 9112 §5.1: no whitespace is allowed between the field name and colon; a server MUST reject it with 400.
+        if (Http1Chars.IsWhitespace(name[^1]))
+        {
+            return Http1ErrorKind.WhitespaceBeforeColon;
+        }
+
+        return name.Contains(Http1Chars.CR) ? Http1ErrorKind.BareCR : Http1ErrorKind.InvalidHeaderName;
+    }
+
     /// <summary>
     /// Finds the line starting at <paramref name="position"/>; <paramref name="lineLength"/> excludes its CRLF.
     /// Phase 1 checked the line ends already; checking again costs one compare per line and makes phase 3 correct on
@@ -77,36 +106,19 @@ public static partial class Http1Parser
             return Http1ErrorKind.ObsFold;
         }
 
-        var colon = line.IndexOf(Http1Chars.Colon);
-        if (colon < 0)
+        // One scan finds the end of the token; in a valid line that is the colon (RFC 9110 §5.1: field-name = token).
+        var colon = line.IndexOfAnyExcept(Http1Chars.TChar);
+        if (colon <= 0 || line[colon] != Http1Chars.Colon)
         {
-            return line.Contains(Http1Chars.CR) ? Http1ErrorKind.BareCR : Http1ErrorKind.MissingColon;
-        }
-
-        // RFC 9110 §5.1: field-name = token, so it cannot be empty.
-        if (colon == 0)
-        {
-            return Http1ErrorKind.InvalidHeaderName;
+            return ClassifyBadFieldName(line);
         }
 
         var name = line[..colon];
 
-        // RFC 9112 §5.1: no whitespace is allowed between the field name and colon; a server MUST reject it with 400.
-        if (Http1Chars.IsWhitespace(name[^1]))
-        {
-            return Http1ErrorKind.WhitespaceBeforeColon;
-        }
-
-        var bad = name.IndexOfAnyExcept(Http1Chars.TChar);
-        if (bad >= 0)
-        {
-            return name[bad] == Http1Chars.CR ? Http1ErrorKind.BareCR : Http1ErrorKind.InvalidHeaderName;
-        }
-
         // RFC 9110 §5.5: field values hold no CTL but HTAB; a CR, LF or NUL inside a value MUST be rejected
         // (or replaced; we reject). LF cannot occur here: lines were split on it.
         var rawValue = line[(colon + 1)..];
-        bad = rawValue.IndexOfAny(Http1Chars.InvalidFieldValue);
+        var bad = rawValue.IndexOfAny(Http1Chars.InvalidFieldValue);
         if (bad >= 0)
         {
             return rawValue[bad] == Http1Chars.CR ? Http1ErrorKind.BareCR : Http1ErrorKind.InvalidCharacter;
