@@ -16,7 +16,6 @@ internal sealed class Http1HeadBuffer
     private const int InitialEntryCapacity = 16;
 
     private byte[]? _bytes;
-    private int _length;
     private HeaderEntry[] _entries = new HeaderEntry[InitialEntryCapacity];
     private int _count;
 
@@ -27,8 +26,6 @@ internal sealed class Http1HeadBuffer
     private int _pendingStartIndex;
 
     public int HeaderCount => _count;
-
-    public ReadOnlySpan<byte> Bytes => _bytes is null ? default : _bytes.AsSpan(0, _length);
 
     /// <summary>
     /// Resumes the scan an earlier Incomplete call left when <paramref name="buffer"/> is that same buffer grown (same
@@ -85,7 +82,6 @@ internal sealed class Http1HeadBuffer
             _bytes = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1024));
         }
 
-        _length = length;
         _count = 0;
         return _bytes.AsSpan(0, length);
     }
@@ -204,7 +200,6 @@ internal sealed class Http1HeadBuffer
             _bytes = null;
         }
 
-        _length = 0;
         _count = 0;
         ClearPendingScan();
     }
