@@ -14,10 +14,12 @@ internal struct FieldState
     // 16 decimal digits hold 2^53 - 1; longer runs (even with leading zeros) are refused before any arithmetic.
     private const int MaxContentLengthDigits = 16;
 
+    private bool _chunkedSeen;
+    private bool _otherCodingSeen;
+
     public FieldState()
     {
         HostIndex = -1;
-        TransferEncodingIndex = -1;
         UpgradeIndex = -1;
     }
 
@@ -30,7 +32,11 @@ internal struct FieldState
 
     public int TransferEncodingCount { get; private set; }
 
-    public int TransferEncodingIndex { get; private set; }
+    /// <summary>Some transfer coding follows a "chunked" (RFC 9112 §6.3 rule 4: 400), which includes "chunked, chunked".</summary>
+    public bool ChunkedNotFinal { get; private set; }
+
+    /// <summary>The codings, over every Transfer-Encoding field, are exactly one "chunked".</summary>
+    public readonly bool IsExactlyChunked => _chunkedSeen && !_otherCodingSeen && !ChunkedNotFinal;
 
     public int UpgradeIndex { get; private set; }
 
@@ -62,7 +68,7 @@ internal struct FieldState
                 return ObserveContentLength(head.Slice(entry.ValueStart, entry.ValueLength));
             case KnownHeader.TransferEncoding:
                 TransferEncodingCount++;
-                TransferEncodingIndex = index;
+                ObserveTransferCodings(head.Slice(entry.ValueStart, entry.ValueLength));
                 break;
             case KnownHeader.Connection:
                 var value = head.Slice(entry.ValueStart, entry.ValueLength);
@@ -84,6 +90,39 @@ internal struct FieldState
         }
 
         return Http1ErrorKind.None;
+    }
+
+    /// <summary>
+    /// RFC 9112 §6.1: Transfer-Encoding = #transfer-coding; several fields form one list in order. Tracks whether
+    /// "chunked" is present, whether anything follows it, and whether any other coding (or an empty element) appears.
+    /// </summary>
+    private void ObserveTransferCodings(ReadOnlySpan<byte> value)
+    {
+        while (true)
+        {
+            var comma = value.IndexOf(Http1Chars.Comma);
+            var coding = Http1Chars.TrimOws(comma < 0 ? value : value[..comma]);
+            if (_chunkedSeen)
+            {
+                ChunkedNotFinal = true;
+            }
+
+            if (Ascii.EqualsIgnoreCase(coding, "chunked"u8))
+            {
+                _chunkedSeen = true;
+            }
+            else
+            {
+                _otherCodingSeen = true;
+            }
+
+            if (comma < 0)
+            {
+                return;
+            }
+
+            value = value[(comma + 1)..];
+        }
     }
 
     /// <summary>

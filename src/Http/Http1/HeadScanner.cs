@@ -38,22 +38,27 @@ internal struct HeadScanner
 
     public Http1ErrorKind Error { get; private set; }
 
-    public Http1ParseStatus Run(in ReadOnlySequence<byte> buffer)
+    /// <summary>
+    /// Scans <paramref name="buffer"/> from <paramref name="from"/>: 0 for a fresh scan, or the length of the buffer an
+    /// earlier call on this scanner returned Incomplete for (the same bytes plus more, as a PipeReader delivers them).
+    /// Resuming keeps a peer trickling a head byte by byte from costing a rescan of everything on each read.
+    /// </summary>
+    public Http1ParseStatus Run(in ReadOnlySequence<byte> buffer, long from)
     {
         if (buffer.IsSingleSegment)
         {
-            var status = Scan(buffer.FirstSpan, 0);
+            var status = Scan(buffer.FirstSpan[(int)from..], from);
             return status == Http1ParseStatus.Incomplete ? Finish(buffer.Length) : status;
         }
 
-        return RunMultiSegment(buffer);
+        return RunMultiSegment(buffer, from);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private Http1ParseStatus RunMultiSegment(in ReadOnlySequence<byte> buffer)
+    private Http1ParseStatus RunMultiSegment(in ReadOnlySequence<byte> buffer, long from)
     {
-        long offset = 0;
-        foreach (var segment in buffer)
+        var offset = from;
+        foreach (var segment in buffer.Slice(from))
         {
             var status = Scan(segment.Span, offset);
             if (status != Http1ParseStatus.Incomplete)

@@ -27,6 +27,9 @@ public enum Http1ErrorKind : byte
     BareLF,
     InvalidCharacter,
 
+    /// <summary>The head's line structure changed between parse calls (input not grown from the same start without a Reset).</summary>
+    MalformedHead,
+
     // Host
     MissingHost,
     MultipleHost,
@@ -37,6 +40,7 @@ public enum Http1ErrorKind : byte
     ConflictingContentLength,
     ContentLengthWithTransferEncoding,
     UnsupportedTransferEncoding,
+    ChunkedNotFinal,
     TransferEncodingInHttp10,
 
     // Chunked body

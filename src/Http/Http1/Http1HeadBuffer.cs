@@ -16,13 +16,57 @@ internal sealed class Http1HeadBuffer
     private const int InitialEntryCapacity = 16;
 
     private byte[]? _bytes;
-    private int _length;
     private HeaderEntry[] _entries = new HeaderEntry[InitialEntryCapacity];
     private int _count;
 
+    // Phase-1 progress kept between Incomplete calls (a few integers; no buffer is held while waiting).
+    private HeadScanner _pendingScan;
+    private long _pendingScanned;
+    private object? _pendingStartObject;
+    private int _pendingStartIndex;
+
     public int HeaderCount => _count;
 
-    public ReadOnlySpan<byte> Bytes => _bytes is null ? default : _bytes.AsSpan(0, _length);
+    /// <summary>
+    /// Resumes the scan an earlier Incomplete call left when <paramref name="buffer"/> is that same buffer grown (same
+    /// start segment and index, at least as long, which is what a PipeReader returns after AdvanceTo(start, end));
+    /// otherwise starts <paramref name="fresh"/>. Phase 3 re-validates the line structure, so a wrongly resumed scan
+    /// can cost an error but never produce a wrong head.
+    /// </summary>
+    public HeadScanner ResumeScan(in HeadScanner fresh, in ReadOnlySequence<byte> buffer, out long from)
+    {
+        var start = buffer.Start;
+        if (_pendingScanned > 0 && buffer.Length >= _pendingScanned
+            && ReferenceEquals(start.GetObject(), _pendingStartObject) && start.GetInteger() == _pendingStartIndex)
+        {
+            from = _pendingScanned;
+            return _pendingScan;
+        }
+
+        from = 0;
+        return fresh;
+    }
+
+    public void SavePendingScan(in HeadScanner scanner, in ReadOnlySequence<byte> buffer)
+    {
+        _pendingScan = scanner;
+        _pendingScanned = buffer.Length;
+        _pendingStartObject = buffer.Start.GetObject();
+        _pendingStartIndex = buffer.Start.GetInteger();
+    }
+
+    public void ClearPendingScan()
+    {
+        if (_pendingScanned == 0)
+        {
+            return;
+        }
+
+        _pendingScan = default;
+        _pendingScanned = 0;
+        _pendingStartObject = null;
+        _pendingStartIndex = 0;
+    }
 
     /// <summary>Copies the head bytes in, reusing the rented array when it is big enough; clears the field list.</summary>
     public Span<byte> Prepare(int length)
@@ -38,7 +82,6 @@ internal sealed class Http1HeadBuffer
             _bytes = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1024));
         }
 
-        _length = length;
         _count = 0;
         return _bytes.AsSpan(0, length);
     }
@@ -157,8 +200,8 @@ internal sealed class Http1HeadBuffer
             _bytes = null;
         }
 
-        _length = 0;
         _count = 0;
+        ClearPendingScan();
     }
 
     private void Grow() => Array.Resize(ref _entries, _entries.Length * 2);

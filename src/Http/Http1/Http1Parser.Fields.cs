@@ -1,21 +1,56 @@
+using System.Runtime.CompilerServices;
+
 namespace FastProxy.Http.Http1;
 
 public static partial class Http1Parser
 {
     /// <summary>
-    /// RFC 9112 §5: field-line = field-name ":" OWS field-value OWS. <paramref name="line"/> is one line without its
-    /// CRLF, starting at <paramref name="offset"/> in the head buffer.
+    /// Parses the field lines from <paramref name="position"/> to the blank line, which must end <paramref name="h"/>.
     /// </summary>
-    internal static Http1ErrorKind ParseFieldLine(ReadOnlySpan<byte> line, int offset, out HeaderEntry entry)
+    private static Http1ErrorKind ParseFields(ReadOnlySpan<byte> h, int position, Http1HeadBuffer buffer, int maxFields, ref FieldState fields)
     {
-        entry = default;
-
-        // RFC 9112 §5.2: obs-fold (a line starting with SP/HTAB) outside message/http is rejected with 400.
-        if (Http1Chars.IsWhitespace(line[0]))
+        while (true)
         {
-            return Http1ErrorKind.ObsFold;
-        }
+            var kind = NextLine(h, position, out var lineLength);
+            if (kind != Http1ErrorKind.None)
+            {
+                return kind;
+            }
 
+            if (lineLength == 0)
+            {
+                // Phase 1 ended the head at its first blank line; anything else means the input changed under us.
+                return position + 2 == h.Length ? Http1ErrorKind.None : Http1ErrorKind.MalformedHead;
+            }
+
+            kind = ParseFieldLine(h.Slice(position, lineLength), position, out var entry);
+            if (kind != Http1ErrorKind.None)
+            {
+                return kind;
+            }
+
+            // RFC 6585 §5 (phase 1 already counted; re-checked so the entry table never outgrows the limit).
+            if (buffer.HeaderCount >= maxFields)
+            {
+                return Http1ErrorKind.TooManyHeaders;
+            }
+
+            var index = buffer.HeaderCount;
+            buffer.Add(entry);
+            kind = fields.Observe(h, entry, index);
+            if (kind != Http1ErrorKind.None)
+            {
+                return kind;
+            }
+
+            position += lineLength + 2;
+        }
+    }
+
+    /// <summary>Cold path: why a field line has no valid "token:" prefix.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Http1ErrorKind ClassifyBadFieldName(ReadOnlySpan<byte> line)
+    {
         var colon = line.IndexOf(Http1Chars.Colon);
         if (colon < 0)
         {
@@ -36,16 +71,54 @@ public static partial class Http1Parser
             return Http1ErrorKind.WhitespaceBeforeColon;
         }
 
-        var bad = name.IndexOfAnyExcept(Http1Chars.TChar);
-        if (bad >= 0)
+        return name.Contains(Http1Chars.CR) ? Http1ErrorKind.BareCR : Http1ErrorKind.InvalidHeaderName;
+    }
+
+    /// <summary>
+    /// Finds the line starting at <paramref name="position"/>; <paramref name="lineLength"/> excludes its CRLF.
+    /// Phase 1 checked the line ends already; checking again costs one compare per line and makes phase 3 correct on
+    /// its own, whatever state phase 1 resumed from.
+    /// </summary>
+    private static Http1ErrorKind NextLine(ReadOnlySpan<byte> h, int position, out int lineLength)
+    {
+        var found = h[position..].IndexOf(Http1Chars.LF);
+        lineLength = found - 1;
+        if (found < 0)
         {
-            return name[bad] == Http1Chars.CR ? Http1ErrorKind.BareCR : Http1ErrorKind.InvalidHeaderName;
+            return Http1ErrorKind.MalformedHead;
         }
+
+        // RFC 9112 §2.2: CRLF only (see HeadScanner on bare LF).
+        return found == 0 || h[position + found - 1] != Http1Chars.CR ? Http1ErrorKind.BareLF : Http1ErrorKind.None;
+    }
+
+    /// <summary>
+    /// RFC 9112 §5: field-line = field-name ":" OWS field-value OWS. <paramref name="line"/> is one line without its
+    /// CRLF, starting at <paramref name="offset"/> in the head buffer.
+    /// </summary>
+    internal static Http1ErrorKind ParseFieldLine(ReadOnlySpan<byte> line, int offset, out HeaderEntry entry)
+    {
+        entry = default;
+
+        // RFC 9112 §5.2: obs-fold (a line starting with SP/HTAB) outside message/http is rejected with 400.
+        if (Http1Chars.IsWhitespace(line[0]))
+        {
+            return Http1ErrorKind.ObsFold;
+        }
+
+        // One scan finds the end of the token; in a valid line that is the colon (RFC 9110 §5.1: field-name = token).
+        var colon = line.IndexOfAnyExcept(Http1Chars.TChar);
+        if (colon <= 0 || line[colon] != Http1Chars.Colon)
+        {
+            return ClassifyBadFieldName(line);
+        }
+
+        var name = line[..colon];
 
         // RFC 9110 §5.5: field values hold no CTL but HTAB; a CR, LF or NUL inside a value MUST be rejected
         // (or replaced; we reject). LF cannot occur here: lines were split on it.
         var rawValue = line[(colon + 1)..];
-        bad = rawValue.IndexOfAny(Http1Chars.InvalidFieldValue);
+        var bad = rawValue.IndexOfAny(Http1Chars.InvalidFieldValue);
         if (bad >= 0)
         {
             return rawValue[bad] == Http1Chars.CR ? Http1ErrorKind.BareCR : Http1ErrorKind.InvalidCharacter;

@@ -1,71 +1,34 @@
-using System.Text;
 using FastProxy.Core.Gate;
 
 namespace FastProxy.Http.Http1;
 
 public static partial class Http1Parser
 {
-    /// <summary>RFC 9112 §3.2.3: CONNECT and OPTIONS decide which target forms are allowed.</summary>
-    private static ReadOnlySpan<byte> HttpScheme => "http://"u8;
-
-    private static ReadOnlySpan<byte> HttpsScheme => "https://"u8;
-
-    private static ReadOnlySpan<byte> Chunked => "chunked"u8;
-
-    private static ReadOnlySpan<byte> Close => "close"u8;
-
-    private static ReadOnlySpan<byte> KeepAliveToken => "keep-alive"u8;
-
-    private static ReadOnlySpan<byte> UpgradeToken => "upgrade"u8;
-
-    private static ReadOnlySpan<byte> Continue100 => "100-continue"u8;
-
-    /// <summary>Phase 3 for a request: <paramref name="h"/> is the whole head, every line known to end in CRLF.</summary>
-    private static Http1ErrorKind ParseRequestHead(ReadOnlySpan<byte> h, Http1RequestHead head, int maxFields)
+    /// <summary>Phase 3 for a request: <paramref name="h"/> is the whole head, from the request line to the blank line.</summary>
+    private static Http1ErrorKind ParseRequestHead(ReadOnlySpan<byte> h, Http1RequestHead head, in Http1Limits limits)
     {
-        var lf = h.IndexOf(Http1Chars.LF);
-        var kind = ParseRequestLine(h[..(lf - 1)], head);
+        var kind = NextLine(h, 0, out var lineLength);
+        if (kind != Http1ErrorKind.None)
+        {
+            return kind;
+        }
+
+        // RFC 9112 §3 (re-checked here so the result never rests on state kept between calls).
+        if (lineLength > limits.MaxRequestLineBytes)
+        {
+            return Http1ErrorKind.RequestLineTooLong;
+        }
+
+        kind = ParseRequestLine(h[..lineLength], head);
         if (kind != Http1ErrorKind.None)
         {
             return kind;
         }
 
         var fields = new FieldState();
-        var buffer = head.Buffer;
-        var position = lf + 1;
-        while (true)
-        {
-            lf = h[position..].IndexOf(Http1Chars.LF) + position;
-            var lineLength = lf - 1 - position;
-            if (lineLength == 0)
-            {
-                break;
-            }
-
-            kind = ParseFieldLine(h.Slice(position, lineLength), position, out var entry);
-            if (kind != Http1ErrorKind.None)
-            {
-                return kind;
-            }
-
-            // The scanner already bounded the count; this guards the invariant for the entry table.
-            if (buffer.HeaderCount >= maxFields)
-            {
-                return Http1ErrorKind.TooManyHeaders;
-            }
-
-            var index = buffer.HeaderCount;
-            buffer.Add(entry);
-            kind = fields.Observe(h, entry, index);
-            if (kind != Http1ErrorKind.None)
-            {
-                return kind;
-            }
-
-            position = lf + 1;
-        }
-
-        return ApplyRequestSemantics(h, head, ref fields);
+        kind = ParseFields(h, lineLength + 2, head.Buffer, limits.MaxHeaderCount, ref fields);
+        head.SeenHeaders = fields.Seen;
+        return kind != Http1ErrorKind.None ? kind : ApplyRequestSemantics(h, head, ref fields);
     }
 
     /// <summary>RFC 9112 §3: request-line = method SP request-target SP HTTP-version.</summary>
@@ -189,10 +152,16 @@ public static partial class Http1Parser
                 return Http1ErrorKind.TransferEncodingInHttp10;
             }
 
-            // RFC 9112 §6.1: 501 for a transfer coding the server does not understand. Only one "chunked" is accepted:
-            // anything else would need decoding before chunked, and "chunked, chunked" is a smuggling probe.
-            ref readonly var te = ref head.Buffer.Entry(fields.TransferEncodingIndex);
-            if (fields.TransferEncodingCount > 1 || !Ascii.EqualsIgnoreCase(h.Slice(te.ValueStart, te.ValueLength), Chunked))
+            // RFC 9112 §6.3 rule 4: chunked present but not the final coding: the length cannot be determined, the
+            // server MUST respond 400 and close. "chunked, chunked" lands here too (RFC 9112 §6.1: never applied twice).
+            if (fields.ChunkedNotFinal)
+            {
+                return Http1ErrorKind.ChunkedNotFinal;
+            }
+
+            // RFC 9112 §6.1: a transfer coding the server does not understand SHOULD get 501. We understand exactly one
+            // "chunked": any other coding would need decoding we do not do before the body could be validated.
+            if (!fields.IsExactlyChunked)
             {
                 return Http1ErrorKind.UnsupportedTransferEncoding;
             }
@@ -213,7 +182,7 @@ public static partial class Http1Parser
         head.ExpectContinue = http11 && fields.ExpectContinue;
 
         // RFC 9110 §7.8: Upgrade needs "upgrade" in Connection; a server MUST ignore Upgrade in an HTTP/1.0 request.
-        if (http11 && fields.ConnectionUpgrade && fields.UpgradeIndex >= 0)
+        if (http11 && fields.ConnectionUpgrade && fields.UpgradeIndex >= 0 && head.Buffer.Entry(fields.UpgradeIndex).ValueLength > 0)
         {
             ref readonly var upgrade = ref head.Buffer.Entry(fields.UpgradeIndex);
             head.IsUpgrade = true;

@@ -1,4 +1,3 @@
-using System.Text;
 using FastProxy.Core.Gate;
 
 namespace FastProxy.Http.Http1;
@@ -9,50 +8,29 @@ public static partial class Http1Parser
     private const int MinStatusLineLength = 13;
 
     /// <summary>Phase 3 for a response head.</summary>
-    private static Http1ErrorKind ParseResponseHead(ReadOnlySpan<byte> h, Http1ResponseHead head, RequestMethod requestMethod, int maxFields)
+    private static Http1ErrorKind ParseResponseHead(ReadOnlySpan<byte> h, Http1ResponseHead head, RequestMethod requestMethod, in Http1Limits limits)
     {
-        var lf = h.IndexOf(Http1Chars.LF);
-        var kind = ParseStatusLine(h[..(lf - 1)], head);
+        var kind = NextLine(h, 0, out var lineLength);
+        if (kind != Http1ErrorKind.None)
+        {
+            return kind;
+        }
+
+        if (lineLength > limits.MaxRequestLineBytes)
+        {
+            return Http1ErrorKind.RequestLineTooLong;
+        }
+
+        kind = ParseStatusLine(h[..lineLength], head);
         if (kind != Http1ErrorKind.None)
         {
             return kind;
         }
 
         var fields = new FieldState();
-        var buffer = head.Buffer;
-        var position = lf + 1;
-        while (true)
-        {
-            lf = h[position..].IndexOf(Http1Chars.LF) + position;
-            var lineLength = lf - 1 - position;
-            if (lineLength == 0)
-            {
-                break;
-            }
-
-            kind = ParseFieldLine(h.Slice(position, lineLength), position, out var entry);
-            if (kind != Http1ErrorKind.None)
-            {
-                return kind;
-            }
-
-            if (buffer.HeaderCount >= maxFields)
-            {
-                return Http1ErrorKind.TooManyHeaders;
-            }
-
-            var index = buffer.HeaderCount;
-            buffer.Add(entry);
-            kind = fields.Observe(h, entry, index);
-            if (kind != Http1ErrorKind.None)
-            {
-                return kind;
-            }
-
-            position = lf + 1;
-        }
-
-        return ApplyResponseSemantics(h, head, requestMethod, ref fields);
+        kind = ParseFields(h, lineLength + 2, head.Buffer, limits.MaxHeaderCount, ref fields);
+        head.SeenHeaders = fields.Seen;
+        return kind != Http1ErrorKind.None ? kind : ApplyResponseSemantics(h, head, requestMethod, ref fields);
     }
 
     /// <summary>RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ].</summary>
@@ -134,8 +112,12 @@ public static partial class Http1Parser
             // RFC 9112 §6.3 rule 4 would make a non-chunked final coding close-delimited. We refuse it instead: we
             // cannot decode other codings, and a response whose length depends on a coding we do not check is exactly
             // what smuggling and cache-poisoning attacks build on. The forwarder answers 502.
-            ref readonly var te = ref head.Buffer.Entry(fields.TransferEncodingIndex);
-            if (fields.TransferEncodingCount > 1 || !Ascii.EqualsIgnoreCase(h.Slice(te.ValueStart, te.ValueLength), Chunked))
+            if (fields.ChunkedNotFinal)
+            {
+                return Http1ErrorKind.ChunkedNotFinal;
+            }
+
+            if (!fields.IsExactlyChunked)
             {
                 return Http1ErrorKind.UnsupportedTransferEncoding;
             }

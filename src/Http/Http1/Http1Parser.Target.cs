@@ -5,8 +5,13 @@ namespace FastProxy.Http.Http1;
 
 public static partial class Http1Parser
 {
-    // RFC 7230-era port = *DIGIT; 65535 is the largest TCP port, so at most five digits.
+    // RFC 3986 §3.2.3: port = *DIGIT; 65535 is the largest TCP port, so at most five digits.
     private const int MaxPortDigits = 5;
+
+    /// <summary>RFC 9110 §4.2: the schemes an absolute-form target may use here (compared case-insensitively, RFC 3986 §3.1).</summary>
+    private static ReadOnlySpan<byte> HttpScheme => "http://"u8;
+
+    private static ReadOnlySpan<byte> HttpsScheme => "https://"u8;
 
     /// <summary>
     /// RFC 9112 §3.2: origin-form for every method; absolute-form (http/https) for every method but CONNECT;

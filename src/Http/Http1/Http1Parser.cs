@@ -16,7 +16,12 @@ namespace FastProxy.Http.Http1;
 /// </remarks>
 public static partial class Http1Parser
 {
-    /// <summary>Parses one request head from the start of <paramref name="buffer"/>.</summary>
+    /// <summary>
+    /// Parses one request head from the start of <paramref name="buffer"/>. After Incomplete, call again with the same
+    /// bytes plus more (what a PipeReader gives after <c>AdvanceTo(start, end)</c>): the head remembers how far it
+    /// scanned. To parse unrelated input after Incomplete, call <see cref="Http1RequestHead.Reset"/> first.
+    /// After Error the head's contents are unspecified: answer <see cref="Http1ParseError.Status"/>, close, and Reset.
+    /// </summary>
     public static Http1ParseStatus TryParseRequest(
         in ReadOnlySequence<byte> buffer,
         Http1RequestHead head,
@@ -31,16 +36,27 @@ public static partial class Http1Parser
         // RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) received prior to the request-line.
         // We ignore exactly one (what a client may add after a POST body) and reject more: unbounded blank lines would
         // be a free way to hold a connection.
-        var scan = new HeadScanner(allowLeadingEmptyLine: true, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
-        var status = scan.Run(buffer);
-        if (status != Http1ParseStatus.Complete)
+        var fresh = new HeadScanner(allowLeadingEmptyLine: true, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
+        var scan = head.Buffer.ResumeScan(fresh, buffer, out var from);
+        var status = scan.Run(buffer, from);
+        if (status == Http1ParseStatus.Incomplete)
         {
-            if (status == Http1ParseStatus.Error)
-            {
-                error = Http1ParseError.ForRequest(scan.Error);
-            }
-
+            head.Buffer.SavePendingScan(scan, buffer);
             return status;
+        }
+
+        head.Buffer.ClearPendingScan();
+        if (status == Http1ParseStatus.Error)
+        {
+            error = Http1ParseError.ForRequest(scan.Error);
+            return status;
+        }
+
+        // The skipped leading line must really be CRLF (re-checked: the scan may have resumed from kept state).
+        if (scan.HeadStart != 0 && !StartsWithCrLf(buffer))
+        {
+            error = Http1ParseError.ForRequest(Http1ErrorKind.MalformedHead);
+            return Http1ParseStatus.Error;
         }
 
         var length = (int)(scan.HeadEnd - scan.HeadStart);
@@ -49,7 +65,7 @@ public static partial class Http1Parser
         head.Clear();
         head.HeadLength = length;
 
-        var kind = ParseRequestHead(bytes, head, limits.MaxHeaderCount);
+        var kind = ParseRequestHead(bytes, head, limits);
         if (kind != Http1ErrorKind.None)
         {
             error = Http1ParseError.ForRequest(kind);
@@ -63,6 +79,7 @@ public static partial class Http1Parser
     /// <summary>
     /// Parses one upstream response head from the start of <paramref name="buffer"/>. <paramref name="requestMethod"/>
     /// decides framing for HEAD and CONNECT (RFC 9112 §6.3). Any malformed response is an Error with status 502.
+    /// The Incomplete contract is the same as for <see cref="TryParseRequest"/>.
     /// </summary>
     public static Http1ParseStatus TryParseResponse(
         in ReadOnlySequence<byte> buffer,
@@ -78,15 +95,19 @@ public static partial class Http1Parser
 
         // No leading empty line is tolerated in a response: bytes left over from a previous message mean the
         // framing of that message was wrong, and the connection must not be trusted (RFC 9112 §6.3).
-        var scan = new HeadScanner(allowLeadingEmptyLine: false, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
-        var status = scan.Run(buffer);
-        if (status != Http1ParseStatus.Complete)
+        var fresh = new HeadScanner(allowLeadingEmptyLine: false, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
+        var scan = head.Buffer.ResumeScan(fresh, buffer, out var from);
+        var status = scan.Run(buffer, from);
+        if (status == Http1ParseStatus.Incomplete)
         {
-            if (status == Http1ParseStatus.Error)
-            {
-                error = Http1ParseError.ForResponse(scan.Error);
-            }
+            head.Buffer.SavePendingScan(scan, buffer);
+            return status;
+        }
 
+        head.Buffer.ClearPendingScan();
+        if (status == Http1ParseStatus.Error)
+        {
+            error = Http1ParseError.ForResponse(scan.Error);
             return status;
         }
 
@@ -96,7 +117,7 @@ public static partial class Http1Parser
         head.Clear();
         head.HeadLength = length;
 
-        var kind = ParseResponseHead(bytes, head, requestMethod, limits.MaxHeaderCount);
+        var kind = ParseResponseHead(bytes, head, requestMethod, limits);
         if (kind != Http1ErrorKind.None)
         {
             error = Http1ParseError.ForResponse(kind);
@@ -105,6 +126,14 @@ public static partial class Http1Parser
 
         consumed = buffer.GetPosition(scan.HeadEnd);
         return Http1ParseStatus.Complete;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool StartsWithCrLf(in ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> first = stackalloc byte[2];
+        buffer.Slice(0, 2).CopyTo(first);
+        return first[0] == Http1Chars.CR && first[1] == Http1Chars.LF;
     }
 
     private static void CopyHead(in ReadOnlySequence<byte> buffer, long start, Span<byte> destination)

@@ -68,6 +68,11 @@ public sealed class Http1RequestHead : IRequestHeaders
 
     public KnownHeader GetKnown(int index) => _buffer.GetKnown(index);
 
+    /// <summary>True when at least one field of this known kind is present (one bit test, no scan).</summary>
+    public bool Has(KnownHeader header) => header != KnownHeader.Unknown && (SeenHeaders & (1UL << (int)header)) != 0;
+
+    internal ulong SeenHeaders { get; set; }
+
     /// <summary>How the body is delimited.</summary>
     public BodyKind BodyKind { get; internal set; }
 
@@ -155,6 +160,7 @@ public sealed class Http1RequestHead : IRequestHeaders
         ExpectContinue = false;
         IsUpgrade = false;
         HeadLength = 0;
+        SeenHeaders = 0;
         MethodLength = 0;
         TargetStart = TargetLength = 0;
         PathStart = PathLength = 0;

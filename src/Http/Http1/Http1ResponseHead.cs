@@ -31,6 +31,11 @@ public sealed class Http1ResponseHead
 
     public KnownHeader GetKnown(int index) => _buffer.GetKnown(index);
 
+    /// <summary>True when at least one field of this known kind is present (one bit test, no scan).</summary>
+    public bool Has(KnownHeader header) => header != KnownHeader.Unknown && (SeenHeaders & (1UL << (int)header)) != 0;
+
+    internal ulong SeenHeaders { get; set; }
+
     /// <summary>How the body is delimited (RFC 9112 §6.3).</summary>
     public ResponseBodyKind BodyKind { get; internal set; }
 
@@ -76,6 +81,7 @@ public sealed class Http1ResponseHead
         HasContentLengthList = false;
         KeepAlive = false;
         HeadLength = 0;
+        SeenHeaders = 0;
         ReasonStart = ReasonLength = 0;
     }
 }

@@ -326,15 +326,24 @@ public sealed class Http1ParserRequestRejectionTests
     [Theory]
     [InlineData("Transfer-Encoding: gzip")]
     [InlineData("Transfer-Encoding: gzip, chunked")]
-    [InlineData("Transfer-Encoding: chunked, gzip")]
-    [InlineData("Transfer-Encoding: chunked, chunked")]
-    [InlineData("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked")]
+    [InlineData("Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked")]
+    [InlineData("Transfer-Encoding: , chunked")]
     [InlineData("Transfer-Encoding: identity")]
     [InlineData("Transfer-Encoding: chunked;q=1")]
     [InlineData("Transfer-Encoding: xchunked")]
     [InlineData("Transfer-Encoding:")]
     public void TryParseRequest_UnsupportedTransferEncoding_501(string fields)
         => AssertRequestError($"POST / HTTP/1.1\r\n{H}{fields}\r\n\r\n", Http1ErrorKind.UnsupportedTransferEncoding, 501);
+
+    [Theory]
+    [InlineData("Transfer-Encoding: chunked, gzip")]
+    [InlineData("Transfer-Encoding: chunked, chunked")]
+    [InlineData("Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked")]
+    [InlineData("Transfer-Encoding: chunked\r\nTransfer-Encoding: gzip")]
+    [InlineData("Transfer-Encoding: chunked,")]
+    [InlineData("Transfer-Encoding: gzip, chunked, identity")]
+    public void TryParseRequest_ChunkedNotFinal_400(string fields)
+        => AssertRequestError($"POST / HTTP/1.1\r\n{H}{fields}\r\n\r\n", Http1ErrorKind.ChunkedNotFinal, 400);
 
     [Fact]
     public void TryParseRequest_TransferEncodingInHttp10_400()

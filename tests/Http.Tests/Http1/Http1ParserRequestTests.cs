@@ -208,11 +208,25 @@ public sealed class Http1ParserRequestTests
     [InlineData("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n\r\n")]
     [InlineData("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\n\r\n")]
     [InlineData("GET /ws HTTP/1.0\r\nConnection: upgrade\r\nUpgrade: websocket\r\n\r\n")]
+    [InlineData("GET /ws HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: \r\n\r\n")]
     public void TryParseRequest_IncompleteUpgrade_IsNotUpgrade(string raw)
     {
         var head = AssertRequestOk(raw);
         Assert.False(head.IsUpgrade);
         Assert.True(head.UpgradeProtocol.IsEmpty);
+    }
+
+    [Fact]
+    public void Has_KnownHeaders_ReflectsFieldsSeen()
+    {
+        var head = AssertRequestOk(Browser);
+        Assert.True(head.Has(KnownHeader.Host));
+        Assert.True(head.Has(KnownHeader.Authorization));
+        Assert.True(head.Has(KnownHeader.Cookie));
+        Assert.False(head.Has(KnownHeader.XForwardedFor));
+        Assert.False(head.Has(KnownHeader.Unknown));
+        head.Reset();
+        Assert.False(head.Has(KnownHeader.Host));
     }
 
     [Fact]

@@ -23,6 +23,8 @@ public sealed class Http1ParserResponseTests
         Assert.Equal("12", Text(cl));
         Assert.Equal(1, head.Count("SET-COOKIE"u8));
         Assert.False(head.IsInterim);
+        Assert.True(head.Has(KnownHeader.SetCookie));
+        Assert.False(head.Has(KnownHeader.TransferEncoding));
     }
 
     [Fact]
@@ -172,10 +174,16 @@ public sealed class Http1ParserResponseTests
     [Theory]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n")]
     [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n")]
-    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n")]
-    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\n\r\n")]
     public void TryParseResponse_NonChunkedTransferEncoding_Error(string raw)
         => AssertResponseError(raw, Http1ErrorKind.UnsupportedTransferEncoding);
+
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, chunked\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n")]
+    public void TryParseResponse_ChunkedNotFinal_Error(string raw)
+        => AssertResponseError(raw, Http1ErrorKind.ChunkedNotFinal);
 
     [Fact]
     public void TryParseResponse_TransferEncodingInHttp10_Error()

@@ -72,6 +72,109 @@ public sealed class Http1ParserSplitTests
     }
 
     [Theory]
+    [MemberData(nameof(Requests))]
+    [MemberData(nameof(BadRequests))]
+    public void TryParseRequest_GrowingBufferSameHead_SameResultAsOneShot(string raw)
+    {
+        // A PipeReader hands the same start plus more after each Incomplete; the head resumes its scan.
+        var bytes = Bytes(raw);
+        var expected = Describe(bytes, new ReadOnlySequence<byte>(bytes));
+        foreach (var segmentSize in new[] { 0, 1, 5 })
+        {
+            var head = new Http1RequestHead();
+            var status = Http1ParseStatus.Incomplete;
+            var length = 0;
+            while (status == Http1ParseStatus.Incomplete && length < bytes.Length)
+            {
+                length++;
+                var buffer = segmentSize == 0
+                    ? new ReadOnlySequence<byte>(bytes, 0, length)
+                    : SequenceFactory.Chunk(bytes.AsSpan(0, length), segmentSize);
+                status = Http1Parser.TryParseRequest(buffer, head, Http1Limits.Default, out _, out _);
+            }
+
+            var full = segmentSize == 0 ? new ReadOnlySequence<byte>(bytes) : SequenceFactory.Chunk(bytes, segmentSize);
+            Assert.Equal(expected, Describe(bytes, full, status == Http1ParseStatus.Incomplete ? head : null));
+        }
+    }
+
+    [Fact]
+    public void TryParseRequest_LimitsWhileGrowing_ErrorAtTheLimit()
+    {
+        var limits = new Http1Limits(32, 96, 3, 64, 64);
+        var bytes = Bytes($"GET / HTTP/1.1\r\nHost: h\r\nX: {new string('b', 200)}");
+        var head = new Http1RequestHead();
+        for (var length = 1; length <= bytes.Length; length++)
+        {
+            var status = Http1Parser.TryParseRequest(new ReadOnlySequence<byte>(bytes, 0, length), head, limits, out _, out var error);
+            if (status == Http1ParseStatus.Error)
+            {
+                Assert.Equal(Http1ErrorKind.HeadersTooLarge, error.Kind);
+                Assert.Equal(96, length);
+                return;
+            }
+        }
+
+        Assert.Fail("no error");
+    }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r", "\nHost: h\r\n\r\n", Http1ParseStatus.Complete)]
+    [InlineData("GET / HTTP/1.1", "\nHost: h\r\n\r\n", Http1ParseStatus.Error)]
+    [InlineData("GET / HTTP/1.1\r\nHost: h\r\n", "\r\n", Http1ParseStatus.Complete)]
+    [InlineData("GET / HTTP/1.1\r\nHost: h\r\n", "\n", Http1ParseStatus.Error)]
+    [InlineData("\r", "\nGET / HTTP/1.1\r\nHost: h\r\n\r\n", Http1ParseStatus.Complete)]
+    public void TryParseRequest_LineEndAcrossReads_JudgedOnBothReads(string first, string second, Http1ParseStatus expected)
+    {
+        var head = new Http1RequestHead();
+        var firstBytes = Bytes(first);
+        Assert.Equal(Http1ParseStatus.Incomplete, Http1Parser.TryParseRequest(new ReadOnlySequence<byte>(firstBytes), head, Http1Limits.Default, out _, out _));
+        var all = Bytes(first + second);
+        Assert.Equal(expected, Http1Parser.TryParseRequest(SequenceFactory.Split(all, firstBytes.Length), head, Http1Limits.Default, out _, out _));
+    }
+
+    [Fact]
+    public void Reset_AfterIncomplete_NextParseStartsFresh()
+    {
+        var head = new Http1RequestHead();
+        Assert.Equal(Http1ParseStatus.Incomplete, Http1Parser.TryParseRequest(new ReadOnlySequence<byte>(Bytes("GET /first HTTP/1.1\r\nHost: a")), head, Http1Limits.Default, out _, out _));
+        head.Reset();
+        var other = Bytes("\r\nPOST /second HTTP/1.1\r\nHost: b\r\nContent-Length: 1\r\n\r\n");
+        Assert.Equal(Http1ParseStatus.Complete, Http1Parser.TryParseRequest(new ReadOnlySequence<byte>(other), head, Http1Limits.Default, out _, out _));
+        Assert.Equal("/second", Text(head.Path));
+        Assert.Equal("b", Text(head.Host));
+    }
+
+    [Fact]
+    public void TryParseRequest_ShorterBufferAfterIncomplete_StartsFresh()
+    {
+        var head = new Http1RequestHead();
+        Assert.Equal(Http1ParseStatus.Incomplete, Http1Parser.TryParseRequest(new ReadOnlySequence<byte>(Bytes("GET /first HTTP/1.1\r\nHost: a")), head, Http1Limits.Default, out _, out _));
+        var other = Bytes("GET /b HTTP/1.1\r\nHost: b\r\n\r\n");
+        Assert.Equal(Http1ParseStatus.Complete, Http1Parser.TryParseRequest(new ReadOnlySequence<byte>(other), head, Http1Limits.Default, out _, out _));
+        Assert.Equal("/b", Text(head.Path));
+    }
+
+    [Theory]
+    [InlineData("GET /first HTTP/1.1\r\nHost: a", "GET /b HTTP/1.1\nX: 1\r\nHost: b\r\n\r\n", Http1ErrorKind.BareLF)]
+    [InlineData("GET / HTTP/1.1\r\nHost: aaaaaaaaaaaaaaa", "GET / HTTP/1.1\r\nHost: a\r\n\r\nGET /x HTTP/1.1\r\nHost: a\r\n\r\n", Http1ErrorKind.MalformedHead)]
+    [InlineData("\r\nGET / HTTP/1.1\r\nHost: a", "XXGET / HTTP/1.1\r\nHost: a\r\n\r\n", Http1ErrorKind.MalformedHead)]
+    public void TryParseRequest_InputChangedUnderResumedScan_ErrorNotWrongHead(string first, string changed, Http1ErrorKind kind)
+    {
+        // Misuse: after Incomplete the caller reuses the same memory for different bytes without Reset. The resumed
+        // scan trusts its old state, but phase 3 re-validates, so the outcome is an error, never a wrong head.
+        var memory = new byte[128];
+        Bytes(first).CopyTo(memory, 0);
+        var head = new Http1RequestHead();
+        Assert.Equal(Http1ParseStatus.Incomplete, Http1Parser.TryParseRequest(new ReadOnlySequence<byte>(memory, 0, first.Length), head, Http1Limits.Default, out _, out _));
+        Array.Clear(memory);
+        Bytes(changed).CopyTo(memory, 0);
+        var status = Http1Parser.TryParseRequest(new ReadOnlySequence<byte>(memory, 0, changed.Length), head, Http1Limits.Default, out _, out var error);
+        Assert.Equal(Http1ParseStatus.Error, status);
+        Assert.Equal(kind, error.Kind);
+    }
+
+    [Theory]
     [MemberData(nameof(BadRequests))]
     public void TryParseRequest_BadRequestSplitAtEveryByte_SameError(string raw)
     {
@@ -177,9 +280,9 @@ public sealed class Http1ParserSplitTests
     }
 
     /// <summary>Everything observable about a parse result, as one comparable string.</summary>
-    private static string Describe(byte[] bytes, ReadOnlySequence<byte> buffer)
+    private static string Describe(byte[] bytes, ReadOnlySequence<byte> buffer, Http1RequestHead? reused = null)
     {
-        var head = new Http1RequestHead();
+        var head = reused ?? new Http1RequestHead();
         var status = Http1Parser.TryParseRequest(buffer, head, Http1Limits.Default, out var consumed, out var error);
         var fields = string.Join("|", Enumerable.Range(0, head.HeaderCount).Select(i => $"{Text(head.GetName(i))}={Text(head.GetValue(i))}:{head.GetKnown(i)}"));
         return $"{status} {error.Kind} {buffer.Slice(buffer.Start, consumed).Length}/{bytes.Length} {head.Method} {Text(head.MethodBytes)} " +
