@@ -11,6 +11,7 @@ public class EndpointAddressTests
     [InlineData("[::]:65535", "::", 65535)]
     [InlineData("[::1]:8080", "::1", 8080)]
     [InlineData("[2001:db8::1]:443", "2001:db8::1", 443)]
+    [InlineData("127.0.0.1:0", "127.0.0.1", 0)]
     public void TryParseListen_IpLiteral_Parsed(string text, string host, int port)
     {
         Assert.True(EndpointAddress.TryParseListen(text, out var address, out var error), error);
@@ -30,7 +31,7 @@ public class EndpointAddressTests
     [InlineData("::1:8080", "brackets")]
     [InlineData("[::1]8080", "[ipv6]:port")]
     [InlineData("[127.0.0.1]:80", "not an IPv6 address")]
-    [InlineData("127.0.0.1:0", "port")]
+    [InlineData("127.0.0.1:-1", "port")]
     [InlineData("127.0.0.1:65536", "port")]
     [InlineData("127.0.0.1:+80", "port")]
     [InlineData("127.0.0.1:http", "port")]
@@ -52,6 +53,7 @@ public class EndpointAddressTests
     }
 
     [Theory]
+    [InlineData("localhost:0")]
     [InlineData("-bad:80")]
     [InlineData("a..b:80")]
     [InlineData("under_score:80")]

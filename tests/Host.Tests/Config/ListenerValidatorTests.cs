@@ -55,6 +55,12 @@ public class ListenerValidatorTests
     }
 
     [Fact]
+    public void Validate_TwoEphemeralPorts_NotDuplicates()
+    {
+        Assert.Empty(ConfigSamples.Errors("listeners:\n  - address: 127.0.0.1:0\n  - address: 127.0.0.1:0\n" + Rest));
+    }
+
+    [Fact]
     public void Validate_AllAddressForms_NoErrors()
     {
         Assert.Empty(ConfigSamples.Errors("listeners:\n  - address: 0.0.0.0:8080\n  - address: '[::]:8080'\n  - address: '[::1]:8081'\n" + Rest));
