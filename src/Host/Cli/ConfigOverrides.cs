@@ -25,9 +25,8 @@ public static class ConfigOverrides
         ("--admin", "admin.address", static c => c.AdminAddress is not null),
     ];
 
-    public static FastProxyConfig ApplyOverrides(FastProxyConfig config, CliInvocation cli) => Apply(config, cli);
-
-    public static FastProxyConfig Apply(FastProxyConfig config, CliInvocation cli)
+    /// <summary>A copy of <paramref name="config"/> with every flag given in <paramref name="cli"/> applied; the input is not changed.</summary>
+    public static FastProxyConfig ApplyOverrides(FastProxyConfig config, CliInvocation cli)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(cli);

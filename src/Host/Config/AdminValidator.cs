@@ -18,7 +18,7 @@ internal static class AdminValidator
 
         for (var i = 0; i < config.Listeners.Count; i++)
         {
-            if (EndpointAddress.TryParseListen(config.Listeners[i]?.Address, out var listener, out _) && listener == admin)
+            if (EndpointAddress.TryParseListen(config.Listeners[i]?.Address, out var listener, out _) && admin.Port != 0 && listener == admin)
             {
                 errors.Add("admin.address", $"admin address '{admin}' is also listeners[{i}]; give the admin endpoint its own port");
             }

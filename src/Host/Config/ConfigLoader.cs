@@ -81,6 +81,11 @@ public static class ConfigLoader
     internal static ConfigLoadResult LoadCore(string text, string file, bool isYaml, string baseDirectory, CliInvocation? overrides)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (text.Length > 0 && text[0] == '\uFEFF')
+        {
+            text = text[1..]; // a byte order mark read as text; Utf8JsonReader would refuse it
+        }
+
         if (text.Length > MaxFileBytes)
         {
             return Failed(file, "", $"configuration is larger than {MaxFileBytes} bytes", baseDirectory);
@@ -111,7 +116,7 @@ public static class ConfigLoader
         var errors = new ConfigErrorSink(file, lines);
         if (overrides is not null)
         {
-            var overridden = ConfigOverrides.Apply(config, overrides);
+            var overridden = ConfigOverrides.ApplyOverrides(config, overrides);
             var all = new ConfigErrorSink(file, lines);
             ConfigValidator.Validate(overridden, all);
             foreach (var error in all.Errors)

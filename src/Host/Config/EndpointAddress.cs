@@ -23,7 +23,7 @@ public sealed record EndpointAddress(string Host, int Port, IPAddress? Address)
             ? string.Create(CultureInfo.InvariantCulture, $"[{Host}]:{Port}")
             : string.Create(CultureInfo.InvariantCulture, $"{Host}:{Port}");
 
-    /// <summary>Parses a listen (or admin) address: the host must be an IP literal; port 0 asks the OS for a free port (the bound port is printed at start).</summary>
+    /// <summary>Parses a listen (or admin) address: the host must be an IP literal; port 0 means "any free port".</summary>
     public static bool TryParseListen(string? text, [NotNullWhen(true)] out EndpointAddress? address, [NotNullWhen(false)] out string? error)
         => TryParse(text, allowNames: false, out address, out error);
 
@@ -104,11 +104,11 @@ public sealed record EndpointAddress(string Host, int Port, IPAddress? Address)
             }
         }
 
-        if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 0 or > 65535 || (port == 0 && allowNames))
+        // Port 0 asks the OS for a free port: fine to listen on (tests, the demo), meaningless to connect to.
+        var minPort = allowNames ? 1 : 0;
+        if (portText.Length is 0 or > 5 || !int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port < minPort || port > 65535)
         {
-            error = allowNames
-                ? $"address '{text}': port '{portText}' is not a number from 1 to 65535"
-                : $"address '{text}': port '{portText}' is not a number from 0 to 65535";
+            error = $"address '{text}': port '{portText}' is not a number from {minPort} to 65535";
             return false;
         }
 

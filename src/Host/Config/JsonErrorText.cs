@@ -11,9 +11,15 @@ internal static class JsonErrorText
 
         // "The JSON property 'alow' could not be mapped to any .NET member contained in type '...'."
         // The exception path already ends with the unknown key.
-        if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        const string MappedPrefix = "The JSON property '";
+        const string MappedSuffix = "' could not be mapped to any .NET member";
+        var suffix = message.IndexOf(MappedSuffix, StringComparison.Ordinal);
+        if (suffix >= 0)
         {
-            return $"unknown key '{LastKey(path)}'";
+            var key = message.StartsWith(MappedPrefix, StringComparison.Ordinal) && suffix >= MappedPrefix.Length
+                ? message[MappedPrefix.Length..suffix]
+                : LastKey(path);
+            return $"unknown key '{key}'";
         }
 
         // "The constructor parameter 'Limits' on type '...' doesn't allow null values."
@@ -79,7 +85,7 @@ internal static class JsonErrorText
         if (path.EndsWith("']", StringComparison.Ordinal))
         {
             var open = path.LastIndexOf("['", StringComparison.Ordinal);
-            return open < 0 ? path : path[(open + 2)..^2];
+            return open < 0 || open + 2 > path.Length - 2 ? path : path[(open + 2)..^2];
         }
 
         var dot = path.LastIndexOf('.');

@@ -29,7 +29,7 @@ internal static class ListenerValidator
             {
                 errors.Add(addressPath, error);
             }
-            else if (!seen.TryAdd(address.ToString(), path))
+            else if (address.Port != 0 && !seen.TryAdd(address.ToString(), path))
             {
                 errors.Add(addressPath, $"duplicate listener address '{address}' (also {seen[address.ToString()]})");
             }

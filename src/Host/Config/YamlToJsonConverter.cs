@@ -21,6 +21,7 @@ internal static class YamlToJsonConverter
 
     public static byte[] Convert(string yaml, LineMap lines)
     {
+        RefuseControlCharacters(yaml);
         var buffer = new ArrayBufferWriter<byte>(Math.Max(256, yaml.Length));
         using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = false, MaxDepth = MaxDepth + 1 }))
         {
@@ -34,11 +35,35 @@ internal static class YamlToJsonConverter
             {
                 throw new ConfigSyntaxException("", CleanMessage(ex.Message), LineOf(ex.Start));
             }
+            catch (Exception ex) when (ex is InvalidOperationException or ArgumentException or FormatException or OverflowException or IndexOutOfRangeException)
+            {
+                // The scanner is third-party code reading hostile input: whatever it trips over is
+                // a malformed document, never a crash of the loader.
+                var line = parser.Current is { } current ? LineOf(current.Start) : (int?)null;
+                throw new ConfigSyntaxException("", "YAML syntax error: the document could not be read", line);
+            }
 
             writer.Flush();
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>YAML 1.2.2 §5.1: C0 controls other than tab, LF and CR (and DEL, C1) may not appear in a stream.</summary>
+    private static void RefuseControlCharacters(string yaml)
+    {
+        var line = 1;
+        foreach (var c in yaml)
+        {
+            if (c == '\n')
+            {
+                line++;
+            }
+            else if (c != '\t' && c != '\r' && char.IsControl(c) && c != '\u0085')
+            {
+                throw new ConfigSyntaxException("", $"control character U+{(int)c:X4} is not allowed in YAML", line);
+            }
+        }
     }
 
     private static void ConvertStream(Parser parser, Utf8JsonWriter writer, LineMap lines)

@@ -203,6 +203,16 @@ public sealed class ConfigLoaderTests : IDisposable
         Assert.Null(result.Config);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void LoadFromText_LeadingByteOrderMark_Ignored(bool yaml)
+    {
+        var text = "\uFEFF" + (yaml ? ConfigSamples.FullYaml : ConfigSamples.FullJson);
+
+        Assert.True(ConfigLoader.LoadFromText(text, "f", yaml).Success);
+    }
+
     [Fact]
     public void LoadFromText_JsonDuplicateKey_Refused()
     {

@@ -1,0 +1,58 @@
+namespace FastProxy.Host.Tests.Config;
+
+public class ClusterValidatorTests
+{
+    private const string Listener = "listeners:\n  - address: 127.0.0.1:8080\n";
+
+    [Fact]
+    public void Validate_NoEndpoints_ErrorAtClusterLine()
+    {
+        var error = ConfigSamples.Single(Listener + "clusters:\n  app:\n    balance: round_robin\n");
+
+        Assert.Equal("clusters.app.endpoints", error.Path);
+        Assert.Equal(4, error.Line);
+    }
+
+    [Fact]
+    public void Validate_BadEndpoints_EachReportedWithIndex()
+    {
+        var errors = ConfigSamples.Errors(Listener + "clusters:\n  app:\n    endpoints:\n      - 127.0.0.1\n      - localhost:9001\n      - LOCALHOST:9001\n");
+
+        Assert.Equal(2, errors.Count);
+        Assert.Equal(6, ConfigSamples.Find(errors, "clusters.app.endpoints[0]").Line);
+        Assert.Contains("duplicate endpoint", ConfigSamples.Find(errors, "clusters.app.endpoints[2]").Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_UnknownBalance_Error()
+    {
+        var error = ConfigSamples.Single(Listener + "clusters:\n  app: { endpoints: [127.0.0.1:9001], balance: random }\n");
+
+        Assert.Equal("clusters.app.balance", error.Path);
+        Assert.Contains("round_robin", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("max_connections_per_endpoint: 0")]
+    [InlineData("max_idle_per_endpoint: -1")]
+    [InlineData("max_idle_per_endpoint: 600")]
+    [InlineData("eject_after_failures: 0")]
+    [InlineData("eject_seconds: 0")]
+    [InlineData("protocol: h2")]
+    public void Validate_PoolSettingOutOfRange_Error(string setting)
+    {
+        var error = ConfigSamples.Single(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    " + setting + "\n");
+
+        Assert.Equal("clusters.app." + setting[..setting.IndexOf(':', StringComparison.Ordinal)], error.Path);
+        Assert.Equal(6, error.Line);
+    }
+
+    [Fact]
+    public void Validate_DottedClusterName_BracketedPath()
+    {
+        var error = ConfigSamples.Single(Listener + "clusters:\n  orders.v2: { endpoints: [] }\n");
+
+        Assert.Equal("clusters['orders.v2'].endpoints", error.Path);
+        Assert.Equal(4, error.Line);
+    }
+}
