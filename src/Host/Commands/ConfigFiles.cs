@@ -27,7 +27,7 @@ internal static class ConfigFiles
 
         try
         {
-            return (ConfigOverrides.Apply(result.Config, cli), result.BaseDirectory);
+            return (ConfigOverrides.ApplyOverrides(result.Config, cli), result.BaseDirectory);
         }
         catch (FormatException ex)
         {
