@@ -24,7 +24,7 @@ internal sealed class CidrBlock
         error = null;
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressText = slash < 0 ? text : text[..slash];
-        if (!IPAddress.TryParse(addressText, out var address) || (address.AddressFamily != AddressFamily.InterNetwork && address.AddressFamily != AddressFamily.InterNetworkV6) || address.ScopeId != 0)
+        if (!IPAddress.TryParse(addressText, out var address) || (address.AddressFamily != AddressFamily.InterNetwork && address.AddressFamily != AddressFamily.InterNetworkV6) || (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0))
         {
             error = $"'{text}' is not a CIDR block (address/prefix)";
             return null;
