@@ -180,6 +180,14 @@ public sealed class PolicyGateTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Evaluate_CriticalHeaderExtension_401Malformed()
+    {
+        var headers = new Dictionary<string, object>(StringComparer.Ordinal) { ["crit"] = new[] { "exp-ext" }, ["exp-ext"] = 1 };
+
+        AssertInvalidToken(Bearer(TestKeys.Sign(TestKeys.Payload(), TestKeys.RsaCredentials(), headers)), "token_malformed");
+    }
+
+    [Fact]
     public void Evaluate_EmbeddedJwkHeaderInjection_401()
     {
         var headers = new Dictionary<string, object>(StringComparer.Ordinal)

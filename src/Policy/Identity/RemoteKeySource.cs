@@ -194,7 +194,9 @@ internal sealed class RemoteKeySource : KeySource
             Volatile.Write(ref _expiredLogged, 0);
             Interlocked.Increment(ref _counters.JwksRefreshes);
         }
-        catch (Exception ex) when (ex is HttpRequestException or KeyLoadException or JsonException or TaskCanceledException or InvalidOperationException or UriFormatException)
+#pragma warning disable CA1031 // a background refresh must never fault: every failure is counted, logged, and the last good keys keep serving
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             Interlocked.Increment(ref _counters.JwksFailures);
             PolicyLog.KeyFetchFailed(_logger, _config.Name, ex.Message);

@@ -241,4 +241,28 @@ public sealed class RemoteKeySourceTests : IAsyncLifetime
         Assert.All(decisions, d => Assert.Equal(GateVerdict.Allow, d.Verdict));
         Assert.Equal(baseline + 1, _idp.Hits("/jwks"));
     }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Refresh_AfterPolicyDisposed_CompletesWithoutFaulting()
+    {
+        var policy = await GateHarness.CompileAsync(Document());
+        var source = Source(policy);
+        await policy.DisposeAsync();
+
+        await source.RefreshAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(1, Volatile.Read(ref policy.Counters.JwksFailures));
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task UnknownKid_Oversized_NoRefresh()
+    {
+        await using var policy = await GateHarness.CompileAsync(Document());
+        var baseline = _idp.Hits("/jwks");
+
+        var decision = GateHarness.Evaluate(new PolicyGate(policy), policy, "GET", Url, TestHeaders.Bearer(Token(new string('k', 300), TestKeys.OtherRsa)));
+
+        Assert.Equal(401, decision.Status);
+        Assert.Equal(baseline, _idp.Hits("/jwks"));
+    }
 }

@@ -122,7 +122,8 @@ public sealed class RouteUpstreamPlanTests
 
         Assert.Null(decision.UpstreamIdentity);
         Assert.True(decision.ForwardAuthorization);
-        Assert.Empty(policy.InjectedHeaderNames);
+        Assert.Equal([RouteUpstreamPlan.AssertionHeader], policy.InjectedHeaderNames);
+        Assert.Empty(policy.GetInjectedHeaderNames(0));
         Assert.Equal("{\"keys\":[]}", policy.ProxyJwksJson);
     }
 }
