@@ -265,4 +265,30 @@ public sealed class RemoteKeySourceTests : IAsyncLifetime
         Assert.Equal(401, decision.Status);
         Assert.Equal(baseline, _idp.Hits("/jwks"));
     }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Reload_IdpDown_AdoptsPreviousKeySetWithWarning()
+    {
+        await using var previous = await GateHarness.CompileAsync(Document());
+        _idp.Down = true;
+
+        var result = await PolicyCompiler.CompileAsync(Document(), new PolicyCompileOptions { Previous = previous }, CancellationToken.None);
+        await using var next = result.Policy!;
+
+        Assert.True(result.Success, string.Join("\n", result.Errors));
+        Assert.Contains(result.Warnings, w => w.Path == "identity.providers[0]" && w.Message.Contains("previous policy's key set", StringComparison.Ordinal));
+        Assert.Equal(GateVerdict.Allow, (await SendAsync(new PolicyGate(next), Token("k1"))).Verdict);
+        Assert.Equal(Source(previous).LastSuccess, Source(next).LastSuccess);
+    }
+
+    [Fact(Timeout = 20_000)]
+    public async Task Reload_IdpDown_NoPrevious_Refused()
+    {
+        await using var previous = await GateHarness.CompileAsync(Document());
+        _idp.Down = true;
+
+        var result = await PolicyCompiler.CompileAsync(Document(discovery: false), new PolicyCompileOptions { Previous = previous }, CancellationToken.None);
+
+        Assert.False(result.Success);
+    }
 }
