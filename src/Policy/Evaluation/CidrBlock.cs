@@ -30,6 +30,13 @@ internal sealed class CidrBlock
             return null;
         }
 
+        // IPAddress.TryParse also takes inet_aton shorthands ("10.1" is 10.0.0.1): a policy only takes dotted quads.
+        if (address.AddressFamily == AddressFamily.InterNetwork && addressText.AsSpan().Count('.') != 3)
+        {
+            error = $"'{text}': write IPv4 addresses as four dotted numbers";
+            return null;
+        }
+
         var bytes = address.GetAddressBytes();
         var max = bytes.Length * 8;
         var prefix = max;
