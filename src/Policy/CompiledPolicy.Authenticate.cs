@@ -183,8 +183,9 @@ public sealed partial class CompiledPolicy
             return AuthFailure.Malformed;
         }
 
-        // A JWE (five segments) is not a signed token.
-        if (parsed.IsEncrypted)
+        // A JWE (five segments) is not a signed token. RFC 7515 §4.1.11: we understand no
+        // critical header extension, so a token that names any must be rejected.
+        if (parsed.IsEncrypted || parsed.TryGetHeaderValue<object>("crit", out _))
         {
             return AuthFailure.Malformed;
         }

@@ -59,7 +59,8 @@ public sealed partial class CompiledPolicy : IAsyncDisposable
             _byIssuer[provider.Issuer] = provider;
         }
 
-        var names = new List<string>();
+        // The assertion header is always listed: upstreams may trust it, so no client may send one.
+        var names = new List<string> { RouteUpstreamPlan.AssertionHeader };
         foreach (var route in routes)
         {
             foreach (var name in route.Upstream?.HeaderNames ?? [])
@@ -85,8 +86,8 @@ public sealed partial class CompiledPolicy : IAsyncDisposable
     public PolicyCounters Counters { get; }
 
     /// <summary>
-    /// Every header name any route injects upstream (lower-case). The forwarder strips inbound
-    /// copies of these from every request, so a client can never forge them.
+    /// Every header name any route injects upstream (lower-case), plus the assertion header always.
+    /// The forwarder strips inbound copies of these from every request, so a client can never forge them.
     /// </summary>
     public IReadOnlyList<string> InjectedHeaderNames { get; }
 

@@ -34,6 +34,14 @@ public sealed class PolicyCompileOptions
     /// <summary>`iss` of the assertions the proxy signs.</summary>
     public string AssertionIssuer { get; init; } = "fastproxy";
 
+    /// <summary>
+    /// The policy this compile will replace (reload). When a remote provider's keys cannot be fetched
+    /// and the previous policy has a usable key set for the same provider (name, issuer, location), the
+    /// new policy starts from it (a warning, not an error), so a reload during an IdP outage is not
+    /// refused; the key age limit still counts from the last successful fetch.
+    /// </summary>
+    public CompiledPolicy? Previous { get; init; }
+
     /// <summary>Timeout of one discovery / JWKS request.</summary>
     public TimeSpan KeyFetchTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -208,7 +208,7 @@ public static partial class PolicyCompiler
     private static async Task<IdentityProvider[]> LoadProvidersAsync(IdentityConfig identity, PolicyCompileOptions options, PolicyCompilation compilation, HttpClient? http, ILogger logger, CancellationToken cancellationToken)
     {
         var providers = new IdentityProvider[identity.Providers.Count];
-        var starts = new List<(int Index, Task Task)>();
+        var starts = new List<(int Index, RemoteKeySource Source, Task Task)>();
         for (var i = 0; i < providers.Length; i++)
         {
             var config = identity.Providers[i];
@@ -236,14 +236,14 @@ public static partial class PolicyCompiler
                 source = remote;
                 if (options.FetchKeys)
                 {
-                    starts.Add((i, remote.StartAsync(cancellationToken)));
+                    starts.Add((i, remote, remote.StartAsync(cancellationToken)));
                 }
             }
 
             providers[i] = new IdentityProvider(i, config, source, options.Time, logger);
         }
 
-        foreach (var (index, task) in starts)
+        foreach (var (index, remote, task) in starts)
         {
             try
             {
@@ -251,11 +251,37 @@ public static partial class PolicyCompiler
             }
             catch (KeyLoadException ex)
             {
-                compilation.Error($"identity.providers[{index}]", ex.Message);
+                var previous = FindPrevious(options.Previous, identity.Providers[index]);
+                if (previous is not null && remote.TryAdopt(previous))
+                {
+                    compilation.Warning($"identity.providers[{index}]", ex.Message + $"; serving the previous policy's key set (fetched {previous.LastSuccess:O}) until it ages out");
+                }
+                else
+                {
+                    compilation.Error($"identity.providers[{index}]", ex.Message);
+                }
             }
         }
 
         return providers;
+    }
+
+    private static RemoteKeySource? FindPrevious(CompiledPolicy? previous, IdentityProviderConfig config)
+    {
+        if (previous is null)
+        {
+            return null;
+        }
+
+        foreach (var provider in previous.Providers)
+        {
+            if (provider.Keys is RemoteKeySource remote && remote.SameSourceAs(config))
+            {
+                return remote;
+            }
+        }
+
+        return null;
     }
 
     private static HttpClient? CreateHttpClient(PolicyDocument document, PolicyCompileOptions options)

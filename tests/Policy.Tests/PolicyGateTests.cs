@@ -180,6 +180,14 @@ public sealed class PolicyGateTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Evaluate_CriticalHeaderExtension_401Malformed()
+    {
+        var headers = new Dictionary<string, object>(StringComparer.Ordinal) { ["crit"] = new[] { "exp-ext" }, ["exp-ext"] = 1 };
+
+        AssertInvalidToken(Bearer(TestKeys.Sign(TestKeys.Payload(), TestKeys.RsaCredentials(), headers)), "token_malformed");
+    }
+
+    [Fact]
     public void Evaluate_EmbeddedJwkHeaderInjection_401()
     {
         var headers = new Dictionary<string, object>(StringComparer.Ordinal)
@@ -345,5 +353,32 @@ public sealed class PolicyGateTests : IAsyncLifetime
         Assert.False(info.DecidedByDeny);
         Assert.Equal("alice", info.Subject);
         Assert.Equal(AuthFailure.None, info.Failure);
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task Evaluate_ConcurrentDistinctTokens_AllDecidedCorrectly()
+    {
+        await using var policy = await GateHarness.CompileAsync(PolicyDocuments.Peers(cacheSize: 16));
+        var gate = new PolicyGate(policy);
+        var readers = Enumerable.Range(0, 40).Select(i => TestKeys.Token(extra: new() { ["sub"] = "\"u" + i.ToString(System.Globalization.CultureInfo.InvariantCulture) + "\"" })).ToArray();
+        var writers = Enumerable.Range(0, 10).Select(_ => TestKeys.Token(roles: "[\"writer\"]")).ToArray();
+
+        var wrong = 0;
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 400; i++)
+            {
+                var isReader = (i + t) % 5 != 0;
+                var token = isReader ? readers[(i * 7 + t) % readers.Length] : writers[i % writers.Length];
+                var decision = GateHarness.Evaluate(gate, policy, "GET", Url, TestHeaders.Bearer(token));
+                if ((decision.Verdict == GateVerdict.Allow) != isReader)
+                {
+                    Interlocked.Increment(ref wrong);
+                }
+            }
+        })));
+
+        Assert.Equal(0, wrong);
+        Assert.True(Volatile.Read(ref policy.Counters.CacheHits) > 0);
     }
 }

@@ -24,9 +24,16 @@ internal sealed class CidrBlock
         error = null;
         var slash = text.IndexOf('/', StringComparison.Ordinal);
         var addressText = slash < 0 ? text : text[..slash];
-        if (!IPAddress.TryParse(addressText, out var address) || (address.AddressFamily != AddressFamily.InterNetwork && address.AddressFamily != AddressFamily.InterNetworkV6) || address.ScopeId != 0)
+        if (!IPAddress.TryParse(addressText, out var address) || (address.AddressFamily != AddressFamily.InterNetwork && address.AddressFamily != AddressFamily.InterNetworkV6) || (address.AddressFamily == AddressFamily.InterNetworkV6 && address.ScopeId != 0))
         {
             error = $"'{text}' is not a CIDR block (address/prefix)";
+            return null;
+        }
+
+        // IPAddress.TryParse also takes inet_aton shorthands ("10.1" is 10.0.0.1): a policy only takes dotted quads.
+        if (address.AddressFamily == AddressFamily.InterNetwork && addressText.AsSpan().Count('.') != 3)
+        {
+            error = $"'{text}': write IPv4 addresses as four dotted numbers";
             return null;
         }
 

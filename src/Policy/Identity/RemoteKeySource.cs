@@ -87,8 +87,39 @@ internal sealed class RemoteKeySource : KeySource
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await RefreshCoreAsync(throwOnFailure: true, cancellationToken);
+        StartTimer();
+    }
+
+    private void StartTimer()
+    {
         var interval = TimeSpan.FromSeconds(_config.RefreshSeconds);
         _timer = _time.CreateTimer(static state => _ = ((RemoteKeySource)state!).RefreshAsync(), this, interval, interval);
+    }
+
+    /// <summary>Whether <paramref name="other"/> names the same keys (same provider, issuer and location).</summary>
+    public bool SameSourceAs(IdentityProviderConfig other)
+        => string.Equals(_config.Name, other.Name, StringComparison.Ordinal)
+            && string.Equals(_config.Issuer, other.Issuer, StringComparison.Ordinal)
+            && _config.Discovery == other.Discovery
+            && string.Equals(_config.JwksUri, other.JwksUri, StringComparison.Ordinal);
+
+    /// <summary>
+    /// Reload while the IdP is unreachable: start from <paramref name="previous"/>'s last good key set,
+    /// keeping its fetch time so the age limit still counts from the last successful fetch.
+    /// </summary>
+    public bool TryAdopt(RemoteKeySource previous)
+    {
+        var snapshot = previous.Current;
+        if (snapshot is null || !previous.IsUsable(_time.GetUtcNow().UtcTicks))
+        {
+            return false;
+        }
+
+        Volatile.Write(ref _generation, snapshot.Generation);
+        Volatile.Write(ref _lastSuccessTicks, Volatile.Read(ref previous._lastSuccessTicks));
+        Publish(snapshot);
+        StartTimer();
+        return true;
     }
 
     /// <summary>Starts a refresh or joins the one running (single flight). Never faults.</summary>
@@ -194,7 +225,9 @@ internal sealed class RemoteKeySource : KeySource
             Volatile.Write(ref _expiredLogged, 0);
             Interlocked.Increment(ref _counters.JwksRefreshes);
         }
-        catch (Exception ex) when (ex is HttpRequestException or KeyLoadException or JsonException or TaskCanceledException or InvalidOperationException or UriFormatException)
+#pragma warning disable CA1031 // a background refresh must never fault: every failure is counted, logged, and the last good keys keep serving
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             Interlocked.Increment(ref _counters.JwksFailures);
             PolicyLog.KeyFetchFailed(_logger, _config.Name, ex.Message);

@@ -9,8 +9,17 @@ namespace FastProxy.Policy.Identity;
 /// outside can aim tokens at one cache slot. Collisions are harmless: a cache hit also compares
 /// the stored token bytes.
 /// </summary>
+/// <remarks>
+/// Only the length and the last <see cref="TailBytes"/> bytes are hashed: they hold the JWS
+/// signature, which differs unpredictably between any two tokens that can enter the cache (only
+/// validated tokens do). A forged token sharing a cached token's tail lands in the same slot and
+/// fails the byte comparison. Hashing the tail keeps the hit path cost independent of token size.
+/// </remarks>
 internal static class TokenHash
 {
+    /// <summary>RS256 signatures are 342 base64url characters, ES256 86: 64 bytes are signature bytes for both.</summary>
+    internal const int TailBytes = 64;
+
     // Odd 64-bit constants from the golden ratio and MurmurHash3's finaliser (well-mixing multipliers).
     private const ulong Prime1 = 0x9E3779B97F4A7C15UL;
     private const ulong Prime2 = 0xC2B2AE3D27D4EB4FUL;
@@ -19,7 +28,8 @@ internal static class TokenHash
 
     public static readonly ulong Seed = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
 
-    public static ulong Compute(ReadOnlySpan<byte> data) => Compute(data, Seed);
+    public static ulong Compute(ReadOnlySpan<byte> token)
+        => Compute(token.Length > TailBytes ? token[^TailBytes..] : token, Seed ^ ((ulong)token.Length * Prime2));
 
     public static ulong Compute(ReadOnlySpan<byte> data, ulong seed)
     {

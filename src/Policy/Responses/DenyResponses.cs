@@ -75,8 +75,6 @@ internal static class DenyResponses
         var reason = ReasonOf(failure);
         switch (failure)
         {
-            case AuthFailure.None:
-                return default;
             case AuthFailure.MissingCredential:
                 // RFC 6750 §3.1: a request without credentials gets a challenge with no error attribute.
                 return GateDecision.Deny(

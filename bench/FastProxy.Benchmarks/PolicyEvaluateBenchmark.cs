@@ -1,0 +1,134 @@
+using System.Security.Cryptography;
+using System.Text;
+using BenchmarkDotNet.Attributes;
+using FastProxy.Core.Gate;
+using FastProxy.Policy;
+using FastProxy.Policy.Config;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace FastProxy.Benchmarks;
+
+/// <summary>
+/// The gate's per-request cost: a cached token on a 5-rule route (budget 0 B/op), and a first-seen
+/// token (cache off: JWT parse + RS256 signature check + claims compile on every call, as HAProxy
+/// and YARP pay in the peers scenario).
+/// </summary>
+[MemoryDiagnoser]
+[BenchmarkCategory("HotPath")]
+public class PolicyEvaluateBenchmark
+{
+    private static readonly byte[] Method = "GET"u8.ToArray();
+    private static readonly byte[] Host = "api.test"u8.ToArray();
+    private static readonly byte[] Path = "/api/orders/7"u8.ToArray();
+
+    private RSA _rsa = null!;
+    private CompiledPolicy _cached = null!;
+    private CompiledPolicy _uncached = null!;
+    private PolicyGate _cachedGate = null!;
+    private PolicyGate _uncachedGate = null!;
+    private BenchHeaders _headers = null!;
+    private ClientIdentity _client = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _rsa = RSA.Create(2048);
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var payload = "{\"iss\":\"https://idp.test\",\"aud\":\"orders-api\",\"sub\":\"alice\",\"exp\":" + (now + 3600) + ",\"iat\":" + now
+            + ",\"roles\":[\"reader\"],\"scope\":\"orders:read profile\",\"tenant\":\"acme\"}";
+        var token = new JsonWebTokenHandler().CreateToken(payload, new SigningCredentials(new RsaSecurityKey(_rsa), SecurityAlgorithms.RsaSha256));
+        _headers = new BenchHeaders("Bearer " + token);
+        _client = new ClientIdentity(System.Net.IPAddress.Parse("192.0.2.10"), null, [], []);
+        _cached = Compile(1000);
+        _uncached = Compile(0);
+        _cachedGate = new PolicyGate(_cached);
+        _uncachedGate = new PolicyGate(_uncached);
+        if (CachedToken_FiveRuleRoute() != GateVerdict.Allow || FirstSeenToken_FullValidation() != GateVerdict.Allow)
+        {
+            throw new InvalidOperationException("benchmark request is not allowed");
+        }
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _cached.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _uncached.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        _rsa.Dispose();
+    }
+
+    [Benchmark(Baseline = true)]
+    public GateVerdict CachedToken_FiveRuleRoute()
+        => _cachedGate.Evaluate(new GateRequest(0, RequestMethod.Get, Method, Host, Path, default, _headers, _client)).Verdict;
+
+    [Benchmark]
+    public GateVerdict FirstSeenToken_FullValidation()
+        => _uncachedGate.Evaluate(new GateRequest(0, RequestMethod.Get, Method, Host, Path, default, _headers, _client)).Verdict;
+
+    private CompiledPolicy Compile(int cacheSize)
+    {
+        // Five rules, all evaluated: one deny that does not match, three allows that do not, the last that does.
+        var document = new PolicyDocument
+        {
+            Identity = new IdentityConfig
+            {
+                Providers =
+                [
+                    new IdentityProviderConfig
+                    {
+                        Name = "idp",
+                        Issuer = "https://idp.test",
+                        Audiences = ["orders-api"],
+                        Keys = [_rsa.ExportSubjectPublicKeyInfoPem()],
+                    },
+                ],
+            },
+            Routes =
+            [
+                new RouteConfig
+                {
+                    Id = "api",
+                    Match = new RouteMatchConfig { Path = "/api/**", Methods = ["GET", "HEAD"] },
+                    Cluster = "orders",
+                    Deny = [new RuleConfig { Source = ["203.0.113.0/24"] }],
+                    Allow =
+                    [
+                        new RuleConfig { Claim = "roles", Contains = "admin" },
+                        new RuleConfig { Scope = "orders:write" },
+                        new RuleConfig { Claim = "tenant", AnyOf = ["globex", "initech"] },
+                        new RuleConfig
+                        {
+                            All =
+                            [
+                                new RuleConfig { Claim = "roles", Contains = "reader" },
+                                new RuleConfig { Scope = "orders:read" },
+                            ],
+                        },
+                    ],
+                },
+            ],
+        };
+        var result = PolicyCompiler.CompileAsync(document, new PolicyCompileOptions { TokenCacheSize = cacheSize }, CancellationToken.None).GetAwaiter().GetResult();
+        return result.Policy ?? throw new InvalidOperationException(string.Join("; ", result.Errors));
+    }
+
+    private sealed class BenchHeaders(string authorization) : IRequestHeaders
+    {
+        private readonly byte[] _authorization = Encoding.ASCII.GetBytes(authorization);
+
+        public bool TryGetFirst(ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+        {
+            if (Ascii.EqualsIgnoreCase(name, "authorization"u8))
+            {
+                value = _authorization;
+                return true;
+            }
+
+            value = default;
+            return false;
+        }
+
+        public int Count(ReadOnlySpan<byte> name) => Ascii.EqualsIgnoreCase(name, "authorization"u8) ? 1 : 0;
+    }
+}
