@@ -218,7 +218,7 @@ public sealed class ProxyHost : IAsyncDisposable
         {
             var compiled = await PolicyCompiler.CompileAsync(
                 config.ToPolicyDocument(),
-                new PolicyCompileOptions { BaseDirectory = _options.BaseDirectory, Time = _options.Time, LoggerFactory = _loggers, Counters = _counters, AssertionKey = _assertionKey },
+                new PolicyCompileOptions { BaseDirectory = _options.BaseDirectory, Time = _options.Time, LoggerFactory = _loggers, Counters = _counters, AssertionKey = _assertionKey, Previous = currentGate?.Current },
                 cancellationToken);
             foreach (var warning in compiled.Warnings)
             {
@@ -268,7 +268,13 @@ public sealed class ProxyHost : IAsyncDisposable
             }
         }
 
-        var stripped = config.Routes.Select(r => r.UpstreamIdentity.Headers.Keys.Select(k => Encoding.ASCII.GetBytes(k)).ToArray()).ToList();
+        // Every header name the proxy injects on any route is stripped from inbound requests on
+        // every route: an upstream behind a public route must not trust a forged one either.
+        var injected = (policy?.InjectedHeaderNames ?? config.Routes.SelectMany(r => r.UpstreamIdentity.Headers.Keys).ToList())
+            .Distinct(StringComparer.OrdinalIgnoreCase)
+            .Select(k => Encoding.ASCII.GetBytes(k))
+            .ToArray();
+        var stripped = config.Routes.Select(_ => injected).ToList();
         var runtime = new ProxyRuntime(table, config.Routes.Select(r => r.Id).ToList(), clusterByRoute, gate, stripped);
         return new Snapshot(runtime, [.. clusters.Values], policy);
     }

@@ -44,7 +44,8 @@ internal sealed class RemoteKeySource : KeySource
     private readonly long _maxAgeTicks;
     private ITimer? _timer;
     private Task? _inflight;
-    private long _lastAttemptTicks = long.MinValue / 2;
+    private long _lastUnknownKidLookupTicks = long.MinValue / 2;
+    private Task? _unknownKidLookup;
     private long _lastSuccessTicks;
     private long _generation;
     private int _expiredLogged;
@@ -132,7 +133,6 @@ internal sealed class RemoteKeySource : KeySource
                 return _inflight;
             }
 
-            _lastAttemptTicks = _time.GetUtcNow().UtcTicks;
             _inflight = RefreshCoreAsync(throwOnFailure: false, CancellationToken.None);
             return _inflight;
         }
@@ -158,23 +158,55 @@ internal sealed class RemoteKeySource : KeySource
                 _negative.Remove(kid);
             }
 
-            if (_inflight is { IsCompleted: false })
+            // Everyone who meets an unknown kid while its lookup runs waits for that one lookup:
+            // at a key rotation all requests carrying the new kid succeed after a single fetch.
+            if (_unknownKidLookup is { IsCompleted: false })
             {
-                refresh = JoinAndRecordAsync(_inflight, kid);
+                refresh = JoinAndRecordAsync(_unknownKidLookup, kid);
                 return true;
             }
 
-            if (nowUtcTicks - _lastAttemptTicks < MinUnknownKidRefreshInterval.Ticks)
+            // Periodic refreshes do not count against this limit: it bounds what unknown kids
+            // (possibly a flood of bogus ones) can make the proxy ask of the IdP.
+            if (nowUtcTicks - _lastUnknownKidLookupTicks < MinUnknownKidRefreshInterval.Ticks)
             {
                 return false;
             }
 
             PolicyLog.UnknownKidRefresh(_logger, _config.Name);
-            _lastAttemptTicks = nowUtcTicks;
-            _inflight = RefreshCoreAsync(throwOnFailure: false, CancellationToken.None);
-            refresh = JoinAndRecordAsync(_inflight, kid);
+            _lastUnknownKidLookupTicks = nowUtcTicks;
+            _unknownKidLookup = LookUpUnknownKidAsync();
+            refresh = JoinAndRecordAsync(_unknownKidLookup, kid);
             return true;
         }
+    }
+
+    /// <summary>
+    /// A fetch that starts after the unknown kid was seen. A periodic refresh already running may
+    /// have read the JWKS before the IdP published the new key, so it is awaited, then a fresh
+    /// fetch follows.
+    /// </summary>
+    private async Task LookUpUnknownKidAsync()
+    {
+        Task? running;
+        lock (_lock)
+        {
+            running = _inflight is { IsCompleted: false } ? _inflight : null;
+        }
+
+        if (running is not null)
+        {
+            await running;
+        }
+
+        Task fresh;
+        lock (_lock)
+        {
+            _inflight = RefreshCoreAsync(throwOnFailure: false, CancellationToken.None);
+            fresh = _inflight;
+        }
+
+        await fresh;
     }
 
     public override async ValueTask DisposeAsync()

@@ -63,6 +63,8 @@ public sealed class TestUpstream : IAsyncDisposable
             await Task.Delay(TimeSpan.FromSeconds(10), ctx.RequestAborted);
             return "late";
         });
+        app.MapGet("/api/headers", (HttpContext ctx) => Headers(ctx));
+        app.MapGet("/public/headers", (HttpContext ctx) => Headers(ctx));
         app.MapGet("/headers", (HttpContext ctx) =>
         {
             var lines = ctx.Request.Headers.Select(h => $"{h.Key.ToLowerInvariant()}: {h.Value}").Order(StringComparer.Ordinal);
@@ -93,6 +95,12 @@ public sealed class TestUpstream : IAsyncDisposable
         await app.StartAsync();
         var address = new Uri(app.Urls.First());
         return new TestUpstream(app, address.Port);
+    }
+
+    private static string Headers(HttpContext ctx)
+    {
+        var lines = ctx.Request.Headers.Select(h => $"{h.Key.ToLowerInvariant()}: {h.Value}").Order(StringComparer.Ordinal);
+        return string.Join("\n", lines) + "\n";
     }
 
     public async ValueTask DisposeAsync()
