@@ -9,8 +9,8 @@ namespace FastProxy.Core.Transport;
 
 /// <summary>
 /// One TCP connection as a duplex pipe (Kestrel's SocketConnection, simplified). A receive loop
-/// moves socket bytes into <see cref="Input"/>; a send loop moves <see cref="Output"/> bytes to the
-/// socket. While the peer is silent the receive loop waits with a zero-byte receive, so an idle
+/// moves socket bytes into <see cref="Input"/>; <see cref="Output"/> sends straight to the socket
+/// when flushed. While the peer is silent the receive loop waits with a zero-byte receive, so an idle
 /// connection holds no buffer; blocks are leased from the pool only while bytes are in flight.
 /// </summary>
 public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IHeartbeatHandler
@@ -23,9 +23,8 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
     private readonly Socket _socket;
     private readonly SocketConnectionOptions _options;
     private readonly Pipe _input;
-    private readonly Pipe _output;
+    private readonly SocketPipeWriter _output;
     private readonly Task _receiveTask;
-    private readonly Task _sendTask;
     private IPEndPoint? _remoteEndPoint;
     private IPEndPoint? _localEndPoint;
     private int _aborted;
@@ -44,11 +43,10 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
         }
 
         _input = new Pipe(options.InputPipeOptions);
-        _output = new Pipe(options.OutputPipeOptions);
+        _output = new SocketPipeWriter(this, options.Pool);
         _heartbeat?.Register(this);
 
         _receiveTask = ReceiveLoopAsync();
-        _sendTask = SendLoopAsync();
     }
 
     /// <summary>Process-unique, increasing; use it in logs.</summary>
@@ -56,7 +54,11 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
     public PipeReader Input => _input.Reader;
 
-    public PipeWriter Output => _output.Writer;
+    /// <summary>
+    /// Sends on <c>FlushAsync</c> (no intermediate pipe): the flush completes when the kernel took the
+    /// bytes; <c>IsCompleted</c> means the peer can no longer receive (reset or aborted).
+    /// </summary>
+    public PipeWriter Output => _output;
 
     public IPEndPoint? RemoteEndPoint => _remoteEndPoint ??= TryGetEndPoint(remote: true);
 
@@ -108,10 +110,10 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             // Already closed: nothing to reset.
         }
 
+        _output.MarkDead();
         _socket.Dispose();
 
-        // Wake both loops: the send loop may wait for output, the receive loop for the reader (backpressure).
-        _output.Reader.CancelPendingRead();
+        // Wake the receive loop if it waits for the reader (backpressure); a pending send fails with the socket.
         _input.Writer.CancelPendingFlush();
     }
 
@@ -129,27 +131,33 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
         _heartbeat?.Unregister(this);
 
-        try
+        // Send what the application wrote but did not flush, within the close timeout.
+        if (!_output.IsDead && _output.UnflushedBytes > 0)
         {
-            await _output.Writer.CompleteAsync();
-        }
-        catch (InvalidOperationException)
-        {
-            // The application left a write half-done; the send loop still drains what was flushed.
+            var flush = _output.FlushAsync();
+            if (flush.IsCompleted)
+            {
+                await flush;
+            }
+            else
+            {
+                var pending = flush.AsTask();
+                try
+                {
+                    await pending.WaitAsync(_options.CloseTimeout, _options.Time);
+                }
+                catch (TimeoutException)
+                {
+                    TransportLog.CloseTimedOut(_options.Logger, Id);
+                    Abort();
+
+                    // The send fails at once on the closed socket; wait so the buffers are released once.
+                    await pending;
+                }
+            }
         }
 
-        if (!_sendTask.IsCompleted)
-        {
-            try
-            {
-                await _sendTask.WaitAsync(_options.CloseTimeout, _options.Time);
-            }
-            catch (TimeoutException)
-            {
-                TransportLog.CloseTimedOut(_options.Logger, Id);
-                Abort();
-            }
-        }
+        await _output.CompleteAsync();
 
         if (!IsAborted)
         {
@@ -166,9 +174,12 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
         await _input.Reader.CompleteAsync();
         _socket.Dispose();
 
-        // Both loops catch everything; awaiting them only makes sure they are done with the pipes.
+        // The receive loop catches everything; awaiting it only makes sure it is done with the pipe.
         await _receiveTask;
-        await _sendTask;
+
+        // Whatever was written after the last flush (or left by a failed one) goes back to the pool.
+        _output.ReleaseBuffers();
+
         TransportLog.ConnectionClosed(_options.Logger, Id);
     }
 
@@ -220,68 +231,8 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
         }
     }
 
-    private async Task SendLoopAsync()
-    {
-        Exception? error = null;
-        var reader = _output.Reader;
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync();
-                if (result.IsCanceled)
-                {
-                    // Only Abort cancels this reader.
-                    break;
-                }
-
-                var buffer = result.Buffer;
-                if (!buffer.IsEmpty)
-                {
-                    if (buffer.IsSingleSegment)
-                    {
-                        await SendAllAsync(buffer.First);
-                    }
-                    else
-                    {
-                        foreach (var segment in buffer)
-                        {
-                            await SendAllAsync(segment);
-                        }
-                    }
-                }
-
-                reader.AdvanceTo(buffer.End);
-                if (result.IsCompleted)
-                {
-                    break;
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            error = ClassifyError(ex, receiving: false);
-        }
-        finally
-        {
-            if (error is null && IsAborted)
-            {
-                error = new ConnectionAbortedException();
-            }
-
-            // The application's FlushAsync now completes instead of waiting on a dead socket.
-            await reader.CompleteAsync(error);
-        }
-    }
-
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> memory)
-    {
-        while (!memory.IsEmpty)
-        {
-            var sent = await _socket.SendAsync(memory, SocketFlags.None);
-            memory = memory[sent..];
-        }
-    }
+    /// <summary>Called by <see cref="SocketPipeWriter"/> when a send fails: the peer is gone.</summary>
+    internal void OnSendFailed(Exception ex) => ClassifyError(ex, receiving: false);
 
     private Exception ClassifyError(Exception ex, bool receiving)
     {

@@ -13,16 +13,12 @@ public sealed class SocketConnectionOptions
     public const int DefaultMaxBufferSize = 64 * 1024;
 
     private PipeOptions? _inputPipeOptions;
-    private PipeOptions? _outputPipeOptions;
 
     /// <summary>Where socket buffers come from; defaults to <see cref="PinnedBlockMemoryPool.Shared"/>.</summary>
     public MemoryPool<byte> Pool { get; init; } = PinnedBlockMemoryPool.Shared;
 
     /// <summary>Receive pipe pause threshold: the receive loop stops reading the socket while this much is unread.</summary>
     public int MaxReadBufferSize { get; init; } = DefaultMaxBufferSize;
-
-    /// <summary>Send pipe pause threshold: the application's FlushAsync waits while this much is unsent.</summary>
-    public int MaxWriteBufferSize { get; init; } = DefaultMaxBufferSize;
 
     /// <summary>Disable Nagle: the proxy writes whole heads/chunks and wants them out now.</summary>
     public bool NoDelay { get; init; } = true;
@@ -39,10 +35,9 @@ public sealed class SocketConnectionOptions
 
     internal int MinimumSegmentSize => Pool.MaxBufferSize is > 0 and < 4096 ? Pool.MaxBufferSize : 4096;
 
-    // PipeOptions are immutable and shareable: one instance for every connection saves two objects each.
+    // PipeOptions are immutable and shareable: one instance for every connection.
+    // (Output needs none: it sends on flush, and the kernel's send buffer is its backpressure.)
     internal PipeOptions InputPipeOptions => _inputPipeOptions ??= CreatePipeOptions(MaxReadBufferSize);
-
-    internal PipeOptions OutputPipeOptions => _outputPipeOptions ??= CreatePipeOptions(MaxWriteBufferSize);
 
     private PipeOptions CreatePipeOptions(int maxBuffered) => new(
         pool: Pool,

@@ -42,6 +42,7 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
         var clients = await OpenClientsAsync(endpoint, Connections, listener);
         await LoopbackHelpers.WaitUntilAsync(() => pool.Outstanding == 0, "every connection to go idle (no blocks held)");
         var (rss1, managed1) = Measure();
+        Assert.Equal(Connections, listener.ActiveConnections);
 
         // Client cost: the same blocking client sockets against a bare socket server that keeps accepted sockets.
         var (rawManagedPerPair, rawRssPerPair) = MeasureRawPairs();
@@ -57,7 +58,6 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
         output.WriteLine($"bare socket pair (server+client), per pair: managed heap {rawManagedPerPair:F0} B, RSS {rawRssPerPair / 1024:F2} KiB (RSS reused from the first phase: lower bound)");
         output.WriteLine($"FastProxy server side only, per idle connection (client managed cost subtracted): RSS ~{serverRss / 1024:F2} KiB, managed heap ~{serverManaged:F0} B");
 
-        Assert.Equal(Connections, listener.ActiveConnections);
         Assert.InRange(serverRss, double.MinValue, 8 * 1024);
     }
 

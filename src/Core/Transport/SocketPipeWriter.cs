@@ -1,0 +1,247 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace FastProxy.Core.Transport;
+
+/// <summary>
+/// <see cref="SocketConnection.Output"/>: a PipeWriter that sends straight to the socket on
+/// <see cref="FlushAsync"/> instead of going through a second Pipe and a send loop. Bytes live in
+/// pool blocks only between GetMemory and the end of the flush, so an idle connection holds no
+/// buffer, no send loop and no send event args (a pooled <see cref="SocketSender"/> is borrowed per flush).
+/// Backpressure is the kernel's: FlushAsync completes when the socket took the bytes.
+/// After the peer is gone (reset, abort) flushes return <c>IsCompleted</c> and drop the bytes.
+/// </summary>
+internal sealed class SocketPipeWriter : PipeWriter
+{
+    private const int MaxBlockSize = 1024 * 1024;
+
+    private readonly SocketConnection _connection;
+    private readonly MemoryPool<byte> _pool;
+    private readonly int _blockSize;
+
+    // The block being written, then the filled ones waiting for the flush, oldest first.
+    private IMemoryOwner<byte>? _current;
+    private int _currentLength;
+    private List<BufferedBlock>? _filled;
+    private List<ArraySegment<byte>>? _gather;
+    private long _unflushed;
+    private bool _completed;
+    private volatile bool _dead;
+    private volatile bool _cancelNextFlush;
+
+    public SocketPipeWriter(SocketConnection connection, MemoryPool<byte> pool)
+    {
+        _connection = connection;
+        _pool = pool;
+        
+        // A block pool's block size; array pools report a huge maximum, so use a page there.
+        _blockSize = pool.MaxBufferSize is > 0 and <= MaxBlockSize ? pool.MaxBufferSize : PinnedBlockMemoryPool.DefaultBlockSize;
+    }
+
+    /// <summary>True once sending failed or the connection was aborted; later flushes report IsCompleted.</summary>
+    public bool IsDead => _dead;
+
+    /// <summary>True after <see cref="Complete"/>.</summary>
+    public bool IsCompleted => _completed;
+
+    public override bool CanGetUnflushedBytes => true;
+
+    public override long UnflushedBytes => _unflushed;
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        if (_completed)
+        {
+            ThrowCompleted();
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        var needed = Math.Max(sizeHint, 1);
+        if (_current is not null)
+        {
+            var memory = _current.Memory;
+            if (memory.Length - _currentLength >= needed)
+            {
+                return memory[_currentLength..];
+            }
+
+            RetireCurrent();
+        }
+
+        // Larger than a block: a one-off from the shared pool (returned after the flush like any block).
+        _current = needed <= _blockSize ? _pool.Rent(_blockSize) : MemoryPool<byte>.Shared.Rent(needed);
+        _currentLength = 0;
+        return _current.Memory;
+    }
+
+    public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+    public override void Advance(int bytes)
+    {
+        if (_current is null || (uint)bytes > (uint)(_current.Memory.Length - _currentLength))
+        {
+            ThrowBadAdvance(bytes);
+        }
+
+        _currentLength += bytes;
+        _unflushed += bytes;
+    }
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_cancelNextFlush)
+        {
+            _cancelNextFlush = false;
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: true, isCompleted: false));
+        }
+
+        if (_dead)
+        {
+            ReleaseBuffers();
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+        }
+
+        if (_unflushed == 0)
+        {
+            ReleaseBuffers();
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+        }
+
+        return SendBufferedAsync();
+    }
+
+    /// <summary>Marks the next flush canceled. A send already in progress is not interrupted (use <see cref="SocketConnection.Abort"/>).</summary>
+    public override void CancelPendingFlush() => _cancelNextFlush = true;
+
+    /// <summary>No more writes. Bytes written but not flushed are sent when the connection is disposed.</summary>
+    public override void Complete(Exception? exception = null) => _completed = true;
+
+    public override ValueTask CompleteAsync(Exception? exception = null)
+    {
+        _completed = true;
+        return default;
+    }
+
+    /// <summary>The send side is gone (abort, reset): drop what is buffered; flushes now report IsCompleted.</summary>
+    internal void MarkDead() => _dead = true;
+
+    /// <summary>Returns every buffered block to its pool (after the last flush, or when dropping data).</summary>
+    internal void ReleaseBuffers()
+    {
+        if (_filled is { Count: > 0 })
+        {
+            foreach (var block in _filled)
+            {
+                block.Owner.Dispose();
+            }
+
+            _filled.Clear();
+        }
+
+        _current?.Dispose();
+        _current = null;
+        _currentLength = 0;
+        _unflushed = 0;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<FlushResult> SendBufferedAsync()
+    {
+        var sender = SocketSender.Rent();
+        try
+        {
+            var socket = _connection.Socket;
+            if (_filled is not { Count: > 0 })
+            {
+                // One block: the common case for heads and small bodies.
+                var memory = _current!.Memory[.._currentLength];
+                while (!memory.IsEmpty)
+                {
+                    var sent = await sender.SendAsync(socket, memory);
+                    memory = memory[sent..];
+                }
+            }
+            else
+            {
+                await SendGatheredAsync(sender, socket);
+            }
+
+            return new FlushResult(isCanceled: false, isCompleted: false);
+        }
+        catch (Exception ex)
+        {
+            _dead = true;
+            _connection.OnSendFailed(ex);
+            return new FlushResult(isCanceled: false, isCompleted: true);
+        }
+        finally
+        {
+            SocketSender.Return(sender);
+            ReleaseBuffers();
+        }
+    }
+
+    private async ValueTask SendGatheredAsync(SocketSender sender, System.Net.Sockets.Socket socket)
+    {
+        RetireCurrent();
+        var gather = _gather ??= [];
+        gather.Clear();
+        foreach (var block in _filled!)
+        {
+            if (!MemoryMarshal.TryGetArray<byte>(block.Owner.Memory[..block.Length], out var segment))
+            {
+                ThrowNotArrayBacked();
+            }
+
+            gather.Add(segment);
+        }
+
+        // sendmsg may take only part: drop what went out and go again with the rest.
+        while (gather.Count > 0)
+        {
+            var sent = await sender.SendAsync(socket, gather);
+            var skip = 0;
+            while (skip < gather.Count && sent >= gather[skip].Count)
+            {
+                sent -= gather[skip].Count;
+                skip++;
+            }
+
+            gather.RemoveRange(0, skip);
+            if (sent > 0)
+            {
+                gather[0] = gather[0][sent..];
+            }
+        }
+    }
+
+    private void RetireCurrent()
+    {
+        if (_current is null)
+        {
+            return;
+        }
+
+        if (_currentLength == 0)
+        {
+            _current.Dispose();
+        }
+        else
+        {
+            (_filled ??= []).Add(new BufferedBlock(_current, _currentLength));
+        }
+
+        _current = null;
+        _currentLength = 0;
+    }
+
+    private static void ThrowCompleted() => throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
+
+    private static void ThrowBadAdvance(int bytes) => throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Advanced past the memory returned by GetMemory.");
+
+    private static void ThrowNotArrayBacked() => throw new InvalidOperationException("Gathered sends need array-backed pool blocks.");
+
+    private readonly record struct BufferedBlock(IMemoryOwner<byte> Owner, int Length);
+}
