@@ -80,6 +80,11 @@ internal sealed class SocketPipeWriter : PipeWriter
 
     public override void Advance(int bytes)
     {
+        if (bytes == 0)
+        {
+            return;
+        }
+
         if (_current is null || (uint)bytes > (uint)(_current.Memory.Length - _currentLength))
         {
             ThrowBadAdvance(bytes);
