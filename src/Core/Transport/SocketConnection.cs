@@ -8,10 +8,11 @@ using Microsoft.Extensions.Logging;
 namespace FastProxy.Core.Transport;
 
 /// <summary>
-/// One TCP connection as a duplex pipe (Kestrel's SocketConnection, simplified). A receive loop
-/// moves socket bytes into <see cref="Input"/>; <see cref="Output"/> sends straight to the socket
-/// when flushed. While the peer is silent the receive loop waits with a zero-byte receive, so an idle
-/// connection holds no buffer; blocks are leased from the pool only while bytes are in flight.
+/// One TCP connection as a duplex pipe (Kestrel's SocketConnection, simplified). <see cref="Input"/>
+/// is fed straight from the socket (<see cref="SocketPipeReader"/>: a zero-byte receive waits while the
+/// peer is silent, so an idle connection holds no buffer); <see cref="Output"/> sends straight to the
+/// socket when flushed (<see cref="SocketPipeWriter"/>). No pipes, no loop tasks: an idle connection is
+/// the socket, one armed receive and two small objects. Blocks are leased only while bytes are in flight.
 /// </summary>
 public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IHeartbeatHandler
 {
@@ -22,14 +23,12 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
     private readonly Socket _socket;
     private readonly SocketConnectionOptions _options;
-    private readonly Pipe _input;
+    private readonly SocketPipeReader _input;
     private readonly SocketPipeWriter _output;
-    private readonly Task _receiveTask;
     private IPEndPoint? _remoteEndPoint;
     private IPEndPoint? _localEndPoint;
     private int _aborted;
     private int _disposed;
-    private volatile bool _receiveEnded;
 
     private SocketConnection(Socket socket, SocketConnectionOptions options)
     {
@@ -42,17 +41,22 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             socket.NoDelay = true;
         }
 
-        _input = new Pipe(options.InputPipeOptions);
+        // Non-blocking: the reader drains with non-blocking receives after each zero-byte wait.
+        socket.Blocking = false;
+        _input = new SocketPipeReader(this, socket, options);
         _output = new SocketPipeWriter(this, options.Pool);
         _heartbeat?.Register(this);
-
-        _receiveTask = ReceiveLoopAsync();
+        _input.Start();
     }
 
     /// <summary>Process-unique, increasing; use it in logs.</summary>
     public long Id { get; }
 
-    public PipeReader Input => _input.Reader;
+    /// <summary>
+    /// Bytes from the peer. <c>IsCompleted</c> after FIN; a reset throws <see cref="ConnectionResetException"/>,
+    /// an abort <see cref="ConnectionAbortedException"/>; <c>IsCanceled</c> after a deadline (see <see cref="TimedOutReason"/>).
+    /// </summary>
+    public PipeReader Input => _input;
 
     /// <summary>
     /// Sends on <c>FlushAsync</c> (no intermediate pipe): the flush completes when the kernel took the
@@ -75,7 +79,7 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
     }
 
     /// <summary>True once the peer closed its side (FIN), reset, or the connection was aborted: no more input will come.</summary>
-    public bool IsInputEnded => _receiveEnded;
+    public bool IsInputEnded => _input.IsEnded;
 
     /// <summary>True after <see cref="Abort"/>.</summary>
     public bool IsAborted => Volatile.Read(ref _aborted) != 0;
@@ -113,8 +117,8 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
         _output.MarkDead();
         _socket.Dispose();
 
-        // Wake the receive loop if it waits for the reader (backpressure); a pending send fails with the socket.
-        _input.Writer.CancelPendingFlush();
+        // A waiting read fails now; a pending send fails with the socket.
+        _input.OnAborted();
     }
 
     /// <summary>
@@ -171,11 +175,9 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             }
         }
 
-        await _input.Reader.CompleteAsync();
+        await _input.CompleteAsync();
         _socket.Dispose();
-
-        // The receive loop catches everything; awaiting it only makes sure it is done with the pipe.
-        await _receiveTask;
+        _input.Dispose();
 
         // Whatever was written after the last flush (or left by a failed one) goes back to the pool.
         _output.ReleaseBuffers();
@@ -185,54 +187,11 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
     public override string ToString() => $"connection {Id} {RemoteEndPoint}";
 
-    private async Task ReceiveLoopAsync()
-    {
-        Exception? error = null;
-        var writer = _input.Writer;
-        try
-        {
-            while (true)
-            {
-                // Zero-byte receive: wait until data (or FIN) is there without holding a buffer,
-                // so an idle keep-alive connection costs no block.
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-
-                var memory = writer.GetMemory(MinReceiveSize);
-                var received = await _socket.ReceiveAsync(memory, SocketFlags.None);
-                if (received == 0)
-                {
-                    // FIN: the peer finished sending. A normal end of input.
-                    TransportLog.ConnectionFin(_options.Logger, Id);
-                    break;
-                }
-
-                writer.Advance(received);
-                var flush = await writer.FlushAsync();
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    // The application stopped reading, or Abort woke us.
-                    break;
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            error = ClassifyError(ex, receiving: true);
-        }
-        finally
-        {
-            _receiveEnded = true;
-            if (error is null && IsAborted)
-            {
-                error = new ConnectionAbortedException();
-            }
-
-            await writer.CompleteAsync(error);
-        }
-    }
-
     /// <summary>Called by <see cref="SocketPipeWriter"/> when a send fails: the peer is gone.</summary>
     internal void OnSendFailed(Exception ex) => ClassifyError(ex, receiving: false);
+
+    /// <summary>Called by <see cref="SocketPipeReader"/>: what a receive failure means for the application.</summary>
+    internal Exception ClassifyReceiveError(Exception ex) => ClassifyError(ex, receiving: true);
 
     private Exception ClassifyError(Exception ex, bool receiving)
     {

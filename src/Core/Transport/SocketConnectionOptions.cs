@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using FastProxy.Core.Timing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,12 +11,10 @@ public sealed class SocketConnectionOptions
     /// <summary>64 KiB: enough for a large request head plus a body chunk; the receive loop pauses beyond it (backpressure).</summary>
     public const int DefaultMaxBufferSize = 64 * 1024;
 
-    private PipeOptions? _inputPipeOptions;
-
     /// <summary>Where socket buffers come from; defaults to <see cref="PinnedBlockMemoryPool.Shared"/>.</summary>
     public MemoryPool<byte> Pool { get; init; } = PinnedBlockMemoryPool.Shared;
 
-    /// <summary>Receive pipe pause threshold: the receive loop stops reading the socket while this much is unread.</summary>
+    /// <summary>Receive backpressure: the connection stops reading the socket while this much is received but not consumed.</summary>
     public int MaxReadBufferSize { get; init; } = DefaultMaxBufferSize;
 
     /// <summary>Disable Nagle: the proxy writes whole heads/chunks and wants them out now.</summary>
@@ -32,19 +29,4 @@ public sealed class SocketConnectionOptions
 
     /// <summary>How long <see cref="SocketConnection.DisposeAsync"/> waits for buffered output to reach the socket before aborting.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
-    internal int MinimumSegmentSize => Pool.MaxBufferSize is > 0 and < 4096 ? Pool.MaxBufferSize : 4096;
-
-    // PipeOptions are immutable and shareable: one instance for every connection.
-    // (Output needs none: it sends on flush, and the kernel's send buffer is its backpressure.)
-    internal PipeOptions InputPipeOptions => _inputPipeOptions ??= CreatePipeOptions(MaxReadBufferSize);
-
-    private PipeOptions CreatePipeOptions(int maxBuffered) => new(
-        pool: Pool,
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: maxBuffered,
-        resumeWriterThreshold: maxBuffered / 2,
-        minimumSegmentSize: MinimumSegmentSize,
-        useSynchronizationContext: false);
 }

@@ -45,6 +45,7 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
         Assert.Equal(Connections, listener.ActiveConnections);
 
         CloseAll(clients);
+        await LoopbackHelpers.WaitUntilAsync(() => listener.ActiveConnections == 0, "the measured connections to close");
 
         // Client cost: the same blocking client sockets against a bare socket server that keeps accepted sockets.
         var (rawManagedPerPair, rawRssPerPair) = MeasureRawPairs();
