@@ -94,7 +94,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 ThrowReaderCompleted();
             }
 
-            if (TryGetResultLocked(out var ready))
+            if (TryGetResultLocked(out var ready, ignoreExamined: false))
             {
                 return new ValueTask<ReadResult>(ready);
             }
@@ -132,7 +132,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 ThrowReaderCompleted();
             }
 
-            return TryGetResultLocked(out result);
+            // Like Pipe.TryRead: any unconsumed byte counts, examined or not.
+            return TryGetResultLocked(out result, ignoreExamined: true);
         }
     }
 
@@ -378,7 +379,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         }
     }
 
-    private bool TryGetResultLocked(out ReadResult result)
+    private bool TryGetResultLocked(out ReadResult result, bool ignoreExamined)
     {
         if (_cancelRequested)
         {
@@ -392,7 +393,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             ExceptionDispatchInfo.Throw(error);
         }
 
-        if (_endIndex > _examinedIndex || _eof)
+        if (_endIndex > (ignoreExamined ? _consumedIndex : _examinedIndex) || _eof)
         {
             result = new ReadResult(GetBufferLocked(), isCanceled: false, isCompleted: _eof);
             return true;
