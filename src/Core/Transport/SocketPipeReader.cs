@@ -26,6 +26,9 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
     private const int MaxBlockSize = 1024 * 1024;
 
+    /// <summary>Marks the input ended once the application stopped reading: nobody sees it, so no exception is built or logged.</summary>
+    private static readonly ConnectionAbortedException ReaderGone = new("The connection was closed.");
+
     private readonly SocketConnection _connection;
     private readonly Socket _socket;
     private readonly MemoryPool<byte> _pool;
@@ -475,7 +478,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
     private bool ShouldArmLocked() => !_receivePending && !_eof && _error is null && !_completed && Buffered < _maxBuffered;
 
-    private void SetErrorLocked(Exception ex) => _error ??= _connection.ClassifyReceiveError(ex);
+    private void SetErrorLocked(Exception ex) => _error ??= _completed ? ReaderGone : _connection.ClassifyReceiveError(ex);
 
     private ReadOnlySequence<byte> GetBufferLocked() =>
         _head is null ? default : new ReadOnlySequence<byte>(_head, _headIndex, _tail!, _tail!.Length);
