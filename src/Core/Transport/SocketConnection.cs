@@ -25,13 +25,15 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
     private readonly SocketConnectionOptions _options;
     private readonly SocketPipeReader _input;
     private readonly SocketPipeWriter _output;
+    private readonly bool _lingerOnClose;
     private IPEndPoint? _remoteEndPoint;
     private IPEndPoint? _localEndPoint;
     private int _aborted;
     private int _disposed;
 
-    private SocketConnection(Socket socket, SocketConnectionOptions options)
+    private SocketConnection(Socket socket, SocketConnectionOptions options, bool lingerOnClose)
     {
+        _lingerOnClose = lingerOnClose;
         _socket = socket;
         _options = options;
         Id = Interlocked.Increment(ref s_nextId);
@@ -88,8 +90,11 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
     internal ILogger Logger => _options.Logger;
 
-    /// <summary>Wraps an accepted (or otherwise connected) socket and starts its loops.</summary>
-    internal static SocketConnection Create(Socket socket, SocketConnectionOptions options) => new(socket, options);
+    /// <summary>
+    /// Wraps a connected socket and arms its first receive. <paramref name="lingerOnClose"/>: server side
+    /// (accepted) connections linger on close (<see cref="SocketConnectionOptions.LingerTimeout"/>); client side ones need not.
+    /// </summary>
+    internal static SocketConnection Create(Socket socket, SocketConnectionOptions options, bool lingerOnClose = true) => new(socket, options, lingerOnClose);
 
     /// <summary>
     /// Immediate close: the socket is reset (linger 0, RST) and both loops end; a pending
@@ -168,6 +173,10 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             try
             {
                 _socket.Shutdown(SocketShutdown.Send);
+                if (_lingerOnClose && !_input.IsEnded && _options.LingerTimeout > TimeSpan.Zero)
+                {
+                    await LingerAsync();
+                }
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
@@ -186,6 +195,31 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
     }
 
     public override string ToString() => $"connection {Id} {RemoteEndPoint}";
+
+    /// <summary>
+    /// RFC 9112 §9.6: having sent FIN, keep reading (and discarding) until the peer's FIN or the linger
+    /// timeout, so that closing with unread bytes does not reset the connection under the response.
+    /// </summary>
+    private async ValueTask LingerAsync()
+    {
+        using var timeout = new CancellationTokenSource(_options.LingerTimeout, _options.Time);
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync(timeout.Token);
+                _input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // Timed out, reset, or the application had completed the input: close now.
+        }
+    }
 
     /// <summary>Called by <see cref="SocketPipeWriter"/> when a send fails: the peer is gone.</summary>
     internal void OnSendFailed(Exception ex) => ClassifyError(ex, receiving: false);

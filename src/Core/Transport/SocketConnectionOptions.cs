@@ -27,6 +27,13 @@ public sealed class SocketConnectionOptions
 
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
+    /// <summary>
+    /// Lingering close (RFC 9112 §9.6), for accepted connections: after sending FIN, <see cref="SocketConnection.DisposeAsync"/>
+    /// reads and discards input until the peer's FIN for at most this long, so unread request bytes do not make the
+    /// kernel answer with a reset that destroys the response still in flight. Zero closes at once.
+    /// </summary>
+    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long <see cref="SocketConnection.DisposeAsync"/> waits for buffered output to reach the socket before aborting.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 }
