@@ -218,18 +218,19 @@ public sealed class ConnectionListenerTests
         }
     }
 
-    [Theory(Timeout = TestTimeout)]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task Handler_RepliesWithoutReadingBody_ResponseIntactOnlyWithLingeringClose(bool linger)
+    [Fact(Timeout = TestTimeout)]
+    public async Task Handler_RepliesWithoutReadingBody_ResponseArrivesIntact()
     {
         // RFC 9112 §9.6: closing with unread request bytes makes the kernel reset the connection and
         // drop response bytes not yet delivered; lingering (read until the client's FIN) prevents it.
+        // (With LingerTimeout = 0 this test fails when run alone: the client sees a truncated response
+        // and a reset. Under a loaded parallel run the reset sometimes comes late enough not to, so
+        // only the lingering case is asserted.)
         const int ResponseBody = 4 * 1024 * 1024;
         var options = new ConnectionListenerOptions
         {
             Endpoints = [LoopbackHelpers.AnyPortV4],
-            ConnectionOptions = new SocketConnectionOptions { LingerTimeout = linger ? TimeSpan.FromSeconds(5) : TimeSpan.Zero },
+            ConnectionOptions = new SocketConnectionOptions { LingerTimeout = TimeSpan.FromSeconds(5) },
         };
         await using var listener = new ConnectionListener(options, async (connection, _) =>
         {
@@ -285,7 +286,7 @@ public sealed class ConnectionListenerTests
         }
 
         await upload.WaitAsync(LoopbackHelpers.StepTimeout);
-        var complete = cleanFin && received > ResponseBody;
-        Assert.Equal(linger, complete);
+        Assert.True(cleanFin);
+        Assert.True(received > ResponseBody);
     }
 }
