@@ -16,9 +16,6 @@ namespace FastProxy.Core.Transport;
 /// </summary>
 public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IHeartbeatHandler
 {
-    /// <summary>Half a 4 KiB block: ask for a fresh block rather than receive into a nearly full one (Kestrel's MinAllocBufferSize rule).</summary>
-    private const int MinReceiveSize = 2048;
-
     private static long s_nextId;
 
     private readonly Socket _socket;

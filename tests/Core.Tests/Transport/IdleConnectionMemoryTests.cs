@@ -60,7 +60,11 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
         output.WriteLine($"bare socket pair (server+client), per pair: managed heap {rawManagedPerPair:F0} B, RSS {rawRssPerPair / 1024:F2} KiB (RSS reused from the first phase: lower bound)");
         output.WriteLine($"FastProxy server side only, per idle connection (client managed cost subtracted): RSS ~{serverRss / 1024:F2} KiB, managed heap ~{serverManaged:F0} B");
 
+        output.WriteLine("RSS deltas reuse heap pages committed before the baseline, so they understate at small N; run with FASTPROXY_IDLE_CONNECTIONS=6000 for a steadier RSS figure. The managed-heap delta is the stable number.");
+
+        // Generous bounds: this prints a measurement, it is not a benchmark gate.
         Assert.InRange(serverRss, double.MinValue, 8 * 1024);
+        Assert.InRange(serverManaged, 0, 8 * 1024);
     }
 
     private static async Task<List<Socket>> OpenClientsAsync(IPEndPoint endpoint, int count, ConnectionListener listener)
