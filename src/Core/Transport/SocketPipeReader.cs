@@ -185,7 +185,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             result = new ReadResult(GetBufferLocked(), isCanceled: true, isCompleted: _eof);
         }
 
-        _core.SetResult(result);
+        // Called from the heartbeat or another connection's thread: never run the reader's code there.
+        CompleteWaiter(result, error: null, runAsynchronously: true);
     }
 
     public override void Complete(Exception? exception = null)
@@ -302,7 +303,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         // Outside the lock: the reader's continuation may run inline and call back into us.
         if (complete)
         {
-            CompleteWaiter(result, error);
+            CompleteWaiter(result, error, runAsynchronously: false);
         }
 
         return rearm;
@@ -432,8 +433,14 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         return true;
     }
 
-    private void CompleteWaiter(ReadResult result, Exception? error)
+    /// <summary>
+    /// Data completions run the reader's continuation inline (the socket engine's thread, like a Pipe with
+    /// an inline scheduler); cancellations and aborts come from foreign threads (heartbeat, shutdown) and
+    /// are dispatched to the thread pool so one slow handler cannot stall a scan over many connections.
+    /// </summary>
+    private void CompleteWaiter(ReadResult result, Exception? error, bool runAsynchronously)
     {
+        _core.RunContinuationsAsynchronously = runAsynchronously;
         if (error is null)
         {
             _core.SetResult(result);
@@ -457,7 +464,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         if (complete)
         {
-            CompleteWaiter(result, error);
+            CompleteWaiter(result, error, runAsynchronously: true);
         }
     }
 
@@ -473,7 +480,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             _readerWaiting = false;
         }
 
-        _core.SetException(new OperationCanceledException(_readToken));
+        CompleteWaiter(default, new OperationCanceledException(_readToken), runAsynchronously: true);
     }
 
     private bool ShouldArmLocked() => !_receivePending && !_eof && _error is null && !_completed && Buffered < _maxBuffered;
