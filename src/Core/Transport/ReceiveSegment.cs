@@ -26,8 +26,6 @@ internal sealed class ReceiveSegment : ReadOnlySequenceSegment<byte>
     /// <summary>The block's unwritten tail, where the next receive lands.</summary>
     public Span<byte> FreeSpan => _owner!.Memory.Span[Length..];
 
-    public long End => RunningIndex + Length;
-
     public static ReceiveSegment Rent(IMemoryOwner<byte> owner, long runningIndex)
     {
         if (Pool.TryDequeue(out var segment))

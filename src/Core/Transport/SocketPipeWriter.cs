@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -114,7 +115,43 @@ internal sealed class SocketPipeWriter : PipeWriter
             return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
         }
 
-        return SendBufferedAsync();
+        if (_filled is { Count: > 0 })
+        {
+            return SendGatheredAsync();
+        }
+
+        // One block (heads, small bodies): try to send synchronously, with no async machinery at all.
+        var sender = SocketSender.Rent();
+        bool done;
+        int sent;
+        try
+        {
+            done = sender.TrySend(_connection.Socket, _current!.Memory[.._currentLength], out sent);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)
+        {
+            SocketSender.Return(sender);
+            return new ValueTask<FlushResult>(Failed(ex));
+        }
+
+        if (done)
+        {
+            if (sender.SocketError != SocketError.Success)
+            {
+                var error = new SocketException((int)sender.SocketError);
+                SocketSender.Return(sender);
+                return new ValueTask<FlushResult>(Failed(error));
+            }
+
+            if (sent == _currentLength)
+            {
+                SocketSender.Return(sender);
+                ReleaseBuffers();
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+            }
+        }
+
+        return FinishSingleAsync(sender, inFlight: !done, sent);
     }
 
     /// <summary>Marks the next flush canceled. A send already in progress is not interrupted (use <see cref="SocketConnection.Abort"/>).</summary>
@@ -151,35 +188,30 @@ internal sealed class SocketPipeWriter : PipeWriter
         _unflushed = 0;
     }
 
+    /// <summary>The single-block send did not finish synchronously: wait for it and send the rest.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> SendBufferedAsync()
+    private async ValueTask<FlushResult> FinishSingleAsync(SocketSender sender, bool inFlight, int sent)
     {
-        var sender = SocketSender.Rent();
         try
         {
-            var socket = _connection.Socket;
-            if (_filled is not { Count: > 0 })
+            var memory = _current!.Memory[.._currentLength];
+            if (inFlight)
             {
-                // One block: the common case for heads and small bodies.
-                var memory = _current!.Memory[.._currentLength];
-                while (!memory.IsEmpty)
-                {
-                    var sent = await sender.SendAsync(socket, memory);
-                    memory = memory[sent..];
-                }
+                sent = await sender.WaitAsync();
             }
-            else
+
+            memory = memory[sent..];
+            while (!memory.IsEmpty)
             {
-                await SendGatheredAsync(sender, socket);
+                sent = await sender.SendAsync(_connection.Socket, memory);
+                memory = memory[sent..];
             }
 
             return new FlushResult(isCanceled: false, isCompleted: false);
         }
         catch (Exception ex)
         {
-            _dead = true;
-            _connection.OnSendFailed(ex);
-            return new FlushResult(isCanceled: false, isCompleted: true);
+            return Failed(ex);
         }
         finally
         {
@@ -188,38 +220,63 @@ internal sealed class SocketPipeWriter : PipeWriter
         }
     }
 
-    private async ValueTask SendGatheredAsync(SocketSender sender, System.Net.Sockets.Socket socket)
+    /// <summary>Several blocks: one sendmsg with an iovec per block (looping on partial sends).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<FlushResult> SendGatheredAsync()
     {
-        RetireCurrent();
-        var gather = _gather ??= [];
-        gather.Clear();
-        foreach (var block in _filled!)
+        var sender = SocketSender.Rent();
+        try
         {
-            if (!MemoryMarshal.TryGetArray<byte>(block.Owner.Memory[..block.Length], out var segment))
+            RetireCurrent();
+            var gather = _gather ??= [];
+            gather.Clear();
+            foreach (var block in _filled!)
             {
-                ThrowNotArrayBacked();
+                if (!MemoryMarshal.TryGetArray<byte>(block.Owner.Memory[..block.Length], out var segment))
+                {
+                    ThrowNotArrayBacked();
+                }
+
+                gather.Add(segment);
             }
 
-            gather.Add(segment);
-        }
+            while (gather.Count > 0)
+            {
+                var sent = await sender.SendAsync(_connection.Socket, gather);
+                var skip = 0;
+                while (skip < gather.Count && sent >= gather[skip].Count)
+                {
+                    sent -= gather[skip].Count;
+                    skip++;
+                }
 
-        // sendmsg may take only part: drop what went out and go again with the rest.
-        while (gather.Count > 0)
+                gather.RemoveRange(0, skip);
+                if (sent > 0)
+                {
+                    gather[0] = gather[0][sent..];
+                }
+            }
+
+            return new FlushResult(isCanceled: false, isCompleted: false);
+        }
+        catch (Exception ex)
         {
-            var sent = await sender.SendAsync(socket, gather);
-            var skip = 0;
-            while (skip < gather.Count && sent >= gather[skip].Count)
-            {
-                sent -= gather[skip].Count;
-                skip++;
-            }
-
-            gather.RemoveRange(0, skip);
-            if (sent > 0)
-            {
-                gather[0] = gather[0][sent..];
-            }
+            return Failed(ex);
         }
+        finally
+        {
+            _gather?.Clear();
+            SocketSender.Return(sender);
+            ReleaseBuffers();
+        }
+    }
+
+    private FlushResult Failed(Exception ex)
+    {
+        _dead = true;
+        ReleaseBuffers();
+        _connection.OnSendFailed(ex);
+        return new FlushResult(isCanceled: false, isCompleted: true);
     }
 
     private void RetireCurrent()

@@ -121,6 +121,39 @@ public sealed class SocketPipeWriterTests
         Assert.True(result.IsCompleted);
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task FlushAsync_SmallWritesSteadyState_AllocatesNothing()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        var drain = ReceiveBytesAsync(pair.Client, 201 * 100);
+
+        Assert.True(WriteAndFlushSynchronously(pair.Server.Output, 1) >= 0);
+        var allocated = WriteAndFlushSynchronously(pair.Server.Output, 200);
+
+        await drain;
+        Assert.Equal(0, allocated);
+    }
+
+    // Measures allocations of write + flush on this thread; small sends complete synchronously.
+    private static long WriteAndFlushSynchronously(System.IO.Pipelines.PipeWriter output, int count)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < count; i++)
+        {
+            output.GetSpan(100)[..100].Fill((byte)'a');
+            output.Advance(100);
+            var flush = output.FlushAsync();
+            if (!flush.IsCompletedSuccessfully)
+            {
+                return -1;
+            }
+
+            Assert.False(flush.Result.IsCompleted);
+        }
+
+        return GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+
     private static async Task<byte[]> ReceiveBytesAsync(Socket socket, int count, int readSize = 65536)
     {
         using var cts = new CancellationTokenSource(Step);
