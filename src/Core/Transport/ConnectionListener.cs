@@ -268,11 +268,11 @@ public sealed class ConnectionListener : IAsyncDisposable
                 continue;
             }
 
-            StartConnection(accepted);
+            StartConnection(accepted, endpoint);
         }
     }
 
-    private void StartConnection(Socket accepted)
+    private void StartConnection(Socket accepted, IPEndPoint endpoint)
     {
         SocketConnection connection;
         try
@@ -285,7 +285,7 @@ public sealed class ConnectionListener : IAsyncDisposable
         {
             accepted.Dispose();
             _slots.Release();
-            TransportLog.AcceptFailed(_logger, _boundEndPoints[0], ex);
+            TransportLog.AcceptFailed(_logger, endpoint, ex);
             return;
         }
 

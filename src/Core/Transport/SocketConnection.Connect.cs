@@ -47,6 +47,7 @@ public sealed partial class SocketConnection
             throw;
         }
 
-        return Create(socket, options);
+        // Client side: closing an upstream connection needs no lingering (we send nothing the peer must still read).
+        return Create(socket, options, lingerOnClose: false);
     }
 }

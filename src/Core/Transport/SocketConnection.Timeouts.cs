@@ -100,7 +100,7 @@ public sealed partial class SocketConnection
     {
         _timedOutReason = reason;
         TransportLog.ConnectionTimedOut(_options.Logger, Id, reason);
-        _input.Reader.CancelPendingRead();
+        _input.CancelPendingRead();
     }
 
     [DoesNotReturn]

@@ -8,32 +8,29 @@ using Microsoft.Extensions.Logging;
 namespace FastProxy.Core.Transport;
 
 /// <summary>
-/// One TCP connection as a duplex pipe (Kestrel's SocketConnection, simplified). A receive loop
-/// moves socket bytes into <see cref="Input"/>; a send loop moves <see cref="Output"/> bytes to the
-/// socket. While the peer is silent the receive loop waits with a zero-byte receive, so an idle
-/// connection holds no buffer; blocks are leased from the pool only while bytes are in flight.
+/// One TCP connection as a duplex pipe (Kestrel's SocketConnection, simplified). <see cref="Input"/>
+/// is fed straight from the socket (<see cref="SocketPipeReader"/>: a zero-byte receive waits while the
+/// peer is silent, so an idle connection holds no buffer); <see cref="Output"/> sends straight to the
+/// socket when flushed (<see cref="SocketPipeWriter"/>). No pipes, no loop tasks: an idle connection is
+/// the socket, one armed receive and two small objects. Blocks are leased only while bytes are in flight.
 /// </summary>
 public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IHeartbeatHandler
 {
-    /// <summary>Half a 4 KiB block: ask for a fresh block rather than receive into a nearly full one (Kestrel's MinAllocBufferSize rule).</summary>
-    private const int MinReceiveSize = 2048;
-
     private static long s_nextId;
 
     private readonly Socket _socket;
     private readonly SocketConnectionOptions _options;
-    private readonly Pipe _input;
-    private readonly Pipe _output;
-    private readonly Task _receiveTask;
-    private readonly Task _sendTask;
+    private readonly SocketPipeReader _input;
+    private readonly SocketPipeWriter _output;
+    private readonly bool _lingerOnClose;
     private IPEndPoint? _remoteEndPoint;
     private IPEndPoint? _localEndPoint;
     private int _aborted;
     private int _disposed;
-    private volatile bool _receiveEnded;
 
-    private SocketConnection(Socket socket, SocketConnectionOptions options)
+    private SocketConnection(Socket socket, SocketConnectionOptions options, bool lingerOnClose)
     {
+        _lingerOnClose = lingerOnClose;
         _socket = socket;
         _options = options;
         Id = Interlocked.Increment(ref s_nextId);
@@ -43,20 +40,28 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             socket.NoDelay = true;
         }
 
-        _input = new Pipe(options.InputPipeOptions);
-        _output = new Pipe(options.OutputPipeOptions);
+        // Non-blocking: the reader drains with non-blocking receives after each zero-byte wait.
+        socket.Blocking = false;
+        _input = new SocketPipeReader(this, socket, options);
+        _output = new SocketPipeWriter(this, options.Pool);
         _heartbeat?.Register(this);
-
-        _receiveTask = ReceiveLoopAsync();
-        _sendTask = SendLoopAsync();
+        _input.Start();
     }
 
     /// <summary>Process-unique, increasing; use it in logs.</summary>
     public long Id { get; }
 
-    public PipeReader Input => _input.Reader;
+    /// <summary>
+    /// Bytes from the peer. <c>IsCompleted</c> after FIN; a reset throws <see cref="ConnectionResetException"/>,
+    /// an abort <see cref="ConnectionAbortedException"/>; <c>IsCanceled</c> after a deadline (see <see cref="TimedOutReason"/>).
+    /// </summary>
+    public PipeReader Input => _input;
 
-    public PipeWriter Output => _output.Writer;
+    /// <summary>
+    /// Sends on <c>FlushAsync</c> (no intermediate pipe): the flush completes when the kernel took the
+    /// bytes; <c>IsCompleted</c> means the peer can no longer receive (reset or aborted).
+    /// </summary>
+    public PipeWriter Output => _output;
 
     public IPEndPoint? RemoteEndPoint => _remoteEndPoint ??= TryGetEndPoint(remote: true);
 
@@ -73,7 +78,7 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
     }
 
     /// <summary>True once the peer closed its side (FIN), reset, or the connection was aborted: no more input will come.</summary>
-    public bool IsInputEnded => _receiveEnded;
+    public bool IsInputEnded => _input.IsEnded;
 
     /// <summary>True after <see cref="Abort"/>.</summary>
     public bool IsAborted => Volatile.Read(ref _aborted) != 0;
@@ -82,8 +87,11 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
     internal ILogger Logger => _options.Logger;
 
-    /// <summary>Wraps an accepted (or otherwise connected) socket and starts its loops.</summary>
-    internal static SocketConnection Create(Socket socket, SocketConnectionOptions options) => new(socket, options);
+    /// <summary>
+    /// Wraps a connected socket and arms its first receive. <paramref name="lingerOnClose"/>: server side
+    /// (accepted) connections linger on close (<see cref="SocketConnectionOptions.LingerTimeout"/>); client side ones need not.
+    /// </summary>
+    internal static SocketConnection Create(Socket socket, SocketConnectionOptions options, bool lingerOnClose = true) => new(socket, options, lingerOnClose);
 
     /// <summary>
     /// Immediate close: the socket is reset (linger 0, RST) and both loops end; a pending
@@ -108,11 +116,11 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             // Already closed: nothing to reset.
         }
 
+        _output.MarkDead();
         _socket.Dispose();
 
-        // Wake both loops: the send loop may wait for output, the receive loop for the reader (backpressure).
-        _output.Reader.CancelPendingRead();
-        _input.Writer.CancelPendingFlush();
+        // A waiting read fails now; a pending send fails with the socket.
+        _input.OnAborted();
     }
 
     /// <summary>
@@ -129,33 +137,43 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
         _heartbeat?.Unregister(this);
 
-        try
+        // Send what the application wrote but did not flush, within the close timeout.
+        if (!_output.IsDead && _output.UnflushedBytes > 0)
         {
-            await _output.Writer.CompleteAsync();
-        }
-        catch (InvalidOperationException)
-        {
-            // The application left a write half-done; the send loop still drains what was flushed.
+            var flush = _output.FlushAsync();
+            if (flush.IsCompleted)
+            {
+                await flush;
+            }
+            else
+            {
+                var pending = flush.AsTask();
+                try
+                {
+                    await pending.WaitAsync(_options.CloseTimeout, _options.Time);
+                }
+                catch (TimeoutException)
+                {
+                    TransportLog.CloseTimedOut(_options.Logger, Id);
+                    Abort();
+
+                    // The send fails at once on the closed socket; wait so the buffers are released once.
+                    await pending;
+                }
+            }
         }
 
-        if (!_sendTask.IsCompleted)
-        {
-            try
-            {
-                await _sendTask.WaitAsync(_options.CloseTimeout, _options.Time);
-            }
-            catch (TimeoutException)
-            {
-                TransportLog.CloseTimedOut(_options.Logger, Id);
-                Abort();
-            }
-        }
+        await _output.CompleteAsync();
 
         if (!IsAborted)
         {
             try
             {
                 _socket.Shutdown(SocketShutdown.Send);
+                if (_lingerOnClose && !_input.IsEnded && _options.LingerTimeout > TimeSpan.Zero)
+                {
+                    await LingerAsync();
+                }
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
@@ -163,125 +181,48 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             }
         }
 
-        await _input.Reader.CompleteAsync();
+        await _input.CompleteAsync();
         _socket.Dispose();
+        _input.Dispose();
 
-        // Both loops catch everything; awaiting them only makes sure they are done with the pipes.
-        await _receiveTask;
-        await _sendTask;
+        // Whatever was written after the last flush (or left by a failed one) goes back to the pool.
+        _output.ReleaseBuffers();
+
         TransportLog.ConnectionClosed(_options.Logger, Id);
     }
 
     public override string ToString() => $"connection {Id} {RemoteEndPoint}";
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>
+    /// RFC 9112 §9.6: having sent FIN, keep reading (and discarding) until the peer's FIN or the linger
+    /// timeout, so that closing with unread bytes does not reset the connection under the response.
+    /// </summary>
+    private async ValueTask LingerAsync()
     {
-        Exception? error = null;
-        var writer = _input.Writer;
+        using var timeout = new CancellationTokenSource(_options.LingerTimeout, _options.Time);
         try
         {
             while (true)
             {
-                // Zero-byte receive: wait until data (or FIN) is there without holding a buffer,
-                // so an idle keep-alive connection costs no block.
-                await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None);
-
-                var memory = writer.GetMemory(MinReceiveSize);
-                var received = await _socket.ReceiveAsync(memory, SocketFlags.None);
-                if (received == 0)
-                {
-                    // FIN: the peer finished sending. A normal end of input.
-                    TransportLog.ConnectionFin(_options.Logger, Id);
-                    break;
-                }
-
-                writer.Advance(received);
-                var flush = await writer.FlushAsync();
-                if (flush.IsCompleted || flush.IsCanceled)
-                {
-                    // The application stopped reading, or Abort woke us.
-                    break;
-                }
-            }
-        }
-        catch (Exception ex)
-        {
-            error = ClassifyError(ex, receiving: true);
-        }
-        finally
-        {
-            _receiveEnded = true;
-            if (error is null && IsAborted)
-            {
-                error = new ConnectionAbortedException();
-            }
-
-            await writer.CompleteAsync(error);
-        }
-    }
-
-    private async Task SendLoopAsync()
-    {
-        Exception? error = null;
-        var reader = _output.Reader;
-        try
-        {
-            while (true)
-            {
-                var result = await reader.ReadAsync();
-                if (result.IsCanceled)
-                {
-                    // Only Abort cancels this reader.
-                    break;
-                }
-
-                var buffer = result.Buffer;
-                if (!buffer.IsEmpty)
-                {
-                    if (buffer.IsSingleSegment)
-                    {
-                        await SendAllAsync(buffer.First);
-                    }
-                    else
-                    {
-                        foreach (var segment in buffer)
-                        {
-                            await SendAllAsync(segment);
-                        }
-                    }
-                }
-
-                reader.AdvanceTo(buffer.End);
+                var result = await _input.ReadAsync(timeout.Token);
+                _input.AdvanceTo(result.Buffer.End);
                 if (result.IsCompleted)
                 {
-                    break;
+                    return;
                 }
             }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
         {
-            error = ClassifyError(ex, receiving: false);
-        }
-        finally
-        {
-            if (error is null && IsAborted)
-            {
-                error = new ConnectionAbortedException();
-            }
-
-            // The application's FlushAsync now completes instead of waiting on a dead socket.
-            await reader.CompleteAsync(error);
+            // Timed out, reset, or the application had completed the input: close now.
         }
     }
 
-    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> memory)
-    {
-        while (!memory.IsEmpty)
-        {
-            var sent = await _socket.SendAsync(memory, SocketFlags.None);
-            memory = memory[sent..];
-        }
-    }
+    /// <summary>Called by <see cref="SocketPipeWriter"/> when a send fails: the peer is gone.</summary>
+    internal void OnSendFailed(Exception ex) => ClassifyError(ex, receiving: false);
+
+    /// <summary>Called by <see cref="SocketPipeReader"/>: what a receive failure means for the application.</summary>
+    internal Exception ClassifyReceiveError(Exception ex) => ClassifyError(ex, receiving: true);
 
     private Exception ClassifyError(Exception ex, bool receiving)
     {

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using FastProxy.Core.Timing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -12,17 +11,11 @@ public sealed class SocketConnectionOptions
     /// <summary>64 KiB: enough for a large request head plus a body chunk; the receive loop pauses beyond it (backpressure).</summary>
     public const int DefaultMaxBufferSize = 64 * 1024;
 
-    private PipeOptions? _inputPipeOptions;
-    private PipeOptions? _outputPipeOptions;
-
     /// <summary>Where socket buffers come from; defaults to <see cref="PinnedBlockMemoryPool.Shared"/>.</summary>
     public MemoryPool<byte> Pool { get; init; } = PinnedBlockMemoryPool.Shared;
 
-    /// <summary>Receive pipe pause threshold: the receive loop stops reading the socket while this much is unread.</summary>
+    /// <summary>Receive backpressure: the connection stops reading the socket while this much is received but not consumed.</summary>
     public int MaxReadBufferSize { get; init; } = DefaultMaxBufferSize;
-
-    /// <summary>Send pipe pause threshold: the application's FlushAsync waits while this much is unsent.</summary>
-    public int MaxWriteBufferSize { get; init; } = DefaultMaxBufferSize;
 
     /// <summary>Disable Nagle: the proxy writes whole heads/chunks and wants them out now.</summary>
     public bool NoDelay { get; init; } = true;
@@ -34,22 +27,13 @@ public sealed class SocketConnectionOptions
 
     public ILogger Logger { get; init; } = NullLogger.Instance;
 
+    /// <summary>
+    /// Lingering close (RFC 9112 §9.6), for accepted connections: after sending FIN, <see cref="SocketConnection.DisposeAsync"/>
+    /// reads and discards input until the peer's FIN for at most this long, so unread request bytes do not make the
+    /// kernel answer with a reset that destroys the response still in flight. Zero closes at once.
+    /// </summary>
+    public TimeSpan LingerTimeout { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How long <see cref="SocketConnection.DisposeAsync"/> waits for buffered output to reach the socket before aborting.</summary>
     public TimeSpan CloseTimeout { get; init; } = TimeSpan.FromSeconds(5);
-
-    internal int MinimumSegmentSize => Pool.MaxBufferSize is > 0 and < 4096 ? Pool.MaxBufferSize : 4096;
-
-    // PipeOptions are immutable and shareable: one instance for every connection saves two objects each.
-    internal PipeOptions InputPipeOptions => _inputPipeOptions ??= CreatePipeOptions(MaxReadBufferSize);
-
-    internal PipeOptions OutputPipeOptions => _outputPipeOptions ??= CreatePipeOptions(MaxWriteBufferSize);
-
-    private PipeOptions CreatePipeOptions(int maxBuffered) => new(
-        pool: Pool,
-        readerScheduler: PipeScheduler.Inline,
-        writerScheduler: PipeScheduler.Inline,
-        pauseWriterThreshold: maxBuffered,
-        resumeWriterThreshold: maxBuffered / 2,
-        minimumSegmentSize: MinimumSegmentSize,
-        useSynchronizationContext: false);
 }

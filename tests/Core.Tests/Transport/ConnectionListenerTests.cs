@@ -217,4 +217,76 @@ public sealed class ConnectionListenerTests
             Assert.Equal(SocketError.ConnectionRefused, ex.SocketErrorCode);
         }
     }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Handler_RepliesWithoutReadingBody_ResponseArrivesIntact()
+    {
+        // RFC 9112 §9.6: closing with unread request bytes makes the kernel reset the connection and
+        // drop response bytes not yet delivered; lingering (read until the client's FIN) prevents it.
+        // (With LingerTimeout = 0 this test fails when run alone: the client sees a truncated response
+        // and a reset. Under a loaded parallel run the reset sometimes comes late enough not to, so
+        // only the lingering case is asserted.)
+        const int ResponseBody = 4 * 1024 * 1024;
+        var options = new ConnectionListenerOptions
+        {
+            Endpoints = [LoopbackHelpers.AnyPortV4],
+            ConnectionOptions = new SocketConnectionOptions { LingerTimeout = TimeSpan.FromSeconds(5) },
+        };
+        await using var listener = new ConnectionListener(options, async (connection, _) =>
+        {
+            var result = await connection.Input.ReadAsync();
+            connection.Input.AdvanceTo(result.Buffer.Start);
+            await connection.Output.WriteAsync(System.Text.Encoding.ASCII.GetBytes($"HTTP/1.1 413 Content Too Large\r\nContent-Length: {ResponseBody}\r\n\r\n"));
+            await connection.Output.WriteAsync(new byte[ResponseBody]);
+        }, NullLogger.Instance);
+        await listener.StartAsync(CancellationToken.None);
+        using var client = await LoopbackHelpers.ConnectAsync(listener.BoundEndPoints[0]);
+        client.ReceiveBufferSize = 64 * 1024;
+
+        var upload = Task.Run(async () =>
+        {
+            try
+            {
+                await LoopbackHelpers.SendAsync(client, "POST /upload HTTP/1.1\r\nContent-Length: 8388608\r\n\r\n");
+                for (var i = 0; i < 128; i++)
+                {
+                    await client.SendAsync(new byte[64 * 1024], SocketFlags.None);
+                }
+
+                client.Shutdown(SocketShutdown.Send);
+            }
+            catch (SocketException)
+            {
+                // Reset by the server.
+            }
+        });
+
+        // Read slowly so the response is still in flight when the handler returns.
+        var received = 0L;
+        var cleanFin = false;
+        var buffer = new byte[16 * 1024];
+        try
+        {
+            using var cts = new CancellationTokenSource(LoopbackHelpers.StepTimeout);
+            await Task.Delay(300);
+            while (true)
+            {
+                var n = await client.ReceiveAsync(buffer, SocketFlags.None, cts.Token);
+                if (n == 0)
+                {
+                    cleanFin = true;
+                    break;
+                }
+
+                received += n;
+            }
+        }
+        catch (SocketException)
+        {
+        }
+
+        await upload.WaitAsync(LoopbackHelpers.StepTimeout);
+        Assert.True(cleanFin);
+        Assert.True(received > ResponseBody);
+    }
 }

@@ -16,7 +16,7 @@ namespace FastProxy.Core.Tests.Transport;
 /// </summary>
 public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
 {
-    private const int Connections = 2000;
+    private static readonly int Connections = int.TryParse(Environment.GetEnvironmentVariable("FASTPROXY_IDLE_CONNECTIONS"), System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 2000;
 
     [Fact(Timeout = 120_000)]
     [Trait("Category", "Measurement")]
@@ -42,10 +42,13 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
         var clients = await OpenClientsAsync(endpoint, Connections, listener);
         await LoopbackHelpers.WaitUntilAsync(() => pool.Outstanding == 0, "every connection to go idle (no blocks held)");
         var (rss1, managed1) = Measure();
+        Assert.Equal(Connections, listener.ActiveConnections);
+
+        CloseAll(clients);
+        await LoopbackHelpers.WaitUntilAsync(() => listener.ActiveConnections == 0, "the measured connections to close");
 
         // Client cost: the same blocking client sockets against a bare socket server that keeps accepted sockets.
         var (rawManagedPerPair, rawRssPerPair) = MeasureRawPairs();
-        CloseAll(clients);
 
         var totalRss = (double)(rss1 - rss0) / Connections;
         var totalManaged = (double)(managed1 - managed0) / Connections;
@@ -57,8 +60,11 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
         output.WriteLine($"bare socket pair (server+client), per pair: managed heap {rawManagedPerPair:F0} B, RSS {rawRssPerPair / 1024:F2} KiB (RSS reused from the first phase: lower bound)");
         output.WriteLine($"FastProxy server side only, per idle connection (client managed cost subtracted): RSS ~{serverRss / 1024:F2} KiB, managed heap ~{serverManaged:F0} B");
 
-        Assert.Equal(Connections, listener.ActiveConnections);
+        output.WriteLine("RSS deltas reuse heap pages committed before the baseline, so they understate at small N; run with FASTPROXY_IDLE_CONNECTIONS=6000 for a steadier RSS figure. The managed-heap delta is the stable number.");
+
+        // Generous bounds: this prints a measurement, it is not a benchmark gate.
         Assert.InRange(serverRss, double.MinValue, 8 * 1024);
+        Assert.InRange(serverManaged, 0, 8 * 1024);
     }
 
     private static async Task<List<Socket>> OpenClientsAsync(IPEndPoint endpoint, int count, ConnectionListener listener)

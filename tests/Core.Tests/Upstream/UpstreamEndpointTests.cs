@@ -288,6 +288,68 @@ public sealed class UpstreamEndpointTests
         Assert.Equal(2, endpoint.ConsecutiveFailures);
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireRelease_ManyConcurrentCallersOverEchoUpstream_StayWithinCapAndBalance()
+    {
+        await using var listener = new ConnectionListener(
+            new ConnectionListenerOptions { Endpoints = [LoopbackHelpers.AnyPortV4] },
+            Transport.TestHandlers.EchoAsync,
+            NullLogger.Instance);
+        await listener.StartAsync(CancellationToken.None);
+        await using var cluster = new UpstreamCluster("echo", [listener.BoundEndPoints[0]], BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxConnectionsPerEndpoint = 4, MaxIdlePerEndpoint = 4 }, TimeProvider.System, NullLogger.Instance);
+        var endpoint = cluster.Endpoints[0];
+        var maxOpen = 0;
+
+        async Task WorkerAsync(int worker)
+        {
+            var message = System.Text.Encoding.ASCII.GetBytes($"w{worker:D3}");
+            for (var i = 0; i < 20; i++)
+            {
+                var lease = await endpoint.AcquireAsync(CancellationToken.None);
+                InterlockedMax(ref maxOpen, endpoint.OpenConnections);
+                await lease.Connection.Output.WriteAsync(message);
+                while (true)
+                {
+                    var result = await lease.Connection.Input.ReadAsync();
+                    if (result.Buffer.Length >= message.Length)
+                    {
+                        Assert.Equal(message, System.Buffers.BuffersExtensions.ToArray(result.Buffer));
+                        lease.Connection.Input.AdvanceTo(result.Buffer.End);
+                        break;
+                    }
+
+                    Assert.False(result.IsCompleted);
+                    lease.Connection.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+                }
+
+                endpoint.ReportSuccess();
+                endpoint.Release(lease, reusable: true);
+            }
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 32).Select(w => Task.Run(() => WorkerAsync(w)))).WaitAsync(TimeSpan.FromSeconds(25));
+
+        Assert.Equal(0, endpoint.Outstanding);
+        Assert.InRange(maxOpen, 1, 4);
+        Assert.InRange(endpoint.IdleCount, 1, 4);
+        Assert.Equal(endpoint.IdleCount, endpoint.OpenConnections);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var current = Volatile.Read(ref target);
+        while (value > current)
+        {
+            var seen = Interlocked.CompareExchange(ref target, value, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+    }
+
     private static bool Peek(SocketConnection connection, System.IO.Pipelines.ReadResult result)
     {
         var any = !result.Buffer.IsEmpty;

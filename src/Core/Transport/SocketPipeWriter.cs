@@ -1,0 +1,309 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace FastProxy.Core.Transport;
+
+/// <summary>
+/// <see cref="SocketConnection.Output"/>: a PipeWriter that sends straight to the socket on
+/// <see cref="FlushAsync"/> instead of going through a second Pipe and a send loop. Bytes live in
+/// pool blocks only between GetMemory and the end of the flush, so an idle connection holds no
+/// buffer, no send loop and no send event args (a pooled <see cref="SocketSender"/> is borrowed per flush).
+/// Backpressure is the kernel's: FlushAsync completes when the socket took the bytes.
+/// After the peer is gone (reset, abort) flushes return <c>IsCompleted</c> and drop the bytes.
+/// </summary>
+internal sealed class SocketPipeWriter : PipeWriter
+{
+    private const int MaxBlockSize = 1024 * 1024;
+
+    private readonly SocketConnection _connection;
+    private readonly MemoryPool<byte> _pool;
+    private readonly int _blockSize;
+
+    // The block being written, then the filled ones waiting for the flush, oldest first.
+    private IMemoryOwner<byte>? _current;
+    private int _currentLength;
+    private List<BufferedBlock>? _filled;
+    private List<ArraySegment<byte>>? _gather;
+    private long _unflushed;
+    private bool _completed;
+    private volatile bool _dead;
+    private volatile bool _cancelNextFlush;
+
+    public SocketPipeWriter(SocketConnection connection, MemoryPool<byte> pool)
+    {
+        _connection = connection;
+        _pool = pool;
+        
+        // A block pool's block size; array pools report a huge maximum, so use a page there.
+        _blockSize = pool.MaxBufferSize is > 0 and <= MaxBlockSize ? pool.MaxBufferSize : PinnedBlockMemoryPool.DefaultBlockSize;
+    }
+
+    /// <summary>True once sending failed or the connection was aborted; later flushes report IsCompleted.</summary>
+    public bool IsDead => _dead;
+
+    /// <summary>True after <see cref="Complete"/>.</summary>
+    public bool IsCompleted => _completed;
+
+    public override bool CanGetUnflushedBytes => true;
+
+    public override long UnflushedBytes => _unflushed;
+
+    public override Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        if (_completed)
+        {
+            ThrowCompleted();
+        }
+
+        ArgumentOutOfRangeException.ThrowIfNegative(sizeHint);
+        var needed = Math.Max(sizeHint, 1);
+        if (_current is not null)
+        {
+            var memory = _current.Memory;
+            if (memory.Length - _currentLength >= needed)
+            {
+                return memory[_currentLength..];
+            }
+
+            RetireCurrent();
+        }
+
+        // Larger than a block: a one-off from the shared pool (returned after the flush like any block).
+        _current = needed <= _blockSize ? _pool.Rent(_blockSize) : MemoryPool<byte>.Shared.Rent(needed);
+        _currentLength = 0;
+        return _current.Memory;
+    }
+
+    public override Span<byte> GetSpan(int sizeHint = 0) => GetMemory(sizeHint).Span;
+
+    public override void Advance(int bytes)
+    {
+        if (bytes == 0)
+        {
+            return;
+        }
+
+        if (_current is null || (uint)bytes > (uint)(_current.Memory.Length - _currentLength))
+        {
+            ThrowBadAdvance(bytes);
+        }
+
+        _currentLength += bytes;
+        _unflushed += bytes;
+    }
+
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (_cancelNextFlush)
+        {
+            _cancelNextFlush = false;
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: true, isCompleted: false));
+        }
+
+        if (_dead)
+        {
+            ReleaseBuffers();
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+        }
+
+        if (_unflushed == 0)
+        {
+            ReleaseBuffers();
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+        }
+
+        if (_filled is { Count: > 0 })
+        {
+            return SendGatheredAsync();
+        }
+
+        // One block (heads, small bodies): try to send synchronously, with no async machinery at all.
+        var sender = SocketSender.Rent();
+        bool done;
+        int sent;
+        try
+        {
+            done = sender.TrySend(_connection.Socket, _current!.Memory[.._currentLength], out sent);
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)
+        {
+            SocketSender.Return(sender);
+            return new ValueTask<FlushResult>(Failed(ex));
+        }
+
+        if (done)
+        {
+            if (sender.SocketError != SocketError.Success)
+            {
+                var error = new SocketException((int)sender.SocketError);
+                SocketSender.Return(sender);
+                return new ValueTask<FlushResult>(Failed(error));
+            }
+
+            if (sent == _currentLength)
+            {
+                SocketSender.Return(sender);
+                ReleaseBuffers();
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+            }
+        }
+
+        return FinishSingleAsync(sender, inFlight: !done, sent);
+    }
+
+    /// <summary>Marks the next flush canceled. A send already in progress is not interrupted (use <see cref="SocketConnection.Abort"/>).</summary>
+    public override void CancelPendingFlush() => _cancelNextFlush = true;
+
+    /// <summary>No more writes. Bytes written but not flushed are sent when the connection is disposed.</summary>
+    public override void Complete(Exception? exception = null) => _completed = true;
+
+    public override ValueTask CompleteAsync(Exception? exception = null)
+    {
+        _completed = true;
+        return default;
+    }
+
+    /// <summary>The send side is gone (abort, reset): drop what is buffered; flushes now report IsCompleted.</summary>
+    internal void MarkDead() => _dead = true;
+
+    /// <summary>Returns every buffered block to its pool (after the last flush, or when dropping data).</summary>
+    internal void ReleaseBuffers()
+    {
+        if (_filled is { Count: > 0 })
+        {
+            foreach (var block in _filled)
+            {
+                block.Owner.Dispose();
+            }
+
+            _filled.Clear();
+        }
+
+        _current?.Dispose();
+        _current = null;
+        _currentLength = 0;
+        _unflushed = 0;
+    }
+
+    /// <summary>The single-block send did not finish synchronously: wait for it and send the rest.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<FlushResult> FinishSingleAsync(SocketSender sender, bool inFlight, int sent)
+    {
+        try
+        {
+            var memory = _current!.Memory[.._currentLength];
+            if (inFlight)
+            {
+                sent = await sender.WaitAsync();
+            }
+
+            memory = memory[sent..];
+            while (!memory.IsEmpty)
+            {
+                sent = await sender.SendAsync(_connection.Socket, memory);
+                memory = memory[sent..];
+            }
+
+            return new FlushResult(isCanceled: false, isCompleted: false);
+        }
+        catch (Exception ex)
+        {
+            return Failed(ex);
+        }
+        finally
+        {
+            SocketSender.Return(sender);
+            ReleaseBuffers();
+        }
+    }
+
+    /// <summary>Several blocks: one sendmsg with an iovec per block (looping on partial sends).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<FlushResult> SendGatheredAsync()
+    {
+        var sender = SocketSender.Rent();
+        try
+        {
+            RetireCurrent();
+            var gather = _gather ??= [];
+            gather.Clear();
+            foreach (var block in _filled!)
+            {
+                if (!MemoryMarshal.TryGetArray<byte>(block.Owner.Memory[..block.Length], out var segment))
+                {
+                    ThrowNotArrayBacked();
+                }
+
+                gather.Add(segment);
+            }
+
+            while (gather.Count > 0)
+            {
+                var sent = await sender.SendAsync(_connection.Socket, gather);
+                var skip = 0;
+                while (skip < gather.Count && sent >= gather[skip].Count)
+                {
+                    sent -= gather[skip].Count;
+                    skip++;
+                }
+
+                gather.RemoveRange(0, skip);
+                if (sent > 0)
+                {
+                    gather[0] = gather[0][sent..];
+                }
+            }
+
+            return new FlushResult(isCanceled: false, isCompleted: false);
+        }
+        catch (Exception ex)
+        {
+            return Failed(ex);
+        }
+        finally
+        {
+            _gather?.Clear();
+            SocketSender.Return(sender);
+            ReleaseBuffers();
+        }
+    }
+
+    private FlushResult Failed(Exception ex)
+    {
+        _dead = true;
+        ReleaseBuffers();
+        _connection.OnSendFailed(ex);
+        return new FlushResult(isCanceled: false, isCompleted: true);
+    }
+
+    private void RetireCurrent()
+    {
+        if (_current is null)
+        {
+            return;
+        }
+
+        if (_currentLength == 0)
+        {
+            _current.Dispose();
+        }
+        else
+        {
+            (_filled ??= []).Add(new BufferedBlock(_current, _currentLength));
+        }
+
+        _current = null;
+        _currentLength = 0;
+    }
+
+    private static void ThrowCompleted() => throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
+
+    private static void ThrowBadAdvance(int bytes) => throw new ArgumentOutOfRangeException(nameof(bytes), bytes, "Advanced past the memory returned by GetMemory.");
+
+    private static void ThrowNotArrayBacked() => throw new InvalidOperationException("Gathered sends need array-backed pool blocks.");
+
+    private readonly record struct BufferedBlock(IMemoryOwner<byte> Owner, int Length);
+}
