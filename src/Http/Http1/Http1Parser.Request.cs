@@ -29,7 +29,7 @@ public static partial class Http1Parser
         var fields = new FieldState();
         kind = ParseFields(h, lineLength + 2, head.Buffer, limits.MaxHeaderCount, ref fields);
         head.SeenHeaders = fields.Seen;
-        return kind != Http1ErrorKind.None ? kind : ApplyRequestSemantics(h, head, ref fields);
+        return kind != Http1ErrorKind.None ? kind : ApplyRequestSemantics(h, head, in fields);
     }
 
     /// <summary>RFC 9112 §3: request-line = method SP request-target SP HTTP-version.</summary>
@@ -99,7 +99,7 @@ public static partial class Http1Parser
     }
 
     /// <summary>Decides the request's framing, persistence and host after all fields were seen.</summary>
-    private static Http1ErrorKind ApplyRequestSemantics(ReadOnlySpan<byte> h, Http1RequestHead head, ref FieldState fields)
+    private static Http1ErrorKind ApplyRequestSemantics(ReadOnlySpan<byte> h, Http1RequestHead head, in FieldState fields)
     {
         var http11 = head.VersionMinor == 1;
 
