@@ -100,6 +100,9 @@ internal sealed class Http1HeadBuffer
 
     public ReadOnlySpan<byte> Slice(int start, int length) => _bytes.AsSpan(start, length);
 
+    /// <summary>Writable view for in-place normalisation (the bytes are this head's own copy).</summary>
+    public Span<byte> WritableSlice(int start, int length) => _bytes.AsSpan(start, length);
+
     public ReadOnlySpan<byte> GetName(int index)
     {
         ref readonly var e = ref Entry(index);

@@ -1,3 +1,4 @@
+using System.Text;
 using FastProxy.Core.Gate;
 
 namespace FastProxy.Http.Http1;
@@ -28,7 +29,7 @@ public static partial class Http1Parser
         var fields = new FieldState();
         kind = ParseFields(h, lineLength + 2, head.Buffer, limits.MaxHeaderCount, ref fields);
         head.SeenHeaders = fields.Seen;
-        return kind != Http1ErrorKind.None ? kind : ApplyRequestSemantics(h, head, ref fields);
+        return kind != Http1ErrorKind.None ? kind : ApplyRequestSemantics(h, head, in fields);
     }
 
     /// <summary>RFC 9112 §3: request-line = method SP request-target SP HTTP-version.</summary>
@@ -98,7 +99,7 @@ public static partial class Http1Parser
     }
 
     /// <summary>Decides the request's framing, persistence and host after all fields were seen.</summary>
-    private static Http1ErrorKind ApplyRequestSemantics(ReadOnlySpan<byte> h, Http1RequestHead head, ref FieldState fields)
+    private static Http1ErrorKind ApplyRequestSemantics(ReadOnlySpan<byte> h, Http1RequestHead head, in FieldState fields)
     {
         var http11 = head.VersionMinor == 1;
 
@@ -174,6 +175,10 @@ public static partial class Http1Parser
             head.ContentLength = fields.ContentLength;
             head.HasContentLengthList = fields.ContentLengthList;
         }
+
+        // RFC 3986 §3.2.2: the host is case-insensitive; the gate contract wants it lower-case (GateRequest.Host), so
+        // it is normalised once here, in this head's own copy (Target, Authority and HostHeaderValue share the bytes).
+        Ascii.ToLowerInPlace(head.Buffer.WritableSlice(head.HostStart, head.HostLength), out _);
 
         // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 persists only with "keep-alive".
         head.KeepAlive = !fields.ConnectionClose && (http11 || fields.ConnectionKeepAlive);

@@ -30,7 +30,7 @@ public static partial class Http1Parser
         var fields = new FieldState();
         kind = ParseFields(h, lineLength + 2, head.Buffer, limits.MaxHeaderCount, ref fields);
         head.SeenHeaders = fields.Seen;
-        return kind != Http1ErrorKind.None ? kind : ApplyResponseSemantics(h, head, requestMethod, ref fields);
+        return kind != Http1ErrorKind.None ? kind : ApplyResponseSemantics(h, head, requestMethod, in fields);
     }
 
     /// <summary>RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ].</summary>
@@ -79,7 +79,7 @@ public static partial class Http1Parser
     }
 
     /// <summary>RFC 9112 §6.3: decides how the response body is delimited and whether the connection persists.</summary>
-    private static Http1ErrorKind ApplyResponseSemantics(ReadOnlySpan<byte> h, Http1ResponseHead head, RequestMethod requestMethod, ref FieldState fields)
+    private static Http1ErrorKind ApplyResponseSemantics(ReadOnlySpan<byte> h, Http1ResponseHead head, RequestMethod requestMethod, in FieldState fields)
     {
         var http11 = head.VersionMinor == 1;
         var status = head.StatusCode;

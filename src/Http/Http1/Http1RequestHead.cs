@@ -20,7 +20,7 @@ public sealed class Http1RequestHead : IRequestHeaders
     /// <summary>The method token as received (case-sensitive, RFC 9110 §9.1).</summary>
     public ReadOnlySpan<byte> MethodBytes => _buffer.Slice(0, MethodLength);
 
-    /// <summary>The request-target exactly as received.</summary>
+    /// <summary>The request-target as received (an absolute- or authority-form host lower-cased, see <see cref="Host"/>).</summary>
     public ReadOnlySpan<byte> Target => _buffer.Slice(TargetStart, TargetLength);
 
     /// <summary>
@@ -48,9 +48,11 @@ public sealed class Http1RequestHead : IRequestHeaders
     public int VersionMinor { get; internal set; }
 
     /// <summary>
-    /// The host without port (an IPv6 literal keeps its brackets): from the target for absolute- and authority-form
-    /// (RFC 9112 §3.2.2: the Host field is then ignored), else from the Host field. Empty for an HTTP/1.0 request
-    /// without Host.
+    /// The host without port (an IPv6 literal keeps its brackets), lower-cased in place (RFC 3986 §3.2.2: hosts are
+    /// case-insensitive; <see cref="GateRequest.Host"/> expects lower case): from the target for absolute- and
+    /// authority-form (RFC 9112 §3.2.2: the Host field is then ignored), else from the Host field. Empty for an
+    /// HTTP/1.0 request without Host. Because the bytes are shared, <see cref="Target"/>, <see cref="Authority"/> or
+    /// <see cref="HostHeaderValue"/> show that host lower-cased too.
     /// </summary>
     public ReadOnlySpan<byte> Host => _buffer.Slice(HostStart, HostLength);
 

@@ -108,8 +108,8 @@ public sealed class Http1ParserRequestTests
     {
         var head = AssertRequestOk("GET http://Upstream.example:8080/a/b?q=1 HTTP/1.1\r\nHost: other.example\r\n\r\n");
         Assert.True(head.IsAbsoluteForm);
-        Assert.Equal("Upstream.example", Text(head.Host));
-        Assert.Equal("Upstream.example:8080", Text(head.Authority));
+        Assert.Equal("upstream.example", Text(head.Host));
+        Assert.Equal("upstream.example:8080", Text(head.Authority));
         Assert.Equal("other.example", Text(head.HostHeaderValue));
         Assert.Equal("/a/b", Text(head.Path));
         Assert.Equal("q=1", Text(head.Query));
@@ -146,6 +146,22 @@ public sealed class Http1ParserRequestTests
         Assert.True(head.Path.IsEmpty);
         Assert.Equal(RequestMethod.Connect, head.Method);
     }
+
+    [Theory]
+    [InlineData("GET / HTTP/1.1\r\nHost: API.Example.COM:8443\r\n\r\n", "api.example.com", "api.example.com:8443")]
+    [InlineData("GET HTTP://Up.EXAMPLE:81/A?B HTTP/1.1\r\nHost: Other\r\n\r\n", "up.example", "up.example:81")]
+    [InlineData("CONNECT DB.Internal:5432 HTTP/1.1\r\nHost: DB.Internal:5432\r\n\r\n", "db.internal", "db.internal:5432")]
+    [InlineData("GET / HTTP/1.1\r\nHost: [2001:DB8::A]\r\n\r\n", "[2001:db8::a]", "[2001:db8::a]")]
+    public void TryParseRequest_MixedCaseHost_LowerCased(string raw, string host, string authority)
+    {
+        var head = AssertRequestOk(raw);
+        Assert.Equal(host, Text(head.Host));
+        Assert.Equal(authority, Text(head.Authority));
+    }
+
+    [Fact]
+    public void TryParseRequest_AbsoluteForm_PathCaseKept()
+        => Assert.Equal("/A", Text(AssertRequestOk("GET http://H/A HTTP/1.1\r\nHost: h\r\n\r\n").Path));
 
     [Fact]
     public void TryParseRequest_Ipv6Host_KeepsBrackets()
