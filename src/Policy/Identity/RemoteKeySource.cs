@@ -158,6 +158,14 @@ internal sealed class RemoteKeySource : KeySource
                 _negative.Remove(kid);
             }
 
+            // The key may have arrived between the caller's miss and this lock (a lookup that
+            // just finished): evaluate again rather than refuse.
+            if (Current?.Knows(kid) == true)
+            {
+                refresh = Task.CompletedTask;
+                return true;
+            }
+
             // Everyone who meets an unknown kid while its lookup runs waits for that one lookup:
             // at a key rotation all requests carrying the new kid succeed after a single fetch.
             if (_unknownKidLookup is { IsCompleted: false })
