@@ -241,6 +241,25 @@ public sealed class SocketConnectionTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task SetTimeoutClearTimeout_Repeated_AllocateNothing()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(1), TimeoutReason.RequestHeaders);
+        pair.Server.ClearTimeout();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            pair.Server.SetTimeout(TimeSpan.FromSeconds(10), TimeoutReason.RequestHeaders);
+            pair.Server.ClearTimeout();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task BeginDrain_IdleKeepAlive_WokenWithDrain()
     {
         var time = new FakeTimeProvider();
