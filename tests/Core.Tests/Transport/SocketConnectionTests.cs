@@ -411,6 +411,22 @@ public sealed class SocketConnectionTests
         Assert.Equal("down", await ReadAtLeastAsync(connection, 4));
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task ConnectAsync_DnsEndPointLocalhost_Connects()
+    {
+        using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listen.Bind(LoopbackHelpers.AnyPortV4);
+        listen.Listen(1);
+        var port = ((IPEndPoint)listen.LocalEndPoint!).Port;
+
+        await using var connection = await SocketConnection.ConnectAsync(new DnsEndPoint("localhost", port), TimeSpan.FromSeconds(5), new SocketConnectionOptions(), CancellationToken.None);
+        using var server = await listen.AcceptAsync().WaitAsync(Step);
+
+        await connection.Output.WriteAsync("dns"u8.ToArray());
+        Assert.Equal("dns", await LoopbackHelpers.ReceiveExactlyAsync(server, 3));
+        Assert.Equal(IPAddress.Loopback, connection.RemoteAddress);
+    }
+
     private static async Task<string> ReadAtLeastAsync(SocketConnection connection, int count)
     {
         while (true)
