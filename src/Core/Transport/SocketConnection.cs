@@ -124,9 +124,10 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
     }
 
     /// <summary>
-    /// Graceful close: completes <see cref="Output"/>, waits (up to
-    /// <see cref="SocketConnectionOptions.CloseTimeout"/>) for buffered bytes to be sent, shuts the
-    /// send side down (FIN) and closes the socket. Idempotent.
+    /// Graceful close: sends what was written but not flushed (up to
+    /// <see cref="SocketConnectionOptions.CloseTimeout"/>, then aborts), shuts the send side down (FIN),
+    /// on accepted connections lingers for the peer's FIN (<see cref="SocketConnectionOptions.LingerTimeout"/>),
+    /// and closes the socket. Idempotent. Call it once the application is done with both pipes.
     /// </summary>
     public async ValueTask DisposeAsync()
     {

@@ -8,7 +8,7 @@ namespace FastProxy.Core.Transport;
 /// <summary>Settings shared by many <see cref="SocketConnection"/>s; build once, reuse for every connection.</summary>
 public sealed class SocketConnectionOptions
 {
-    /// <summary>64 KiB: enough for a large request head plus a body chunk; the receive loop pauses beyond it (backpressure).</summary>
+    /// <summary>64 KiB: enough for a large request head plus a body chunk; receiving pauses beyond it (backpressure).</summary>
     public const int DefaultMaxBufferSize = 64 * 1024;
 
     /// <summary>Where socket buffers come from; defaults to <see cref="PinnedBlockMemoryPool.Shared"/>.</summary>

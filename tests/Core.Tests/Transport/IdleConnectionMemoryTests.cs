@@ -14,6 +14,7 @@ namespace FastProxy.Core.Tests.Transport;
 /// Clients are plain blocking sockets in this process, so their (small) cost is measured
 /// separately against a bare-socket server and subtracted.
 /// </summary>
+[Collection(MeasurementGroup.Name)]
 public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
 {
     private static readonly int Connections = int.TryParse(Environment.GetEnvironmentVariable("FASTPROXY_IDLE_CONNECTIONS"), System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 2000;
@@ -62,9 +63,10 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
 
         output.WriteLine("RSS deltas reuse heap pages committed before the baseline, so they understate at small N; run with FASTPROXY_IDLE_CONNECTIONS=6000 for a steadier RSS figure. The managed-heap delta is the stable number.");
 
-        // Generous bounds: this prints a measurement, it is not a benchmark gate.
-        Assert.InRange(serverRss, double.MinValue, 8 * 1024);
+        // Generous bounds: this prints a measurement, it is not a benchmark gate. The managed delta is
+        // stable; RSS also moves with GC heap growth decisions, so it gets twice the room.
         Assert.InRange(serverManaged, 0, 8 * 1024);
+        Assert.InRange(serverRss, double.MinValue, 16 * 1024);
     }
 
     private static async Task<List<Socket>> OpenClientsAsync(IPEndPoint endpoint, int count, ConnectionListener listener)

@@ -241,6 +241,25 @@ public sealed class SocketConnectionTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task SetTimeoutClearTimeout_Repeated_AllocateNothing()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(1), TimeoutReason.RequestHeaders);
+        pair.Server.ClearTimeout();
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 1000; i++)
+        {
+            pair.Server.SetTimeout(TimeSpan.FromSeconds(10), TimeoutReason.RequestHeaders);
+            pair.Server.ClearTimeout();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task BeginDrain_IdleKeepAlive_WokenWithDrain()
     {
         var time = new FakeTimeProvider();
@@ -390,6 +409,22 @@ public sealed class SocketConnectionTests
         Assert.Equal("up", await LoopbackHelpers.ReceiveExactlyAsync(server, 2));
         await LoopbackHelpers.SendAsync(server, "down");
         Assert.Equal("down", await ReadAtLeastAsync(connection, 4));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task ConnectAsync_DnsEndPointLocalhost_Connects()
+    {
+        using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listen.Bind(LoopbackHelpers.AnyPortV4);
+        listen.Listen(1);
+        var port = ((IPEndPoint)listen.LocalEndPoint!).Port;
+
+        await using var connection = await SocketConnection.ConnectAsync(new DnsEndPoint("localhost", port), TimeSpan.FromSeconds(5), new SocketConnectionOptions(), CancellationToken.None);
+        using var server = await listen.AcceptAsync().WaitAsync(Step);
+
+        await connection.Output.WriteAsync("dns"u8.ToArray());
+        Assert.Equal("dns", await LoopbackHelpers.ReceiveExactlyAsync(server, 3));
+        Assert.Equal(IPAddress.Loopback, connection.RemoteAddress);
     }
 
     private static async Task<string> ReadAtLeastAsync(SocketConnection connection, int count)

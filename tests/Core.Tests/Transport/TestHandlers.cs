@@ -1,4 +1,3 @@
-using System.Buffers;
 using FastProxy.Core.Transport;
 
 namespace FastProxy.Core.Tests.Transport;
@@ -25,6 +24,4 @@ internal static class TestHandlers
             }
         }
     }
-
-    public static byte[] ToArray(ReadOnlySequence<byte> sequence) => sequence.ToArray();
 }
