@@ -4,11 +4,12 @@ using System.Net.WebSockets;
 using System.Security.Cryptography;
 using System.Text;
 using FastProxy.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 
 namespace FastProxy.IntegrationTests;
 
 /// <summary>The HTTP/1.1 data path end to end: a real proxy process between real clients and a real upstream.</summary>
-public sealed class ForwardingTests : IAsyncLifetime
+public sealed class ForwardingTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private TestUpstream _upstream = null!;
     private ProxyProcess _proxy = null!;
@@ -23,6 +24,8 @@ public sealed class ForwardingTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        // The proxy's log goes to the test output: shown when a test fails.
+        output.WriteLine(_proxy.Output);
         _client.Dispose();
         await _proxy.DisposeAsync();
         await _upstream.DisposeAsync();

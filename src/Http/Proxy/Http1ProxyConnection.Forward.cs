@@ -68,11 +68,17 @@ internal sealed partial class Http1ProxyConnection
 
             var upstream = lease.Connection;
             Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _clientAddress, _scheme, runtime.StrippedHeadersByRoute[routeIndex]);
+            bool sent;
             try
             {
-                await upstream.Output.FlushAsync();
+                sent = !(await upstream.Output.FlushAsync()).IsCompleted;
             }
             catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+            {
+                sent = false;
+            }
+
+            if (!sent)
             {
                 endpoint.Release(lease, reusable: false);
                 if (canRetry && lease.IsReused)

@@ -128,12 +128,13 @@ internal sealed partial class Http1ProxyConnection
                     return false;
                 }
 
-                if (reason != TimeoutReason.None || buffer.IsEmpty)
+                if (reason != TimeoutReason.None || (buffer.IsEmpty && _shuttingDown.IsCancellationRequested))
                 {
                     // Idle keep-alive timeout, a connection that never sent a byte, or shutdown.
                     return false;
                 }
 
+                // A stale cancel (no deadline passed, not shutting down): read again.
                 continue;
             }
 

@@ -46,7 +46,13 @@ public sealed class TestUpstream : IAsyncDisposable
                 ctx.Response.ContentLength = length;
             }
 
-            await ctx.Request.Body.CopyToAsync(ctx.Response.Body);
+            // Read the whole body before answering: HttpClient sends all of its body before it
+            // reads the response, so echoing while reading would deadlock once the socket
+            // buffers between the three parties fill up (a property of the test client).
+            var body = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(body);
+            body.Position = 0;
+            await body.CopyToAsync(ctx.Response.Body);
         });
         app.MapGet("/big", async (HttpContext ctx) =>
         {
