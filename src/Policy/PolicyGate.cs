@@ -33,6 +33,15 @@ public sealed class PolicyGate : IRequestGate
 
     public GateDecision Evaluate(in GateRequest request) => Current.Decide(request, out _);
 
+    /// <summary>Decides and gives the audit reasons (the <see cref="IRequestGate"/> seam).</summary>
+    public GateDecision Evaluate(in GateRequest request, out GateAudit audit)
+    {
+        var policy = Current;
+        var decision = policy.Decide(request, out var info);
+        audit = policy.ToAudit(info);
+        return decision;
+    }
+
     /// <summary>Decides and says why (policy version, route, rule, reason) for the audit record.</summary>
     public GateDecision Evaluate(in GateRequest request, out PolicyDecisionInfo info) => Current.Decide(request, out info);
 }

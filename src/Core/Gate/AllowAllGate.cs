@@ -9,5 +9,11 @@ public sealed class AllowAllGate : IRequestGate
     {
     }
 
-    public GateDecision Evaluate(in GateRequest request) => GateDecision.Allow();
+    private static readonly GateAudit Audit = new(null, null, "no_auth", null, null, false, null, null, null);
+
+    public GateDecision Evaluate(in GateRequest request, out GateAudit audit)
+    {
+        audit = Audit;
+        return GateDecision.Allow();
+    }
 }

@@ -8,5 +8,6 @@ namespace FastProxy.Core.Gate;
 /// </summary>
 public interface IRequestGate
 {
-    GateDecision Evaluate(in GateRequest request);
+    /// <summary>Decides; <paramref name="audit"/> says why, for the audit record.</summary>
+    GateDecision Evaluate(in GateRequest request, out GateAudit audit);
 }

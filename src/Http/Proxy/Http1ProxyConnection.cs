@@ -32,6 +32,7 @@ internal sealed partial class Http1ProxyConnection
     private readonly Http1ResponseHead _response = new();
     private bool _waitingForRequest;
     private bool _firstRequest = true;
+    private GateAudit _gateAudit;
 
     public Http1ProxyConnection(SocketConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
     {
@@ -228,7 +229,7 @@ internal sealed partial class Http1ProxyConnection
         }
 
         var view = new GateRequest(routeIndex, _request.Method, _request.MethodBytes, _request.Host, _request.Path, _request.Query, _request, _client);
-        decision = runtime.Gate.Evaluate(in view);
+        decision = runtime.Gate.Evaluate(in view, out _gateAudit);
         return match;
     }
 

@@ -37,4 +37,43 @@ internal sealed class CompiledRoute
     public required bool ForwardAuthorization { get; init; }
 
     public required RouteUpstreamPlan? Upstream { get; init; }
+
+    private string[]? _allowPaths;
+    private string[]? _denyPaths;
+    private string[]? _allowPredicates;
+    private string[]? _denyPredicates;
+
+    /// <summary>Where a rule sits in the document, e.g. "routes[1].allow[0]" (built once per route, on first use).</summary>
+    public string RulePath(bool deny, int index)
+        => deny
+            ? (_denyPaths ??= BuildPaths("deny", Deny.Length))[index]
+            : (_allowPaths ??= BuildPaths("allow", Allow.Length))[index];
+
+    /// <summary>What a rule checks, in words (built once per route, on first use).</summary>
+    public string RulePredicate(bool deny, int index)
+        => deny
+            ? (_denyPredicates ??= BuildPredicates(Deny))[index]
+            : (_allowPredicates ??= BuildPredicates(Allow))[index];
+
+    private string[] BuildPaths(string list, int count)
+    {
+        var paths = new string[count];
+        for (var i = 0; i < count; i++)
+        {
+            paths[i] = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"routes[{Index}].{list}[{i}]");
+        }
+
+        return paths;
+    }
+
+    private static string[] BuildPredicates(RuleNode[] rules)
+    {
+        var predicates = new string[rules.Length];
+        for (var i = 0; i < rules.Length; i++)
+        {
+            predicates[i] = rules[i].Describe();
+        }
+
+        return predicates;
+    }
 }

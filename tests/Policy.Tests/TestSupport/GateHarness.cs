@@ -39,7 +39,7 @@ internal static class GateHarness
         }
 
         info = default;
-        return gate.Evaluate(request);
+        return gate.Evaluate(request, out _);
     }
 
     public static string Body(GateDecision decision) => Encoding.UTF8.GetString(decision.ResponseBody.Span);
