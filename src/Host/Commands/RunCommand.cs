@@ -63,6 +63,7 @@ internal static class RunCommand
                 var next = ConfigFiles.Load(cli);
                 if (next.Config is null)
                 {
+                    Interlocked.Increment(ref host.Counters.ReloadsFailed);
                     ReloadLog.Rejected(logger, "see the errors above");
                     continue;
                 }

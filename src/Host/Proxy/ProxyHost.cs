@@ -36,6 +36,7 @@ public sealed class ProxyHost : IAsyncDisposable
     private volatile ProxyRuntime _runtime = null!;
     private Snapshot _snapshot = null!;
     private FastProxyConfig _config;
+    private volatile bool _draining;
 
     private ProxyHost(FastProxyConfig config, ProxyHostOptions options, ILoggerFactory loggers)
     {
@@ -59,6 +60,17 @@ public sealed class ProxyHost : IAsyncDisposable
     public string PolicyVersion => _snapshot.Policy?.Version ?? "none";
 
     public PolicyCounters PolicyCounters => _counters;
+
+    public HostCounters Counters { get; } = new();
+
+    /// <summary>Ready: configuration compiled, keys loaded, listeners bound, not draining.</summary>
+    public bool IsReady => _listener is not null && !_draining;
+
+    /// <summary>The configuration in force (for the admin endpoint; secrets are redacted there).</summary>
+    public FastProxyConfig Config => _config;
+
+    /// <summary>The upstream clusters of the configuration in force.</summary>
+    public IReadOnlyList<UpstreamCluster> Clusters => _snapshot.Clusters;
 
     /// <summary>The gate in use (a <see cref="PolicyGate"/> unless the proxy runs without authentication).</summary>
     public IRequestGate Gate => _runtime.Gate;
@@ -91,7 +103,17 @@ public sealed class ProxyHost : IAsyncDisposable
         try
         {
             var old = _snapshot;
-            var next = await BuildSnapshotAsync(config, old.Runtime.Gate as PolicyGate, cancellationToken);
+            Snapshot next;
+            try
+            {
+                next = await BuildSnapshotAsync(config, old.Runtime.Gate as PolicyGate, cancellationToken);
+            }
+            catch (ConfigRejectedException)
+            {
+                Interlocked.Increment(ref Counters.ReloadsFailed);
+                throw;
+            }
+
             if (!SameListeners(_config, config))
             {
                 HostLog.ListenersNeedRestart(_logger);
@@ -100,6 +122,7 @@ public sealed class ProxyHost : IAsyncDisposable
             _snapshot = next;
             _runtime = next.Runtime;
             _config = config;
+            Interlocked.Increment(ref Counters.ReloadsSucceeded);
             HostLog.Reloaded(_logger, next.Runtime.Routes.Count, PolicyVersion);
 
             // Requests in flight keep the old snapshot until they finish; its pools close once
@@ -114,6 +137,7 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        _draining = true;
         var drain = TimeSpan.FromSeconds(_config.Timeouts.DrainSeconds);
         HostLog.Draining(_logger, drain.TotalSeconds);
         if (_listener is not null)
