@@ -101,6 +101,33 @@ public sealed class ForwardingTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TraceContext_CallersTraceKept_NewSpanAndRequestIdAdded()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/headers");
+        request.Headers.TryAddWithoutValidation("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+        using var response = await _client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        var traceparent = body.Split('\n').Single(l => l.StartsWith("traceparent: ", StringComparison.Ordinal))["traceparent: ".Length..];
+        Assert.StartsWith("00-4bf92f3577b34da6a3ce929d0e0e4736-", traceparent, StringComparison.Ordinal);
+        Assert.EndsWith("-01", traceparent, StringComparison.Ordinal);
+        Assert.DoesNotContain("00f067aa0ba902b7", traceparent, StringComparison.Ordinal);
+        Assert.Matches("x-request-id: [0-9a-f]{32}\n", body);
+    }
+
+    [Fact]
+    public async Task TraceContext_InvalidTraceparent_NewTraceStarted_ClientRequestIdKept()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/headers");
+        request.Headers.TryAddWithoutValidation("traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01");
+        request.Headers.TryAddWithoutValidation("x-request-id", "order-7781");
+        using var response = await _client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.Matches("traceparent: 00-[0-9a-f]{32}-[0-9a-f]{16}-00\n", body);
+        Assert.DoesNotContain("00000000000000000000000000000000", body, StringComparison.Ordinal);
+        Assert.Contains("x-request-id: order-7781\n", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WebSocket_Echo_ThroughProxy()
     {
         using var ws = new ClientWebSocket();

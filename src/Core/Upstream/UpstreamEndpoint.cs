@@ -32,6 +32,7 @@ public sealed class UpstreamEndpoint
     {
         _cluster = cluster;
         Address = address;
+        Name = address.ToString() ?? "?";
         _options = options;
         _time = time;
         _logger = logger;
@@ -41,6 +42,9 @@ public sealed class UpstreamEndpoint
     }
 
     public EndPoint Address { get; }
+
+    /// <summary>The address as text, built once (audit records and logs name it per request).</summary>
+    public string Name { get; }
 
     /// <summary>Leases out now.</summary>
     public int Outstanding => Volatile.Read(ref _outstanding);
@@ -211,7 +215,7 @@ public sealed class UpstreamEndpoint
         }
     }
 
-    public override string ToString() => Address.ToString() ?? "?";
+    public override string ToString() => Name;
 
     /// <summary>Closes idle connections past the idle timeout, or closed by the upstream (the cluster's timer calls this).</summary>
     internal void Sweep()

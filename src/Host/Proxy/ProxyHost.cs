@@ -168,7 +168,7 @@ public sealed class ProxyHost : IAsyncDisposable
     private async Task StartListenersAsync(FastProxyConfig config, CancellationToken cancellationToken)
     {
         var endpoints = config.Listeners.Select(l => EndpointParser.ParseListen(l.Address)).ToList();
-        var handler = new Http1ConnectionHandler(() => _runtime, BuildHttpOptions(config), _loggers.CreateLogger("FastProxy.Http.Proxy"));
+        var handler = new Http1ConnectionHandler(() => _runtime, BuildHttpOptions(config, _options.Time), _loggers.CreateLogger("FastProxy.Http.Proxy"));
         _listener = new ConnectionListener(
             new ConnectionListenerOptions
             {
@@ -181,7 +181,7 @@ public sealed class ProxyHost : IAsyncDisposable
         await _listener.StartAsync(cancellationToken);
     }
 
-    private static Http1ProxyOptions BuildHttpOptions(FastProxyConfig config) => new()
+    private static Http1ProxyOptions BuildHttpOptions(FastProxyConfig config, TimeProvider time) => new()
     {
         Limits = new Http1Limits(
             config.Limits.MaxRequestLineBytes,
@@ -193,6 +193,7 @@ public sealed class ProxyHost : IAsyncDisposable
         IdleTimeout = TimeSpan.FromSeconds(config.Timeouts.IdleSeconds),
         ResponseTimeout = TimeSpan.FromSeconds(config.Timeouts.ResponseSeconds),
         MaxRequestBodyBytes = config.Limits.MaxBodyBytes,
+        Time = time,
     };
 
     private async Task<Snapshot> BuildSnapshotAsync(FastProxyConfig config, PolicyGate? currentGate, CancellationToken cancellationToken)
@@ -299,7 +300,7 @@ public sealed class ProxyHost : IAsyncDisposable
             .Select(k => Encoding.ASCII.GetBytes(k))
             .ToArray();
         var stripped = config.Routes.Select(_ => injected).ToList();
-        var runtime = new ProxyRuntime(table, config.Routes.Select(r => r.Id).ToList(), clusterByRoute, gate, stripped);
+        var runtime = new ProxyRuntime(table, config.Routes.Select(r => r.Id).ToList(), clusterByRoute, gate, stripped, _options.Observer, _options.DenyWhenAuditUnavailable);
         return new Snapshot(runtime, [.. clusters.Values], policy);
     }
 

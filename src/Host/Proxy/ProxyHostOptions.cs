@@ -1,3 +1,5 @@
+using FastProxy.Core.Observability;
+
 namespace FastProxy.Host.Proxy;
 
 /// <summary>How the host runs, beside the configuration file itself.</summary>
@@ -10,4 +12,10 @@ public sealed class ProxyHostOptions
     public bool NoAuth { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Told about every decided request: the audit trail, access log and metrics.</summary>
+    public IRequestObserver Observer { get; init; } = NullRequestObserver.Instance;
+
+    /// <summary>on_audit_failure: deny -- refuse authenticated requests while <see cref="Observer"/> cannot record.</summary>
+    public bool DenyWhenAuditUnavailable { get; init; }
 }

@@ -26,7 +26,8 @@ internal static class Http1HeadWriter
         in GateDecision decision,
         ReadOnlySpan<byte> clientAddress,
         ReadOnlySpan<byte> scheme,
-        byte[][] strippedHeaders)
+        byte[][] strippedHeaders,
+        in RequestIds ids)
     {
         writer.Write(head.MethodBytes);
         writer.Write(" "u8);
@@ -73,13 +74,24 @@ internal static class Http1HeadWriter
                     continue;
             }
 
-            if (head.IsNamedInConnection(name) || IsStripped(name, strippedHeaders))
+            if (head.IsNamedInConnection(name) || IsStripped(name, strippedHeaders) || IsRestated(name))
             {
                 continue;
             }
 
             WriteField(writer, name, head.GetValue(i));
         }
+
+        // One request id and this hop's trace context (W3C Trace Context §3.2), restated by the proxy.
+        writer.Write("X-Request-Id: "u8);
+        writer.Write(ids.RequestId);
+        writer.Write("\r\ntraceparent: 00-"u8);
+        writer.Write(ids.TraceId);
+        writer.Write("-"u8);
+        writer.Write(ids.SpanId);
+        writer.Write("-"u8);
+        writer.Write(ids.Flags);
+        writer.Write(Crlf);
 
         if (head.BodyKind == BodyKind.Chunked)
         {
@@ -206,6 +218,14 @@ internal static class Http1HeadWriter
         writer.Write(value);
         writer.Write(Crlf);
     }
+
+    /// <summary>Fields the proxy writes itself once (X-Request-Id, traceparent): inbound copies are not passed on.</summary>
+    private static bool IsRestated(ReadOnlySpan<byte> name) => name.Length switch
+    {
+        11 => Ascii.EqualsIgnoreCase(name, "traceparent"u8),
+        12 => Ascii.EqualsIgnoreCase(name, "x-request-id"u8),
+        _ => false,
+    };
 
     private static bool IsStripped(ReadOnlySpan<byte> name, byte[][] strippedHeaders)
     {

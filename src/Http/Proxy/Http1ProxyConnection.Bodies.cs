@@ -78,7 +78,7 @@ internal sealed partial class Http1ProxyConnection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<BodyCopyResult> CopyFixedAsync(CopySides sides, long length)
+    private async ValueTask<BodyCopyResult> CopyFixedAsync(CopySides sides, long length)
     {
         var remaining = length;
         while (remaining > 0)
@@ -184,8 +184,18 @@ internal sealed partial class Http1ProxyConnection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private static async ValueTask<BodyCopyResult> WriteAsync(CopySides sides, ReadOnlySequence<byte> data)
+    private async ValueTask<BodyCopyResult> WriteAsync(CopySides sides, ReadOnlySequence<byte> data)
     {
+        // Body bytes as they cross the proxy (chunked framing included) for the audit record.
+        if (ReferenceEquals(sides.To, _output))
+        {
+            _bytesOut += data.Length;
+        }
+        else
+        {
+            _bytesIn += data.Length;
+        }
+
         try
         {
             foreach (var segment in data)

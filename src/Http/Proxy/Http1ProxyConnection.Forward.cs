@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using FastProxy.Core.Gate;
+using FastProxy.Core.Observability;
 using FastProxy.Core.Splicing;
 using FastProxy.Core.Transport;
 using FastProxy.Core.Upstream;
@@ -22,8 +23,10 @@ internal sealed partial class Http1ProxyConnection
         var hasBody = _request.BodyKind != BodyKind.None;
         var maxBody = _options.MaxRequestBodyBytes;
 
+        _outcome = RequestOutcome.UpstreamFailed;
         if (hasBody && _request.BodyKind == BodyKind.ContentLength && maxBody > 0 && _request.ContentLength > maxBody)
         {
+            _outcome = RequestOutcome.ClientFailed;
             ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, maxBody);
             return await WriteErrorAsync(413);
         }
@@ -67,7 +70,8 @@ internal sealed partial class Http1ProxyConnection
             }
 
             var upstream = lease.Connection;
-            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _clientAddress, _scheme, runtime.StrippedHeadersByRoute[routeIndex]);
+            _upstreamName = endpoint.Name;
+            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _clientAddress, _scheme, runtime.StrippedHeadersByRoute[routeIndex], _ids);
             bool sent;
             try
             {
@@ -119,6 +123,11 @@ internal sealed partial class Http1ProxyConnection
                 upstream.Abort();
                 var bodyResult = bodyCopy is null ? BodyCopyResult.Complete : await StopBodyCopyAsync(bodyCopy);
                 endpoint.Release(lease, reusable: false);
+                if (bodyResult is BodyCopyResult.TooLarge or BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
+                {
+                    _outcome = RequestOutcome.ClientFailed;
+                }
+
                 if (bodyResult == BodyCopyResult.TooLarge)
                 {
                     ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, maxBody);
@@ -241,6 +250,8 @@ internal sealed partial class Http1ProxyConnection
                 return await WriteErrorAsync(502);
             }
 
+            _status = 101;
+            _outcome = RequestOutcome.Forwarded;
             Http1HeadWriter.WriteResponseHead(_output, _response, clientIsHttp10: false, closeAfter: false, isUpgrade: true);
             await _output.FlushAsync();
             var (result, error) = await PipeSplicer.SpliceAsync(_connection, upstream, CancellationToken.None);
@@ -251,6 +262,7 @@ internal sealed partial class Http1ProxyConnection
 
         var closeAfter = !_request.KeepAlive || _response.BodyKind == ResponseBodyKind.CloseDelimited || _shuttingDown.IsCancellationRequested
             || (bodyCopy is not null && !bodyCopy.IsCompleted);
+        _status = _response.StatusCode;
         Http1HeadWriter.WriteResponseHead(_output, _response, _request.VersionMinor == 0, closeAfter, isUpgrade: false);
 
         var copy = _response.BodyKind switch
@@ -272,6 +284,12 @@ internal sealed partial class Http1ProxyConnection
         var reusable = copy == BodyCopyResult.Complete && requestBodyDone && _response.KeepAlive && _request.VersionMinor == 1 && !_request.IsUpgrade;
         endpoint.Release(lease, reusable);
 
+        _outcome = copy switch
+        {
+            BodyCopyResult.Complete => RequestOutcome.Forwarded,
+            BodyCopyResult.ClientFailed => RequestOutcome.ClientFailed,
+            _ => RequestOutcome.UpstreamFailed,
+        };
         if (copy != BodyCopyResult.Complete)
         {
             // The head is already on its way: the only honest signal left is to cut the connection.

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
+using System.Diagnostics;
 using FastProxy.Core.Gate;
+using FastProxy.Core.Observability;
 using FastProxy.Core.Routing;
 using FastProxy.Core.Transport;
 using FastProxy.Http.Http1;
@@ -25,6 +27,7 @@ internal sealed partial class Http1ProxyConnection
     private readonly Http1ProxyOptions _options;
     private readonly ILogger _logger;
     private readonly CancellationToken _shuttingDown;
+    private readonly TimeProvider _time;
     private readonly ClientIdentity _client;
     private readonly byte[] _clientAddress;
     private readonly byte[] _scheme;
@@ -32,7 +35,18 @@ internal sealed partial class Http1ProxyConnection
     private readonly Http1ResponseHead _response = new();
     private bool _waitingForRequest;
     private bool _firstRequest = true;
+
+    // Per-request facts for the audit record (reset by BeginRequest).
     private GateAudit _gateAudit;
+    private RequestOutcome _outcome;
+    private int _status;
+    private int _routeIndex;
+    private string? _upstreamName;
+    private long _bytesIn;
+    private long _bytesOut;
+    private long _startTimestamp;
+    private long _startUnixMilliseconds;
+    private RequestIds _ids;
 
     public Http1ProxyConnection(SocketConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
     {
@@ -43,6 +57,7 @@ internal sealed partial class Http1ProxyConnection
         _options = options;
         _logger = logger;
         _shuttingDown = shuttingDown;
+        _time = options.Time;
         var address = connection.RemoteAddress;
         _client = new ClientIdentity(address, null, [], []);
         _clientAddress = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
@@ -176,15 +191,30 @@ internal sealed partial class Http1ProxyConnection
         }
     }
 
-    /// <summary>Routes, decides and forwards one request; true when the connection stays open for the next.</summary>
+    /// <summary>Routes, decides and forwards one request, then reports it to the observer (audit, metrics); true when the connection stays open for the next.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ProcessRequestAsync()
     {
         var runtime = _runtime();
+        BeginRequest();
+        try
+        {
+            return await ProcessRequestCoreAsync(runtime);
+        }
+        finally
+        {
+            EndRequest(runtime);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ProcessRequestCoreAsync(ProxyRuntime runtime)
+    {
         var match = Decide(runtime, out var routeIndex, out var decision);
         if (match != RouteMatchKind.Matched)
         {
             var status = match == RouteMatchKind.MethodNotAllowed ? 405 : 404;
+            _outcome = RequestOutcome.NoRoute;
             ProxyLog.NoRoute(_logger, _connection.Id, status);
             return await WriteErrorAsync(status, close: !CanSkipBody());
         }
@@ -204,6 +234,7 @@ internal sealed partial class Http1ProxyConnection
             Decide(runtime, out routeIndex, out decision);
             if (decision.Verdict == GateVerdict.Retry)
             {
+                _outcome = RequestOutcome.Denied;
                 return await WriteErrorAsync(503, close: !CanSkipBody());
             }
         }
@@ -211,9 +242,20 @@ internal sealed partial class Http1ProxyConnection
         if (decision.Verdict == GateVerdict.Deny)
         {
             var close = !CanSkipBody();
+            _outcome = RequestOutcome.Denied;
+            _status = decision.Status;
             Http1HeadWriter.WriteDenial(_output, decision, close);
             await _output.FlushAsync();
             return !close;
+        }
+
+        // Fail closed on the audit trail: an authenticated request that cannot be recorded is
+        // not served when the configuration says so (on_audit_failure: deny).
+        if (runtime.DenyWhenAuditUnavailable && _gateAudit.Subject is not null && !runtime.Observer.IsAuditAvailable)
+        {
+            _outcome = RequestOutcome.AuditUnavailable;
+            ProxyLog.AuditUnavailable(_logger, _connection.Id, runtime.RouteIds[routeIndex]);
+            return await WriteErrorAsync(503, close: !CanSkipBody());
         }
 
         return await ForwardAsync(runtime, routeIndex, decision);
@@ -222,6 +264,7 @@ internal sealed partial class Http1ProxyConnection
     private RouteMatchKind Decide(ProxyRuntime runtime, out int routeIndex, out GateDecision decision)
     {
         var match = runtime.Routes.Match(_request.Host, _request.Path, _request.Method, _request.MethodBytes, out routeIndex);
+        _routeIndex = routeIndex;
         if (match != RouteMatchKind.Matched)
         {
             decision = default;
@@ -239,6 +282,7 @@ internal sealed partial class Http1ProxyConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WriteErrorAsync(int status, bool close = true)
     {
+        _status = status;
         try
         {
             _output.Write(ErrorResponses.Get(status, close));
@@ -251,5 +295,46 @@ internal sealed partial class Http1ProxyConnection
         }
 
         return !close;
+    }
+
+    private void BeginRequest()
+    {
+        _startTimestamp = Stopwatch.GetTimestamp();
+        _startUnixMilliseconds = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        _gateAudit = GateAudit.None;
+        _outcome = RequestOutcome.ClientFailed;
+        _status = 0;
+        _routeIndex = -1;
+        _upstreamName = null;
+        _bytesIn = 0;
+        _bytesOut = 0;
+        _ids = RequestIds.Create(_request);
+    }
+
+    private void EndRequest(ProxyRuntime runtime)
+    {
+        var record = new RequestRecord
+        {
+            StartUnixMilliseconds = _startUnixMilliseconds,
+            DurationMicroseconds = (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMicroseconds,
+            RequestId = _ids.RequestId,
+            TraceId = _ids.TraceId,
+            ClientAddress = _client.Address,
+            ClientCertificate = _client.CertificateSubject,
+            Protocol = _request.VersionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1",
+            Method = _request.MethodBytes,
+            Host = _request.Host,
+            Path = _request.Path,
+            RouteIndex = _routeIndex,
+            Outcome = _outcome,
+            Gate = _gateAudit,
+            Status = _status,
+            UpstreamEndpoint = _upstreamName,
+            BytesIn = _bytesIn,
+            BytesOut = _bytesOut,
+        };
+        runtime.Observer.OnRequestCompleted(in record);
+        _ids.Dispose();
+        _ids = default;
     }
 }

@@ -21,4 +21,6 @@ public sealed class Http1ProxyOptions
 
     /// <summary>The scheme clients used, for X-Forwarded-Proto ("https" once TLS terminates here).</summary>
     public string Scheme { get; init; } = "http";
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }

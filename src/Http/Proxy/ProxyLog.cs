@@ -52,5 +52,8 @@ internal static partial class ProxyLog
     [LoggerMessage(15, LogLevel.Information, "conn {ConnectionId}: request body from {Client} is invalid: {Reason}")]
     public static partial void BadRequestBody(ILogger logger, long connectionId, string? client, string reason);
 
+    [LoggerMessage(16, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: the audit trail cannot record; authenticated request refused -> 503 (on_audit_failure: deny)")]
+    public static partial void AuditUnavailable(ILogger logger, long connectionId, string routeId);
+
     public static string Describe(Http1ParseError error) => Http1ParseError.Describe(error.Kind);
 }

@@ -1,4 +1,5 @@
 using FastProxy.Core.Gate;
+using FastProxy.Core.Observability;
 using FastProxy.Core.Routing;
 using FastProxy.Core.Upstream;
 
@@ -12,7 +13,7 @@ namespace FastProxy.Http.Proxy;
 /// </summary>
 public sealed class ProxyRuntime
 {
-    public ProxyRuntime(RouteTable routes, IReadOnlyList<string> routeIds, IReadOnlyList<UpstreamCluster> clusterByRoute, IRequestGate gate, IReadOnlyList<byte[][]>? strippedHeadersByRoute = null)
+    public ProxyRuntime(RouteTable routes, IReadOnlyList<string> routeIds, IReadOnlyList<UpstreamCluster> clusterByRoute, IRequestGate gate, IReadOnlyList<byte[][]>? strippedHeadersByRoute = null, IRequestObserver? observer = null, bool denyWhenAuditUnavailable = false)
     {
         ArgumentNullException.ThrowIfNull(routes);
         ArgumentNullException.ThrowIfNull(routeIds);
@@ -26,6 +27,8 @@ public sealed class ProxyRuntime
         RouteIds = [.. routeIds];
         ClusterByRoute = [.. clusterByRoute];
         Gate = gate;
+        Observer = observer ?? NullRequestObserver.Instance;
+        DenyWhenAuditUnavailable = denyWhenAuditUnavailable;
         StrippedHeadersByRoute = strippedHeadersByRoute is null ? [.. Enumerable.Repeat(Array.Empty<byte[]>(), routes.Count)] : [.. strippedHeadersByRoute];
     }
 
@@ -36,6 +39,12 @@ public sealed class ProxyRuntime
     public UpstreamCluster[] ClusterByRoute { get; }
 
     public IRequestGate Gate { get; }
+
+    /// <summary>Audit trail, access log and metrics: told about every decided request.</summary>
+    public IRequestObserver Observer { get; }
+
+    /// <summary>on_audit_failure: deny -- authenticated requests get 503 while the audit trail cannot record.</summary>
+    public bool DenyWhenAuditUnavailable { get; }
 
     /// <summary>Per route: inbound header names that are always removed because the gate injects them (identity headers).</summary>
     public byte[][][] StrippedHeadersByRoute { get; }

@@ -1,0 +1,152 @@
+using System.Buffers;
+using FastProxy.Core.Gate;
+
+namespace FastProxy.Http.Proxy;
+
+/// <summary>
+/// The identifiers that tie a request to its audit record and its trace: X-Request-Id (the
+/// client's when it is sane, else generated) and the W3C trace context (the caller's trace id
+/// kept, a new span id for the hop upstream; a new trace when none or an invalid one came in).
+/// The bytes live in a small pooled buffer returned when the request ends.
+/// </summary>
+internal struct RequestIds : IDisposable
+{
+    // Layout of the rented buffer: request id, trace id (32 hex), span id (16 hex), flags (2 hex).
+    private const int MaxRequestIdLength = 64;
+    private const int TraceIdOffset = MaxRequestIdLength;
+    private const int TraceIdLength = 32;
+    private const int SpanIdOffset = TraceIdOffset + TraceIdLength;
+    private const int SpanIdLength = 16;
+    private const int FlagsOffset = SpanIdOffset + SpanIdLength;
+    private const int BufferLength = FlagsOffset + 2;
+
+    private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
+
+    private byte[]? _buffer;
+    private int _requestIdLength;
+
+    public readonly ReadOnlySpan<byte> RequestId => _buffer is null ? default : _buffer.AsSpan(0, _requestIdLength);
+
+    public readonly ReadOnlySpan<byte> TraceId => _buffer is null ? default : _buffer.AsSpan(TraceIdOffset, TraceIdLength);
+
+    public readonly ReadOnlySpan<byte> SpanId => _buffer is null ? default : _buffer.AsSpan(SpanIdOffset, SpanIdLength);
+
+    public readonly ReadOnlySpan<byte> Flags => _buffer is null ? default : _buffer.AsSpan(FlagsOffset, 2);
+
+    public static RequestIds Create(IRequestHeaders headers)
+    {
+        var ids = new RequestIds { _buffer = ArrayPool<byte>.Shared.Rent(BufferLength) };
+        var buffer = ids._buffer.AsSpan();
+
+        if (headers.TryGetFirst("x-request-id"u8, out var requestId) && IsSaneId(requestId))
+        {
+            requestId.CopyTo(buffer);
+            ids._requestIdLength = requestId.Length;
+        }
+        else
+        {
+            WriteRandomHex(buffer[..32]);
+            ids._requestIdLength = 32;
+        }
+
+        if (headers.TryGetFirst("traceparent"u8, out var parent) && TryParseTraceParent(parent, out var traceId, out var flags))
+        {
+            traceId.CopyTo(buffer[TraceIdOffset..]);
+            flags.CopyTo(buffer[FlagsOffset..]);
+        }
+        else
+        {
+            WriteRandomHex(buffer.Slice(TraceIdOffset, TraceIdLength));
+            "00"u8.CopyTo(buffer[FlagsOffset..]);
+        }
+
+        WriteRandomHex(buffer.Slice(SpanIdOffset, SpanIdLength));
+        return ids;
+    }
+
+    public void Dispose()
+    {
+        if (_buffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = null;
+        }
+    }
+
+    /// <summary>A client's request id is kept when it is short visible ASCII without separators that could forge log or header syntax.</summary>
+    private static bool IsSaneId(ReadOnlySpan<byte> id)
+    {
+        if (id.Length is 0 or > MaxRequestIdLength)
+        {
+            return false;
+        }
+
+        foreach (var b in id)
+        {
+            if (b is < 0x21 or > 0x7E or (byte)'"' or (byte)'\\' or (byte)',' or (byte)';')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>W3C Trace Context §3.2: "00-" 32 hex "-" 16 hex "-" 2 hex, lower-case, ids not all zero.</summary>
+    private static bool TryParseTraceParent(ReadOnlySpan<byte> value, out ReadOnlySpan<byte> traceId, out ReadOnlySpan<byte> flags)
+    {
+        traceId = default;
+        flags = default;
+
+        // Version 00 is exactly 55 bytes; a future version may append fields after the flags (§3.2.4).
+        if (value.Length < 55 || value[2] != '-' || value[35] != '-' || value[52] != '-' || (value.Length > 55 && value[55] != '-'))
+        {
+            return false;
+        }
+
+        var version = value[..2];
+        if (!IsLowerHex(version) || version.SequenceEqual("ff"u8) || (version.SequenceEqual("00"u8) && value.Length != 55))
+        {
+            return false;
+        }
+
+        var trace = value.Slice(3, 32);
+        var parent = value.Slice(36, 16);
+        var traceFlags = value.Slice(53, 2);
+        if (!IsLowerHex(trace) || !IsLowerHex(parent) || !IsLowerHex(traceFlags) || IsAllZero(trace) || IsAllZero(parent))
+        {
+            return false;
+        }
+
+        traceId = trace;
+        flags = traceFlags;
+        return true;
+    }
+
+    private static bool IsLowerHex(ReadOnlySpan<byte> value)
+    {
+        foreach (var b in value)
+        {
+            if (!((uint)(b - '0') <= 9 || (uint)(b - 'a') <= 5))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static bool IsAllZero(ReadOnlySpan<byte> value) => !value.ContainsAnyExcept((byte)'0');
+
+    private static void WriteRandomHex(Span<byte> destination)
+    {
+        Span<byte> random = stackalloc byte[32];
+        random = random[..(destination.Length / 2)];
+        Random.Shared.NextBytes(random);
+        for (var i = 0; i < random.Length; i++)
+        {
+            destination[2 * i] = HexDigits[random[i] >> 4];
+            destination[(2 * i) + 1] = HexDigits[random[i] & 0xF];
+        }
+    }
+}
