@@ -24,7 +24,12 @@ dotnet run -c Release --project bench/FastProxy.Benchmarks -- --allCategories Ho
   done
 } > "$out"
 echo "wrote $out"
-if grep -E '^\|' "$out" | awk -F'|' 'NR>0' | grep -vE 'Allocated|---' | grep -qE '\| *[0-9]+(\.[0-9]+)? (B|KB|MB) *\|$'; then
+# Every table's "Allocated" column must read "-" or "0 B".
+if awk -F'|' '
+  /^\|/ { if ($0 ~ /Allocated/) { col = 0; for (i = 1; i <= NF; i++) if ($i ~ /Allocated/) col = i; next }
+           if ($0 ~ /---/ || col == 0) next
+           v = $col; gsub(/ /, "", v); if (v != "-" && v != "0B") { bad = 1; print "allocates: " $0 } }
+  END { exit bad ? 0 : 1 }' "$out"; then
   echo "run-hotpath.sh: a HotPath benchmark allocates (see $out)" >&2
   exit 1
 fi

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text;
 using System.IO.Pipelines;
+using System.Net;
 using FastProxy.Core.Gate;
 using FastProxy.Http.Http1;
 
@@ -24,7 +25,7 @@ internal static class Http1HeadWriter
         PipeWriter writer,
         Http1RequestHead head,
         in GateDecision decision,
-        ReadOnlySpan<byte> clientAddress,
+        IPAddress? clientAddress,
         ReadOnlySpan<byte> scheme,
         byte[][] strippedHeaders,
         in RequestIds ids)
@@ -110,7 +111,7 @@ internal static class Http1HeadWriter
         }
 
         writer.Write("X-Forwarded-For: "u8);
-        writer.Write(clientAddress);
+        WriteAddress(writer, clientAddress);
         writer.Write("\r\nX-Forwarded-Proto: "u8);
         writer.Write(scheme);
         writer.Write("\r\nX-Forwarded-Host: "u8);
@@ -202,6 +203,20 @@ internal static class Http1HeadWriter
 
         writer.Write(Crlf);
         writer.Write(decision.ResponseBody.Span);
+    }
+
+    private static void WriteAddress(PipeWriter writer, IPAddress? address)
+    {
+        // Formatted per request straight into the output (no per-connection copy to keep).
+        var span = writer.GetSpan(64);
+        if (address is not null && address.TryFormat(span, out var written))
+        {
+            writer.Advance(written);
+        }
+        else
+        {
+            writer.Write("unknown"u8);
+        }
     }
 
     public static void WriteNumber(IBufferWriter<byte> writer, long value)

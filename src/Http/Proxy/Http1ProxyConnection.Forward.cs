@@ -18,6 +18,7 @@ internal sealed partial class Http1ProxyConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> ForwardAsync(ProxyRuntime runtime, int routeIndex, GateDecision decision)
     {
+        _response ??= HeadPools.Responses.Get();
         var cluster = runtime.ClusterByRoute[routeIndex];
         var routeId = runtime.RouteIds[routeIndex];
         var hasBody = _request.BodyKind != BodyKind.None;
@@ -71,7 +72,7 @@ internal sealed partial class Http1ProxyConnection
 
             var upstream = lease.Connection;
             _upstreamName = endpoint.Name;
-            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _clientAddress, _scheme, runtime.StrippedHeadersByRoute[routeIndex], _ids);
+            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme, runtime.StrippedHeadersByRoute[routeIndex], _ids);
             bool sent;
             try
             {

@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Diagnostics;
 using FastProxy.Core.Gate;
 using FastProxy.Core.Observability;
@@ -29,10 +28,11 @@ internal sealed partial class Http1ProxyConnection
     private readonly CancellationToken _shuttingDown;
     private readonly TimeProvider _time;
     private readonly ClientIdentity _client;
-    private readonly byte[] _clientAddress;
     private readonly byte[] _scheme;
-    private readonly Http1RequestHead _request = new();
-    private readonly Http1ResponseHead _response = new();
+
+    // Rented from HeadPools while a request is in progress; null while the connection idles.
+    private Http1RequestHead _request = null!;
+    private Http1ResponseHead _response = null!;
     private bool _waitingForRequest;
     private bool _firstRequest = true;
 
@@ -60,8 +60,7 @@ internal sealed partial class Http1ProxyConnection
         _time = options.Time;
         var address = connection.RemoteAddress;
         _client = new ClientIdentity(address, null, [], []);
-        _clientAddress = Encoding.ASCII.GetBytes(address?.ToString() ?? "unknown");
-        _scheme = Encoding.ASCII.GetBytes(options.Scheme);
+        _scheme = options.SchemeBytes;
     }
 
     private string? ClientName => _client.Address?.ToString();
@@ -81,8 +80,7 @@ internal sealed partial class Http1ProxyConnection
                 }
 
                 var keepAlive = await ProcessRequestAsync();
-                _request.Reset();
-                _response.Reset();
+                ReturnHeads();
                 if (!keepAlive)
                 {
                     break;
@@ -91,9 +89,23 @@ internal sealed partial class Http1ProxyConnection
         }
         finally
         {
-            _request.Reset();
-            _response.Reset();
+            ReturnHeads();
             await _connection.DisposeAsync();
+        }
+    }
+
+    private void ReturnHeads()
+    {
+        if (_request is not null)
+        {
+            HeadPools.Requests.Return(_request);
+            _request = null!;
+        }
+
+        if (_response is not null)
+        {
+            HeadPools.Responses.Return(_response);
+            _response = null!;
         }
     }
 
@@ -163,6 +175,7 @@ internal sealed partial class Http1ProxyConnection
                 }
             }
 
+            _request ??= HeadPools.Requests.Get();
             var status = Http1Parser.TryParseRequest(buffer, _request, _options.Limits, out var consumed, out var error);
             if (status == Http1ParseStatus.Complete)
             {

@@ -5,6 +5,8 @@ namespace FastProxy.Http.Proxy;
 /// <summary>Operational limits and timeouts of the HTTP/1.1 front end (from config + CLI flags).</summary>
 public sealed class Http1ProxyOptions
 {
+    private readonly string _scheme = "http";
+
     public Http1Limits Limits { get; init; } = Http1Limits.Default;
 
     /// <summary>Time allowed from a request's first byte to its complete head (slowloris); 408 after it.</summary>
@@ -20,7 +22,17 @@ public sealed class Http1ProxyOptions
     public long MaxRequestBodyBytes { get; init; } = 100L * 1024 * 1024;
 
     /// <summary>The scheme clients used, for X-Forwarded-Proto ("https" once TLS terminates here).</summary>
-    public string Scheme { get; init; } = "http";
+    public string Scheme
+    {
+        get => _scheme;
+        init
+        {
+            _scheme = value;
+            SchemeBytes = System.Text.Encoding.ASCII.GetBytes(value);
+        }
+    }
+
+    internal byte[] SchemeBytes { get; private init; } = "http"u8.ToArray();
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }
