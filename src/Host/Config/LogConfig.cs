@@ -5,4 +5,6 @@ public sealed record LogConfig
 {
     /// <summary>trace, debug, information (default), warning, error, critical or none.</summary>
     public string Level { get; init; } = "information";
+
+    public AccessLogConfig Access { get; init; } = new();
 }

@@ -1,0 +1,21 @@
+using FastProxy.Core.Observability;
+
+namespace FastProxy.Host.Observability;
+
+/// <summary>Fans one request record out to the audit trail, the metrics and the access log.</summary>
+public sealed class CompositeRequestObserver(IRequestObserver audit, IReadOnlyList<IRequestObserver> others) : IRequestObserver
+{
+    private readonly IRequestObserver[] _others = [.. others];
+
+    /// <summary>Only the audit trail's availability matters for on_audit_failure.</summary>
+    public bool IsAuditAvailable => audit.IsAuditAvailable;
+
+    public void OnRequestCompleted(in RequestRecord record)
+    {
+        audit.OnRequestCompleted(record);
+        foreach (var observer in _others)
+        {
+            observer.OnRequestCompleted(record);
+        }
+    }
+}
