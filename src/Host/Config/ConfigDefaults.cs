@@ -29,6 +29,7 @@ internal static class ConfigDefaults
         [typeof(ClusterConfig)] = static () => new ClusterConfig(),
         [typeof(AdminConfig)] = static () => new AdminConfig(),
         [typeof(LogConfig)] = static () => new LogConfig(),
+        [typeof(AuditConfig)] = static () => new AuditConfig(),
         [typeof(IdentityConfig)] = static () => new IdentityConfig(),
         [typeof(IdentityProviderConfig)] = static () => new IdentityProviderConfig(),
         [typeof(TokenSourceConfig)] = static () => new TokenSourceConfig(),
