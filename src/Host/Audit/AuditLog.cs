@@ -26,6 +26,9 @@ internal static partial class AuditLog
     [LoggerMessage(46, LogLevel.Information, "audit trail writing to {Sink} (file_seq {FileSeq}, seq {Seq})")]
     public static partial void Opened(ILogger logger, string sink, long fileSeq, long seq);
 
+    [LoggerMessage(48, LogLevel.Error, "audit record could not be serialized and was dropped: {Type}: {Error}")]
+    public static partial void RecordFailed(ILogger logger, string type, string error);
+
     [LoggerMessage(47, LogLevel.Error, "audit trail stopped with {Records} records unwritten (sink failing)")]
     public static partial void StoppedWithLoss(ILogger logger, long records);
 }

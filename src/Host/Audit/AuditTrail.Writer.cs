@@ -135,10 +135,11 @@ public sealed partial class AuditTrail
             return false;
         }
 
+        // Available again before the records count as written: whoever sees them written sees the sink healthy.
+        Recovered();
         Interlocked.Add(ref Counters.Written, _pendingRecords);
         _pendingRecords = 0;
         _pending.ResetWrittenCount();
-        Recovered();
         return true;
     }
 
@@ -174,7 +175,23 @@ public sealed partial class AuditTrail
         while (_pendingRecords < MaxBatchRecords && _pending.WrittenCount < MaxBatchBytes && queue.Peek() is { } slot)
         {
             var mark = _pending.WrittenCount;
-            var length = serializer.Serialize(slot, _chain.FileSeq, _chain.Seq + 1, _chain.PrevHash, _pending);
+            int length;
+            try
+            {
+                length = serializer.Serialize(slot, _chain.FileSeq, _chain.Seq + 1, _chain.PrevHash, _pending);
+            }
+#pragma warning disable CA1031 // a record the serializer cannot handle is a bug, but it must cost one record, not the process
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Truncate(_pending, mark);
+                queue.Release(slot);
+                Interlocked.Increment(ref Counters.Dropped);
+                AuditLog.RecordFailed(_logger, e.GetType().Name, e.Message);
+                any = true;
+                continue;
+            }
+
             if (_chain.FileBytes > 0 && _chain.FileBytes + length > _sink!.MaxFileBytes)
             {
                 // This record starts the next file (its file_seq and seq change): take it back, write

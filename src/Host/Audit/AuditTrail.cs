@@ -54,6 +54,9 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
     /// <summary>Whether the trail writes at all (`audit.enabled`).</summary>
     public bool Enabled => _queue is not null;
 
+    /// <summary>True while the sink cannot be opened or written (for an alarm on the admin endpoint).</summary>
+    public bool IsSinkFailing => Volatile.Read(ref _sinkFailing) != 0;
+
     /// <summary>False while the queue is full, the sink is failing, or the trail is stopped.</summary>
     public bool IsAuditAvailable
     {

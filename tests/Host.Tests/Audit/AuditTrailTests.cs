@@ -252,11 +252,13 @@ public class AuditTrailTests
 
         await AuditTestRecords.WaitUntilAsync(() => Volatile.Read(ref trail.Counters.SinkFailures) >= 2, "sink failures to be counted");
         Assert.False(trail.IsAuditAvailable);
+        Assert.True(trail.IsSinkFailing);
         Assert.Equal(0, Volatile.Read(ref trail.Counters.Written));
 
         stream.Failing = false;
         await AuditTestRecords.WaitUntilAsync(() => Volatile.Read(ref trail.Counters.Written) == 2, "the retried write");
         Assert.True(trail.IsAuditAvailable);
+        Assert.False(trail.IsSinkFailing);
         AuditTestRecords.Emit(trail, 3);
         await trail.DisposeAsync();
         stream.Close();
