@@ -30,6 +30,7 @@ internal static class ConfigDefaults
         [typeof(AdminConfig)] = static () => new AdminConfig(),
         [typeof(LogConfig)] = static () => new LogConfig(),
         [typeof(AccessLogConfig)] = static () => new AccessLogConfig(),
+        [typeof(AuditConfig)] = static () => new AuditConfig(),
         [typeof(IdentityConfig)] = static () => new IdentityConfig(),
         [typeof(IdentityProviderConfig)] = static () => new IdentityProviderConfig(),
         [typeof(TokenSourceConfig)] = static () => new TokenSourceConfig(),

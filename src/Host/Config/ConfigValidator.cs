@@ -13,5 +13,6 @@ internal static class ConfigValidator
         RouteValidator.Validate(config, errors);
         AdminValidator.Validate(config, errors);
         LogValidator.Validate(config, errors);
+        AuditValidator.Validate(config, errors);
     }
 }

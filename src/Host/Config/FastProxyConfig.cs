@@ -27,6 +27,8 @@ public sealed record FastProxyConfig
 
     public LogConfig Log { get; init; } = new();
 
+    public AuditConfig Audit { get; init; } = new();
+
     /// <summary>The policy-relevant part (identity, routes, tests) for the policy compiler.</summary>
     public PolicyDocument ToPolicyDocument() => new()
     {

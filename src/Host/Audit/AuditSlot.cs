@@ -1,0 +1,143 @@
+using System.Net;
+using FastProxy.Core.Gate;
+using FastProxy.Core.Observability;
+
+namespace FastProxy.Host.Audit;
+
+/// <summary>
+/// One preallocated queue entry: the variable-length request fields copied (capped) into a reusable
+/// byte buffer, everything else kept as values or as references to strings that already exist.
+/// </summary>
+internal sealed class AuditSlot
+{
+    /// <summary>Request id cap: generated ids are 32 characters; a client-sent X-Request-Id beyond this is cut.</summary>
+    public const int MaxRequestIdBytes = 128;
+
+    /// <summary>A W3C trace id is 32 hex digits; anything longer is not one.</summary>
+    public const int MaxTraceIdBytes = 64;
+
+    /// <summary>Methods we know are at most 7 bytes; extension methods beyond 32 bytes are cut.</summary>
+    public const int MaxMethodBytes = 32;
+
+    /// <summary>RFC 1035 §2.3.4: a host name is at most 255 octets (plus a port).</summary>
+    public const int MaxHostBytes = 262;
+
+    /// <summary>Documented path cap (docs/audit.md): 2 KiB keeps a slot small; longer paths are cut and flagged.</summary>
+    public const int MaxPathBytes = 2048;
+
+    /// <summary>First buffer size: enough for ordinary requests; a slot grows once (up to the caps' sum) for long ones.</summary>
+    private const int InitialDataBytes = 512;
+
+    private const int MaxDataBytes = MaxRequestIdBytes + MaxTraceIdBytes + MaxMethodBytes + MaxHostBytes + MaxPathBytes;
+
+    /// <summary>Queue position bookkeeping (bounded MPSC queue, see <see cref="AuditQueue"/>).</summary>
+    public long Sequence;
+
+    private byte[] _data = new byte[InitialDataBytes];
+    private int _requestIdLength;
+    private int _traceIdLength;
+    private int _methodLength;
+    private int _hostLength;
+    private int _pathLength;
+
+    public bool Truncated { get; private set; }
+
+    public long TimeUnixMilliseconds { get; private set; }
+
+    public long DurationMicroseconds { get; private set; }
+
+    public IPAddress? Client { get; private set; }
+
+    public string? ClientCertificate { get; private set; }
+
+    public string? Protocol { get; private set; }
+
+    public RequestOutcome Outcome { get; private set; }
+
+    public GateAudit Gate { get; private set; }
+
+    public int Status { get; private set; }
+
+    public string? Upstream { get; private set; }
+
+    public long BytesIn { get; private set; }
+
+    public long BytesOut { get; private set; }
+
+    public ReadOnlySpan<byte> RequestId => _data.AsSpan(0, _requestIdLength);
+
+    public ReadOnlySpan<byte> TraceId => _data.AsSpan(_requestIdLength, _traceIdLength);
+
+    public ReadOnlySpan<byte> Method => _data.AsSpan(_requestIdLength + _traceIdLength, _methodLength);
+
+    public ReadOnlySpan<byte> Host => _data.AsSpan(_requestIdLength + _traceIdLength + _methodLength, _hostLength);
+
+    public ReadOnlySpan<byte> Path => _data.AsSpan(_requestIdLength + _traceIdLength + _methodLength + _hostLength, _pathLength);
+
+    /// <summary>Copies the record (producer thread; allocation-free once the buffer is big enough).</summary>
+    public void Fill(in RequestRecord record, long timeUnixMilliseconds)
+    {
+        var requestId = Cap(record.RequestId, MaxRequestIdBytes, out var cut1);
+        var traceId = Cap(record.TraceId, MaxTraceIdBytes, out var cut2);
+        var method = Cap(record.Method, MaxMethodBytes, out var cut3);
+        var host = Cap(record.Host, MaxHostBytes, out var cut4);
+        var path = Cap(record.Path, MaxPathBytes, out var cut5);
+        var total = requestId.Length + traceId.Length + method.Length + host.Length + path.Length;
+        if (total > _data.Length)
+        {
+            Grow(total);
+        }
+
+        var span = _data.AsSpan();
+        requestId.CopyTo(span);
+        span = span[requestId.Length..];
+        traceId.CopyTo(span);
+        span = span[traceId.Length..];
+        method.CopyTo(span);
+        span = span[method.Length..];
+        host.CopyTo(span);
+        span = span[host.Length..];
+        path.CopyTo(span);
+        _requestIdLength = requestId.Length;
+        _traceIdLength = traceId.Length;
+        _methodLength = method.Length;
+        _hostLength = host.Length;
+        _pathLength = path.Length;
+        Truncated = cut1 | cut2 | cut3 | cut4 | cut5;
+
+        TimeUnixMilliseconds = timeUnixMilliseconds;
+        DurationMicroseconds = record.DurationMicroseconds;
+        Client = record.ClientAddress;
+        ClientCertificate = record.ClientCertificate;
+        Protocol = record.Protocol;
+        Outcome = record.Outcome;
+        Gate = record.Gate;
+        Status = record.Status;
+        Upstream = record.UpstreamEndpoint;
+        BytesIn = record.BytesIn;
+        BytesOut = record.BytesOut;
+    }
+
+    /// <summary>Drops the references once written, so the queue does not keep principals or addresses alive.</summary>
+    public void Clear()
+    {
+        Client = null;
+        ClientCertificate = null;
+        Protocol = null;
+        Gate = default;
+        Upstream = null;
+    }
+
+    private static ReadOnlySpan<byte> Cap(ReadOnlySpan<byte> value, int max, out bool cut)
+    {
+        cut = value.Length > max;
+        return cut ? value[..max] : value;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void Grow(int needed)
+    {
+        var size = Math.Min(MaxDataBytes, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)needed));
+        _data = new byte[Math.Max(size, needed)];
+    }
+}

@@ -1,0 +1,267 @@
+using System.Buffers;
+
+namespace FastProxy.Host.Audit;
+
+/// <summary>The background writer: the only thread that touches the sink, the serializer and the chain state.</summary>
+public sealed partial class AuditTrail
+{
+    /// <summary>Records per sink write: amortises the write syscall without holding records back (empirically derived).</summary>
+    private const int MaxBatchRecords = 256;
+
+    /// <summary>Bytes per sink write: a few hundred records of ordinary size.</summary>
+    private const int MaxBatchBytes = 256 * 1024;
+
+    /// <summary>At most one failure and one drop log line per this interval (a failing disk must not flood the process log).</summary>
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
+
+    private readonly AuditChainState _chain = AuditChainState.Genesis();
+    private readonly ArrayBufferWriter<byte> _pending = new(MaxBatchBytes + (64 * 1024));
+    private AuditRecordSerializer? _serializer;
+    private int _pendingRecords;
+    private bool _opened;
+    private bool _rotateDue;
+    private long _lastFailureLog = long.MinValue;
+    private long _lastDropLog = long.MinValue;
+    private long _droppedLogged;
+
+    private void WriterLoop()
+    {
+        _serializer = new AuditRecordSerializer();
+        try
+        {
+            while (true)
+            {
+                var stopping = Volatile.Read(ref _stopping) != 0;
+                if (!TryMakeProgress(out var worked))
+                {
+                    if (stopping)
+                    {
+                        break;
+                    }
+
+                    _ = _signal.Wait(_retryInterval);
+                    continue;
+                }
+
+                if (worked)
+                {
+                    continue;
+                }
+
+                if (stopping && _queue!.Count == 0)
+                {
+                    break;
+                }
+
+                ReportDrops();
+                Volatile.Write(ref _writerIdle, 1);
+                Interlocked.MemoryBarrier();
+                if (_queue!.Peek() is null)
+                {
+                    _ = _signal.Wait(stopping ? TimeSpan.FromMilliseconds(1) : IdleWait);
+                }
+
+                Volatile.Write(ref _writerIdle, 0);
+            }
+        }
+        finally
+        {
+            var lost = _pendingRecords + _queue!.Count;
+            if (lost > 0)
+            {
+                Interlocked.Add(ref Counters.Dropped, lost);
+                AuditLog.StoppedWithLoss(_logger, lost);
+            }
+
+            _serializer.Dispose();
+            _sink!.Dispose();
+            _stopped.TrySetResult();
+        }
+    }
+
+    /// <summary>One step: open, write what is pending, rotate, or serialize a batch. False when the sink failed.</summary>
+    private bool TryMakeProgress(out bool worked)
+    {
+        worked = true;
+        if (!_opened)
+        {
+            return TryOpen();
+        }
+
+        if (_pendingRecords > 0)
+        {
+            return TryWritePending();
+        }
+
+        if (_rotateDue)
+        {
+            return TryRotate();
+        }
+
+        worked = FillBatch();
+        return true;
+    }
+
+    private bool TryOpen()
+    {
+        try
+        {
+            _sink!.Open(_chain);
+            _opened = true;
+            AuditLog.Opened(_logger, _sink.Name, _chain.FileSeq, _chain.Seq);
+            Recovered();
+            return true;
+        }
+#pragma warning disable CA1031 // any sink failure (IO, permissions, a broken stream) must be counted and retried, never crash the writer
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Failed(e);
+            return false;
+        }
+    }
+
+    private bool TryWritePending()
+    {
+        try
+        {
+            _sink!.Write(_pending.WrittenSpan);
+        }
+#pragma warning disable CA1031 // see TryOpen
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Failed(e);
+            return false;
+        }
+
+        // Available again before the records count as written: whoever sees them written sees the sink healthy.
+        Recovered();
+        Interlocked.Add(ref Counters.Written, _pendingRecords);
+        _pendingRecords = 0;
+        _pending.ResetWrittenCount();
+        return true;
+    }
+
+    private bool TryRotate()
+    {
+        try
+        {
+            _sink!.Rotate(_chain.FileSeq);
+        }
+#pragma warning disable CA1031 // see TryOpen
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            Failed(e);
+            return false;
+        }
+
+        _chain.FileSeq++;
+        _chain.Seq = 0;
+        _chain.FileBytes = 0;
+        _rotateDue = false;
+        Interlocked.Increment(ref Counters.Rotations);
+        Recovered();
+        return true;
+    }
+
+    /// <summary>Serializes queued records into the pending batch; stops at a rotation point. False when the queue was empty.</summary>
+    private bool FillBatch()
+    {
+        var queue = _queue!;
+        var serializer = _serializer!;
+        var any = false;
+        while (_pendingRecords < MaxBatchRecords && _pending.WrittenCount < MaxBatchBytes && queue.Peek() is { } slot)
+        {
+            var mark = _pending.WrittenCount;
+            int length;
+            try
+            {
+                length = serializer.Serialize(slot, _chain.FileSeq, _chain.Seq + 1, _chain.PrevHash, _pending);
+            }
+#pragma warning disable CA1031 // a record the serializer cannot handle is a bug, but it must cost one record, not the process
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                Truncate(_pending, mark);
+                queue.Release(slot);
+                Interlocked.Increment(ref Counters.Dropped);
+                AuditLog.RecordFailed(_logger, e.GetType().Name, e.Message);
+                any = true;
+                continue;
+            }
+
+            if (_chain.FileBytes > 0 && _chain.FileBytes + length > _sink!.MaxFileBytes)
+            {
+                // This record starts the next file (its file_seq and seq change): take it back, write
+                // the batch, rotate, then serialize it again.
+                Truncate(_pending, mark);
+                _rotateDue = true;
+                return true;
+            }
+
+            _chain.Seq++;
+            _chain.FileBytes += length;
+            serializer.LastHash.CopyTo(_chain.PrevHash);
+            _pendingRecords++;
+            queue.Release(slot);
+            any = true;
+        }
+
+        return any;
+    }
+
+    private static void Truncate(ArrayBufferWriter<byte> buffer, int length)
+    {
+        if (length == buffer.WrittenCount)
+        {
+            return;
+        }
+
+        // ArrayBufferWriter cannot shrink; re-append the kept prefix from a rented copy (rotation only, rare).
+        var keep = ArrayPool<byte>.Shared.Rent(length);
+        buffer.WrittenSpan[..length].CopyTo(keep);
+        buffer.ResetWrittenCount();
+        buffer.Write(keep.AsSpan(0, length));
+        ArrayPool<byte>.Shared.Return(keep);
+    }
+
+    private void Failed(Exception e)
+    {
+        var failures = Interlocked.Increment(ref Counters.SinkFailures);
+        Volatile.Write(ref _sinkFailing, 1);
+        var now = _time.GetTimestamp();
+        if (_lastFailureLog == long.MinValue || _time.GetElapsedTime(_lastFailureLog, now) >= LogInterval)
+        {
+            _lastFailureLog = now;
+            AuditLog.SinkFailed(_logger, _sink!.Name, e.Message, failures);
+        }
+    }
+
+    private void Recovered()
+    {
+        if (Volatile.Read(ref _sinkFailing) != 0)
+        {
+            Volatile.Write(ref _sinkFailing, 0);
+            AuditLog.SinkRecovered(_logger, _sink!.Name);
+        }
+    }
+
+    private void ReportDrops()
+    {
+        var dropped = Volatile.Read(ref Counters.Dropped);
+        if (dropped == _droppedLogged)
+        {
+            return;
+        }
+
+        var now = _time.GetTimestamp();
+        if (_lastDropLog == long.MinValue || _time.GetElapsedTime(_lastDropLog, now) >= LogInterval)
+        {
+            _lastDropLog = now;
+            _droppedLogged = dropped;
+            AuditLog.Dropped(_logger, dropped);
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using FastProxy.Core.Observability;
+using FastProxy.Host.Config;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Host.Audit;
+
+/// <summary>
+/// The tamper-evident audit trail: one hash-chained JSON Lines record per decided request (docs/audit.md).
+/// <para>
+/// The request thread only copies the record into a preallocated queue slot (no I/O, no lock, no
+/// allocation); a dedicated background thread serializes, chains and writes. A full queue drops the
+/// record (counted) and a failing sink is retried; both make <see cref="IsAuditAvailable"/> false so
+/// the proxy can apply `on_audit_failure`.
+/// </para>
+/// </summary>
+public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
+{
+    /// <summary>Idle wake-up of the writer: bounds the delay of a missed signal and of a dropped-records log line.</summary>
+    private static readonly TimeSpan IdleWait = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Between two attempts at a failing sink (empirically: quick recovery, no busy loop on a full disk).</summary>
+    private static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long <see cref="DisposeAsync"/> waits for the writer to flush before giving up.</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly AuditQueue? _queue;
+    private readonly IAuditSink? _sink;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly TimeSpan _retryInterval;
+    private readonly SemaphoreSlim _signal = new(0);
+    private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _writerIdle;
+    private int _sinkFailing;
+    private int _stopping;
+
+    private AuditTrail(AuditQueue? queue, IAuditSink? sink, bool denyOnFailure, TimeProvider time, ILogger logger, TimeSpan retryInterval)
+    {
+        _queue = queue;
+        _sink = sink;
+        _time = time;
+        _logger = logger;
+        _retryInterval = retryInterval;
+        DenyOnFailure = denyOnFailure;
+        Counters = new AuditCounters(queue);
+    }
+
+    public AuditCounters Counters { get; }
+
+    /// <summary>`on_audit_failure: deny` (the default): refuse authenticated requests while <see cref="IsAuditAvailable"/> is false.</summary>
+    public bool DenyOnFailure { get; }
+
+    /// <summary>Whether the trail writes at all (`audit.enabled`).</summary>
+    public bool Enabled => _queue is not null;
+
+    /// <summary>True while the sink cannot be opened or written (for an alarm on the admin endpoint).</summary>
+    public bool IsSinkFailing => Volatile.Read(ref _sinkFailing) != 0;
+
+    /// <summary>False while the queue is full, the sink is failing, or the trail is stopped.</summary>
+    public bool IsAuditAvailable
+    {
+        get
+        {
+            var queue = _queue;
+            if (queue is null)
+            {
+                return true;
+            }
+
+            return Volatile.Read(ref _sinkFailing) == 0 && Volatile.Read(ref _stopping) == 0 && queue.Count < queue.Capacity;
+        }
+    }
+
+    /// <summary>Starts the trail for <paramref name="config"/>; a relative path is resolved against <paramref name="baseDirectory"/>.</summary>
+    public static AuditTrail Create(AuditConfig config, string baseDirectory, TimeProvider time, ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        if (!config.Enabled)
+        {
+            return new AuditTrail(null, null, denyOnFailure: false, time, logger, DefaultRetryInterval);
+        }
+
+        IAuditSink sink = string.Equals(config.Sink, "stdout", StringComparison.Ordinal)
+            ? new StreamAuditSink("stdout", Console.OpenStandardOutput)
+            : new FileAuditSink(System.IO.Path.Combine(baseDirectory, config.Path), config.MaxFileBytes, config.MaxFiles, logger);
+        return Start(sink, config.QueueCapacity, !string.Equals(config.OnAuditFailure, "allow", StringComparison.Ordinal), time, logger, DefaultRetryInterval);
+    }
+
+    /// <summary>Starts a trail over any sink (tests: a throwing stream, a short retry interval).</summary>
+    internal static AuditTrail Start(IAuditSink sink, int queueCapacity, bool denyOnFailure, TimeProvider time, ILogger logger, TimeSpan retryInterval)
+    {
+        var trail = new AuditTrail(new AuditQueue(queueCapacity), sink, denyOnFailure, time, logger, retryInterval);
+
+        // Open once here, so an unwritable path is known (and logged) before the first request; the
+        // writer keeps retrying if it failed.
+        trail.TryOpen();
+        var thread = new Thread(trail.WriterLoop)
+        {
+            IsBackground = true,
+            Name = "fastproxy-audit",
+        };
+        thread.Start();
+        return trail;
+    }
+
+    /// <summary>Queues the record (request thread): copies, never blocks, never allocates once the slots are warm.</summary>
+    public void OnRequestCompleted(in RequestRecord record)
+    {
+        var queue = _queue;
+        if (queue is null)
+        {
+            return;
+        }
+
+        if (Volatile.Read(ref _stopping) != 0 || !queue.TryClaim(out var slot, out var position))
+        {
+            Interlocked.Increment(ref Counters.Dropped);
+            return;
+        }
+
+        var time = record.StartUnixMilliseconds > 0 ? record.StartUnixMilliseconds : _time.GetUtcNow().ToUnixTimeMilliseconds();
+        slot.Fill(record, time);
+        AuditQueue.Publish(slot, position);
+        if (Volatile.Read(ref _writerIdle) != 0 && Interlocked.Exchange(ref _writerIdle, 0) != 0)
+        {
+            _signal.Release();
+        }
+    }
+
+    /// <summary>Stops taking records, writes what is queued (bounded wait if the sink is failing) and closes the sink.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_queue is null || Interlocked.Exchange(ref _stopping, 1) != 0)
+        {
+            return;
+        }
+
+        _signal.Release();
+        try
+        {
+            await _stopped.Task.WaitAsync(StopTimeout, _time);
+        }
+        catch (TimeoutException)
+        {
+            // The writer is stuck in a sink call (e.g. a hung network file system); it is a background thread and dies with the process.
+        }
+
+        // _signal is deliberately not disposed: a request thread that passed the stopping check a moment
+        // ago may still Release it, and that must never throw into the data path.
+    }
+}
