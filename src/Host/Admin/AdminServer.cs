@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Net;
 using System.Text;
@@ -17,6 +18,10 @@ namespace FastProxy.Host.Admin;
 /// </summary>
 public sealed class AdminServer : IAsyncDisposable
 {
+    private const string TextPlain = "text/plain; charset=utf-8";
+
+    private const string ApplicationJson = "application/json";
+
     /// <summary>Probes and scrapers are a handful of clients; more is a misbehaving one.</summary>
     internal const int MaxConnections = 64;
 
@@ -29,26 +34,31 @@ public sealed class AdminServer : IAsyncDisposable
         Http1Limits.DefaultMaxTrailerBytes);
 
     /// <summary>How long a connection may take to deliver a request head (idle keep-alive included).</summary>
-    internal static readonly TimeSpan HeadTimeout = TimeSpan.FromSeconds(10);
+    internal static readonly TimeSpan DefaultHeadTimeout = TimeSpan.FromSeconds(10);
 
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ConnectionListener _listener;
     private readonly AdminState _state;
     private readonly ILogger _logger;
+    private readonly TimeSpan _headTimeout;
 
-    private AdminServer(ConnectionListener listener, AdminState state, ILogger logger)
+    private AdminServer(ConnectionListener listener, AdminState state, ILogger logger, TimeSpan headTimeout)
     {
         _listener = listener;
         _state = state;
         _logger = logger;
+        _headTimeout = headTimeout;
     }
 
     /// <summary>The address actually bound (the real port when port 0 was asked).</summary>
     public IPEndPoint BoundEndPoint => _listener.BoundEndPoints[0];
 
     /// <summary>Binds <paramref name="address"/> and starts serving; throws <see cref="IOException"/> when it cannot be bound.</summary>
-    public static async Task<AdminServer> StartAsync(IPEndPoint address, AdminState state, ILoggerFactory loggers, CancellationToken ct)
+    public static Task<AdminServer> StartAsync(IPEndPoint address, AdminState state, ILoggerFactory loggers, CancellationToken ct)
+        => StartAsync(address, state, loggers, DefaultHeadTimeout, ct);
+
+    internal static async Task<AdminServer> StartAsync(IPEndPoint address, AdminState state, ILoggerFactory loggers, TimeSpan headTimeout, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(address);
         ArgumentNullException.ThrowIfNull(state);
@@ -71,7 +81,7 @@ public sealed class AdminServer : IAsyncDisposable
             },
             (connection, stopping) => self!.ServeAsync(connection, stopping),
             logger);
-        self = new AdminServer(listener, state, logger);
+        self = new AdminServer(listener, state, logger, headTimeout);
         try
         {
             await listener.StartAsync(ct);
@@ -132,7 +142,7 @@ public sealed class AdminServer : IAsyncDisposable
     private async Task<bool> ReadHeadAsync(SocketConnection connection, Http1RequestHead head, CancellationToken stopping)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
-        timeout.CancelAfter(HeadTimeout);
+        timeout.CancelAfter(_headTimeout);
         var input = connection.Input;
         while (true)
         {
@@ -228,16 +238,12 @@ public sealed class AdminServer : IAsyncDisposable
         return !close;
     }
 
-    private const string TextPlain = "text/plain; charset=utf-8";
-
-    private const string ApplicationJson = "application/json";
-
     private static void WriteResponse(PipeWriter output, int status, string contentType, ReadOnlySpan<byte> body, bool includeBody, bool close, bool allow = false)
     {
         var head = new StringBuilder(192)
-            .Append("HTTP/1.1 ").Append(status.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append(' ').Append(ReasonPhrase(status)).Append("\r\n")
+            .Append("HTTP/1.1 ").Append(status.ToString(CultureInfo.InvariantCulture)).Append(' ').Append(ReasonPhrase(status)).Append("\r\n")
             .Append("Content-Type: ").Append(contentType).Append("\r\n")
-            .Append("Content-Length: ").Append(body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)).Append("\r\n")
+            .Append("Content-Length: ").Append(body.Length.ToString(CultureInfo.InvariantCulture)).Append("\r\n")
             .Append("Cache-Control: no-store\r\n")
             .Append("X-Content-Type-Options: nosniff\r\n");
         if (allow)
