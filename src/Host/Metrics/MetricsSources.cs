@@ -1,0 +1,51 @@
+using FastProxy.Core.Upstream;
+using FastProxy.Host.Proxy;
+using FastProxy.Policy;
+using FastProxy.Policy.Config;
+
+namespace FastProxy.Host.Metrics;
+
+/// <summary>
+/// Where <see cref="ProxyMetrics"/> reads its scrape-time values (gauges and counters owned by
+/// other components). Every source is optional: a family whose source is absent is not exposed.
+/// </summary>
+public sealed class MetricsSources
+{
+    public static readonly MetricsSources None = new();
+
+    /// <summary>
+    /// The routes of the configuration in force (route index i = list item i). When set, the
+    /// metrics relabel route indexes whenever it returns a different list (a reload).
+    /// </summary>
+    public Func<IReadOnlyList<RouteConfig>>? Routes { get; init; }
+
+    /// <summary>Open downstream (client) connections.</summary>
+    public Func<int>? ActiveConnections { get; init; }
+
+    /// <summary>The upstream clusters of the configuration in force.</summary>
+    public Func<IReadOnlyList<UpstreamCluster>>? Clusters { get; init; }
+
+    /// <summary>Gate decisions, token cache and JWKS counters (shared across reloads).</summary>
+    public PolicyCounters? Policy { get; init; }
+
+    /// <summary>Config reload counters.</summary>
+    public HostCounters? Host { get; init; }
+
+    /// <summary>The audit trail's counters; null when the audit trail is off.</summary>
+    public Func<AuditCounterValues>? Audit { get; init; }
+
+    /// <summary>Reads everything a running <see cref="ProxyHost"/> offers.</summary>
+    public static MetricsSources ForHost(ProxyHost host, Func<AuditCounterValues>? audit = null)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return new MetricsSources
+        {
+            Routes = () => host.Config.Routes,
+            ActiveConnections = () => host.ActiveConnections,
+            Clusters = () => host.Clusters,
+            Policy = host.PolicyCounters,
+            Host = host.Counters,
+            Audit = audit,
+        };
+    }
+}

@@ -1,0 +1,207 @@
+namespace FastProxy.Host.Metrics;
+
+public sealed partial class ProxyMetrics
+{
+    private static readonly string[] DecisionText = ["allow", "deny", "none"];
+
+    private static readonly string[] OutcomeText = ["forwarded", "denied", "no_route", "upstream_failed", "client_failed", "audit_unavailable"];
+
+    /// <summary>Everything in Prometheus text format 0.0.4 (served by the admin endpoint at /metrics).</summary>
+    public string ToPrometheusText()
+    {
+        var writer = new PrometheusTextWriter();
+        var sources = _sources;
+        var series = SnapshotSeries();
+        WriteRequests(writer, series);
+        WriteConnections(writer, sources);
+        WriteUpstreams(writer, sources);
+        WritePolicy(writer, sources);
+        WriteHost(writer, sources);
+        WriteAudit(writer, sources);
+        return writer.ToString();
+    }
+
+    private void WriteRequests(PrometheusTextWriter writer, RouteSeries[] series)
+    {
+        writer.Family("fastproxy_requests_total", MetricType.Counter, "Finished requests by route, gate decision (allow, deny, none: gate not asked) and response status (0: no status was sent).");
+        foreach (var route in series)
+        {
+            for (var d = 0; d < DecisionText.Length; d++)
+            {
+                var counts = route.StatusCounts((RequestDecision)d);
+                if (counts is null)
+                {
+                    continue;
+                }
+
+                for (var slot = 0; slot < counts.Length; slot++)
+                {
+                    var value = Volatile.Read(ref counts[slot]);
+                    if (value != 0)
+                    {
+                        writer.Sample("fastproxy_requests_total", value, ("route", route.Id), ("decision", DecisionText[d]), ("status", StatusCodeText.TextOf(slot)));
+                    }
+                }
+            }
+        }
+
+        writer.Family("fastproxy_request_outcomes_total", MetricType.Counter, "Finished requests by what finally happened to them.");
+        for (var i = 0; i < OutcomeText.Length; i++)
+        {
+            writer.Sample("fastproxy_request_outcomes_total", Volatile.Read(ref _outcomes[i]), ("outcome", OutcomeText[i]));
+        }
+
+        writer.Family("fastproxy_request_duration_seconds", MetricType.Histogram, "Time from the request head being complete to the last response byte sent, by route.");
+        Span<long> slots = stackalloc long[LatencyBuckets.SlotCount];
+        foreach (var route in series)
+        {
+            route.CopyLatencySlots(slots);
+            if (!HasAny(slots) && ReferenceEquals(route, _unmatched))
+            {
+                continue;
+            }
+
+            writer.Histogram("fastproxy_request_duration_seconds", LatencyBuckets.LeText, slots, route.DurationMicroseconds / 1_000_000.0, ("route", route.Id));
+        }
+
+        writer.Family("fastproxy_request_body_received_bytes_total", MetricType.Counter, "Request body bytes received from clients, by route.");
+        foreach (var route in series)
+        {
+            writer.Sample("fastproxy_request_body_received_bytes_total", route.BytesIn, ("route", route.Id));
+        }
+
+        writer.Family("fastproxy_response_body_sent_bytes_total", MetricType.Counter, "Response body bytes sent to clients, by route.");
+        foreach (var route in series)
+        {
+            writer.Sample("fastproxy_response_body_sent_bytes_total", route.BytesOut, ("route", route.Id));
+        }
+    }
+
+    private static void WriteConnections(PrometheusTextWriter writer, MetricsSources sources)
+    {
+        if (sources.ActiveConnections is { } active)
+        {
+            writer.Family("fastproxy_active_connections", MetricType.Gauge, "Open client connections on the proxy listeners.");
+            writer.Sample("fastproxy_active_connections", active());
+        }
+
+        // HTTP/2 is not implemented yet: the family exists (dashboards and alerts can be written
+        // now) and reads 0.
+        writer.Family("fastproxy_http2_streams_active", MetricType.Gauge, "Open HTTP/2 streams (always 0: HTTP/2 is not implemented yet).");
+        writer.Sample("fastproxy_http2_streams_active", 0L);
+    }
+
+    private static void WriteUpstreams(PrometheusTextWriter writer, MetricsSources sources)
+    {
+        if (sources.Clusters is not { } clustersOf)
+        {
+            return;
+        }
+
+        var clusters = clustersOf();
+        writer.Family("fastproxy_upstream_connections_open", MetricType.Gauge, "Open upstream connections (busy and idle), by cluster and endpoint.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_connections_open", endpoint.OpenConnections, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_connections_idle", MetricType.Gauge, "Idle pooled upstream connections, by cluster and endpoint.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_connections_idle", endpoint.IdleCount, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_requests_outstanding", MetricType.Gauge, "Requests in flight to an upstream endpoint, by cluster and endpoint.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_requests_outstanding", endpoint.Outstanding, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_consecutive_failures", MetricType.Gauge, "Consecutive failures of an upstream endpoint (reset by a success), by cluster and endpoint.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_consecutive_failures", endpoint.ConsecutiveFailures, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_endpoint_ejected", MetricType.Gauge, "1 while an upstream endpoint is ejected after consecutive failures, else 0.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_endpoint_ejected", endpoint.IsEjected ? 1L : 0L, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_endpoints_ejected", MetricType.Gauge, "Ejected endpoints per cluster.");
+        foreach (var cluster in clusters)
+        {
+            long ejected = 0;
+            foreach (var endpoint in cluster.Endpoints)
+            {
+                ejected += endpoint.IsEjected ? 1 : 0;
+            }
+
+            writer.Sample("fastproxy_upstream_endpoints_ejected", ejected, ("cluster", cluster.Name));
+        }
+    }
+
+    private static void WritePolicy(PrometheusTextWriter writer, MetricsSources sources)
+    {
+        if (sources.Policy is not { } policy)
+        {
+            return;
+        }
+
+        writer.Family("fastproxy_gate_decisions_total", MetricType.Counter, "Gate decisions by result (allowed, denied_400/401/403, unavailable_503, no_route).");
+        writer.Sample("fastproxy_gate_decisions_total", Volatile.Read(ref policy.Allowed), ("result", "allowed"));
+        writer.Sample("fastproxy_gate_decisions_total", Volatile.Read(ref policy.Denied400), ("result", "denied_400"));
+        writer.Sample("fastproxy_gate_decisions_total", Volatile.Read(ref policy.Denied401), ("result", "denied_401"));
+        writer.Sample("fastproxy_gate_decisions_total", Volatile.Read(ref policy.Denied403), ("result", "denied_403"));
+        writer.Sample("fastproxy_gate_decisions_total", Volatile.Read(ref policy.Unavailable503), ("result", "unavailable_503"));
+        writer.Sample("fastproxy_gate_decisions_total", Volatile.Read(ref policy.NoRoute), ("result", "no_route"));
+        writer.Family("fastproxy_gate_shadow_decisions_total", MetricType.Counter, "Verdicts of routes in shadow (audit) mode: what enforcement would have done.");
+        writer.Sample("fastproxy_gate_shadow_decisions_total", Volatile.Read(ref policy.ShadowAllowed), ("verdict", "allow"));
+        writer.Sample("fastproxy_gate_shadow_decisions_total", Volatile.Read(ref policy.ShadowDenied), ("verdict", "deny"));
+        writer.Family("fastproxy_token_cache_hits_total", MetricType.Counter, "Bearer tokens found in the validated-token cache.");
+        writer.Sample("fastproxy_token_cache_hits_total", Volatile.Read(ref policy.CacheHits));
+        writer.Family("fastproxy_token_cache_misses_total", MetricType.Counter, "Bearer tokens not in the cache (validated in full).");
+        writer.Sample("fastproxy_token_cache_misses_total", Volatile.Read(ref policy.CacheMisses));
+        writer.Family("fastproxy_jwks_refreshes_total", MetricType.Counter, "Successful JWKS (identity provider key set) refreshes.");
+        writer.Sample("fastproxy_jwks_refreshes_total", Volatile.Read(ref policy.JwksRefreshes));
+        writer.Family("fastproxy_jwks_refresh_failures_total", MetricType.Counter, "Failed JWKS refreshes (the last good key set keeps serving up to max_key_age_seconds).");
+        writer.Sample("fastproxy_jwks_refresh_failures_total", Volatile.Read(ref policy.JwksFailures));
+        writer.Family("fastproxy_key_refresh_retries_total", MetricType.Counter, "Requests answered 'retry' while an unknown-kid key refresh ran.");
+        writer.Sample("fastproxy_key_refresh_retries_total", Volatile.Read(ref policy.KeyRefreshRetries));
+    }
+
+    private static void WriteHost(PrometheusTextWriter writer, MetricsSources sources)
+    {
+        if (sources.Host is not { } host)
+        {
+            return;
+        }
+
+        writer.Family("fastproxy_config_reloads_total", MetricType.Counter, "Configuration reloads by result (success: swapped in; failure: rejected, the old config keeps serving).");
+        writer.Sample("fastproxy_config_reloads_total", Volatile.Read(ref host.ReloadsSucceeded), ("result", "success"));
+        writer.Sample("fastproxy_config_reloads_total", Volatile.Read(ref host.ReloadsFailed), ("result", "failure"));
+    }
+
+    private static void WriteAudit(PrometheusTextWriter writer, MetricsSources sources)
+    {
+        if (sources.Audit is not { } auditOf)
+        {
+            return;
+        }
+
+        var audit = auditOf();
+        writer.Family("fastproxy_audit_records_written_total", MetricType.Counter, "Audit records written to the sink.");
+        writer.Sample("fastproxy_audit_records_written_total", audit.Written);
+        writer.Family("fastproxy_audit_records_dropped_total", MetricType.Counter, "Audit records lost because the audit queue was full.");
+        writer.Sample("fastproxy_audit_records_dropped_total", audit.Dropped);
+        writer.Family("fastproxy_audit_sink_failures_total", MetricType.Counter, "Audit sink write failures (disk full, unwritable path).");
+        writer.Sample("fastproxy_audit_sink_failures_total", audit.SinkFailures);
+        writer.Family("fastproxy_audit_queue_depth", MetricType.Gauge, "Audit records waiting to be written.");
+        writer.Sample("fastproxy_audit_queue_depth", audit.QueueDepth);
+    }
+
+    private static void ForEachEndpoint(IReadOnlyList<Core.Upstream.UpstreamCluster> clusters, Action<Core.Upstream.UpstreamCluster, Core.Upstream.UpstreamEndpoint> write)
+    {
+        foreach (var cluster in clusters)
+        {
+            foreach (var endpoint in cluster.Endpoints)
+            {
+                write(cluster, endpoint);
+            }
+        }
+    }
+
+    private static bool HasAny(ReadOnlySpan<long> counts)
+    {
+        foreach (var count in counts)
+        {
+            if (count != 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
