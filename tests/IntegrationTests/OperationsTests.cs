@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Xunit.Abstractions;
 
 namespace FastProxy.IntegrationTests;
 
@@ -15,7 +16,7 @@ namespace FastProxy.IntegrationTests;
 /// Operating the real binary: SIGHUP reload under wrk load loses no request, a bad configuration
 /// on reload leaves the old one serving, and SIGTERM drains requests in flight and exits 0.
 /// </summary>
-public sealed partial class OperationsTests
+public sealed partial class OperationsTests(ITestOutputHelper output)
 {
     private const string Reloaded = "configuration reloaded";
     private const string ReloadRejected = "configuration reload rejected";
@@ -60,6 +61,7 @@ public sealed partial class OperationsTests
             await wrk.Process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(20));
         }
 
+        output.WriteLine(wrk.Output);
         var result = WrkResult.Parse(wrk.Output);
         var context = $"\nwrk:\n{wrk.Output}\nproxy:\n{proxy.Output}";
         Assert.True(wrk.Process.ExitCode == 0, "wrk failed" + context);
@@ -143,6 +145,7 @@ public sealed partial class OperationsTests
 
             var exitCode = await proxy.WaitForExitAsync(TimeSpan.FromSeconds(DrainSeconds + 5));
             clock.Stop();
+            output.WriteLine($"SIGTERM -> connections refused after {refusedAfter!.Value.TotalMilliseconds:F0} ms; {inFlight} in-flight requests answered 200; exit {exitCode} after {clock.Elapsed.TotalSeconds:F2} s (drain deadline {DrainSeconds} s)");
             Assert.True(exitCode == 0, $"exit code {exitCode}:\n{proxy.Output}");
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(DrainSeconds), $"exited {clock.Elapsed.TotalSeconds:F1} s after SIGTERM; the drain deadline is {DrainSeconds} s:\n{proxy.Output}");
             Assert.DoesNotContain("Drain timeout passed", proxy.Output, StringComparison.Ordinal);
