@@ -1,3 +1,4 @@
+# syntax=docker/dockerfile:1
 # FastProxy container image: the native AOT `fastproxy` binary on a chiseled (distroless) base.
 #
 #   docker build -t fastproxy .
