@@ -40,18 +40,20 @@ internal static class RunCommand
 
         await using (host)
         {
-            foreach (var bound in host.BoundEndPoints)
-            {
-                // Plain stdout line: scripts and tests wait for it (log levels do not hide it).
-                Console.WriteLine($"fastproxy: listening on http://{bound}");
-            }
-
+            // Before the "listening" line: a SIGHUP sent as soon as the proxy announces itself
+            // must reload it, not kill it (SIGHUP's default action ends the process).
             using var reloads = new ReloadTrigger(cli.ConfigPath!);
             using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
             {
                 ctx.Cancel = true;
                 reloads.Request();
             });
+
+            foreach (var bound in host.BoundEndPoints)
+            {
+                // Plain stdout line: scripts and tests wait for it (log levels do not hide it).
+                Console.WriteLine($"fastproxy: listening on http://{bound}");
+            }
 
             while (!stop.IsCancellationRequested)
             {
