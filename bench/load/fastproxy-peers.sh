@@ -24,6 +24,18 @@ if [ ! -x "$bin" ]; then
   exit 1
 fi
 
+# Optional: FASTPROXY_AUDIT_PATH turns the file audit sink on at that path (off otherwise, so the
+# plain scenario measures the gate alone); FASTPROXY_ADMIN_PORT binds the admin endpoint there.
+if [ -n "${FASTPROXY_AUDIT_PATH:-}" ]; then
+  audit_json="\"audit\": { \"enabled\": true, \"sink\": \"file\", \"path\": \"$FASTPROXY_AUDIT_PATH\" },"
+else
+  audit_json="\"audit\": { \"enabled\": false },"
+fi
+admin_json=""
+if [ -n "${FASTPROXY_ADMIN_PORT:-}" ]; then
+  admin_json="\"admin\": { \"address\": \"127.0.0.1:$FASTPROXY_ADMIN_PORT\" },"
+fi
+
 config="$PEERS_RUN_DIR/fastproxy.json"
 cat > "$config" <<JSON
 {
@@ -44,6 +56,8 @@ cat > "$config" <<JSON
     "cluster": "upstream",
     "allow": [ { "claim": "${PEERS_ROLE_CLAIM:-roles}", "contains": "${PEERS_ROLE:-reader}" } ]
   } ],
+  $audit_json
+  $admin_json
   "log": { "level": "warning" }
 }
 JSON

@@ -32,6 +32,8 @@ internal static class Program
                 return await PolicyCommands.TestAsync(cli);
             case CliCommand.PolicyExplain:
                 return await PolicyCommands.ExplainAsync(cli);
+            case CliCommand.AuditVerify:
+                return await AuditVerifyCommand.RunAsync(cli);
             default:
                 break;
         }

@@ -1,7 +1,12 @@
 using System.Runtime.InteropServices;
 using FastProxy.Host.Cli;
 using FastProxy.Host.Demo;
+using FastProxy.Host.Admin;
+using FastProxy.Host.Config;
+using FastProxy.Host.Metrics;
+using FastProxy.Host.Observability;
 using FastProxy.Host.Proxy;
+using Microsoft.Extensions.Logging;
 
 namespace FastProxy.Host.Commands;
 
@@ -18,10 +23,20 @@ internal static class RunCommand
 
         await using var loggers = ProcessLogging.Create(loaded.Config.Log.Level);
         var logger = loggers.CreateLogger("FastProxy.Host");
+
+        // Audit trail, metrics and access log outlive the host: the audit file is flushed last.
+        await using var observers = RequestObservers.Create(loaded.Config, loaded.BaseDirectory, TimeProvider.System, loggers);
         ProxyHost host;
         try
         {
-            host = await ProxyHost.StartAsync(loaded.Config, new ProxyHostOptions { BaseDirectory = loaded.BaseDirectory, NoAuth = cli.NoAuth }, loggers, stop);
+            var options = new ProxyHostOptions
+            {
+                BaseDirectory = loaded.BaseDirectory,
+                NoAuth = cli.NoAuth,
+                Observer = observers.Observer,
+                DenyWhenAuditUnavailable = observers.DenyWhenAuditUnavailable,
+            };
+            host = await ProxyHost.StartAsync(loaded.Config, options, loggers, stop);
         }
         catch (ConfigRejectedException ex)
         {
@@ -40,6 +55,9 @@ internal static class RunCommand
 
         await using (host)
         {
+            observers.Metrics.Sources = MetricsSources.ForHost(host, observers.AuditValues);
+            await using var admin = await StartAdminAsync(loaded.Config, host, observers, loggers, stop);
+
             // Before the "listening" line: a SIGHUP sent as soon as the proxy announces itself
             // must reload it, not kill it (SIGHUP's default action ends the process).
             using var reloads = new ReloadTrigger(cli.ConfigPath!);
@@ -84,6 +102,18 @@ internal static class RunCommand
         }
 
         return 0;
+    }
+
+    private static async Task<AdminServer?> StartAdminAsync(FastProxyConfig config, ProxyHost host, RequestObservers observers, ILoggerFactory loggers, CancellationToken stop)
+    {
+        if (string.IsNullOrEmpty(config.Admin.Address))
+        {
+            return null;
+        }
+
+        var admin = await AdminServer.StartAsync(EndpointParser.ParseListen(config.Admin.Address), AdminState.ForHost(host, observers.Metrics), loggers, stop);
+        Console.WriteLine($"fastproxy: admin on http://{admin.BoundEndPoint}");
+        return admin;
     }
 
     public static async Task<int> RunDemoAsync(CliInvocation cli, CancellationToken stop)
