@@ -7,8 +7,23 @@ namespace FastProxy.Host;
 /// <summary>The `fastproxy` executable: parses the command line and runs one command.</summary>
 internal static class Program
 {
+    /// <summary>
+    /// Runs socket completions on the socket engine's thread instead of hopping to the thread
+    /// pool: the proxy never blocks in a continuation (logging, audit and metrics queue), and
+    /// the hop costs a context switch per I/O. Measured on one pinned core with wrk -c64 through
+    /// the proxy: 48.5k req/s inline vs 33.5k with the default (see perf-results). An operator
+    /// can still set the variable to 0.
+    /// </summary>
+    private const string InlineCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static async Task<int> Main(string[] args)
     {
+        // Read once by the runtime's socket engine when the first socket is created: set it first.
+        if (Environment.GetEnvironmentVariable(InlineCompletions) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineCompletions, "1");
+        }
+
         var parsed = CliParser.Parse(args);
         if (parsed.Invocation is null)
         {
