@@ -29,6 +29,12 @@ public sealed class Http1ConnectionHandler
         {
             await proxy.RunAsync();
         }
+        catch (IOException ex)
+        {
+            // The peer reset or the transport aborted mid-request: routine on the internet.
+            ProxyLog.ConnectionLost(_logger, connection.Id, ex.Message);
+            connection.Abort();
+        }
         catch (Exception ex)
         {
             // A bug in one connection never takes the process down (DESIGN.md, failure stance).

@@ -141,8 +141,21 @@ internal sealed partial class Http1ProxyConnection
                 return false;
             }
 
-            var result = await _input.ReadAsync();
-            Volatile.Write(ref _waitingForRequest, false);
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync();
+            }
+            catch (IOException)
+            {
+                // Reset or aborted between requests: the client is gone, nothing to answer.
+                return false;
+            }
+            finally
+            {
+                Volatile.Write(ref _waitingForRequest, false);
+            }
+
             var buffer = result.Buffer;
 
             if (result.IsCanceled)

@@ -55,5 +55,8 @@ internal static partial class ProxyLog
     [LoggerMessage(16, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: the audit trail cannot record; authenticated request refused -> 503 (on_audit_failure: deny)")]
     public static partial void AuditUnavailable(ILogger logger, long connectionId, string routeId);
 
+    [LoggerMessage(17, LogLevel.Debug, "conn {ConnectionId}: connection lost: {Reason}")]
+    public static partial void ConnectionLost(ILogger logger, long connectionId, string reason);
+
     public static string Describe(Http1ParseError error) => Http1ParseError.Describe(error.Kind);
 }
