@@ -43,10 +43,41 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
         await using var proxy = await ProxyProcess.StartAsync(Config(audit: null, admin: false));
         var script = Script();
         await RunScriptAsync(proxy, script);
+
+        // Tracing context: a client's traceparent is continued upstream and recorded; a missing X-Request-Id is generated.
+        const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        var tracedId = script[0].RequestId + "-traced";
+        string tracedBody;
+        string generatedBody;
+        using (var client = new HttpClient { BaseAddress = proxy.BaseAddress, Timeout = StepTimeout })
+        {
+            using var traced = new HttpRequestMessage(HttpMethod.Get, new Uri("/public/headers", UriKind.Relative));
+            traced.Headers.Add("X-Request-Id", tracedId);
+            traced.Headers.Add("traceparent", $"00-{TraceId}-00f067aa0ba902b7-01");
+            using var tracedResponse = await client.SendAsync(traced);
+            tracedBody = await tracedResponse.Content.ReadAsStringAsync();
+            Assert.True(tracedResponse.StatusCode == HttpStatusCode.OK, tracedBody + proxy.Output);
+            using var anonymous = await client.GetAsync(new Uri("/public/headers?generated", UriKind.Relative));
+            generatedBody = await anonymous.Content.ReadAsStringAsync();
+            Assert.True(anonymous.StatusCode == HttpStatusCode.OK, generatedBody + proxy.Output);
+        }
+
+        Assert.Contains($"traceparent: 00-{TraceId}-", tracedBody, StringComparison.Ordinal);
+        Assert.Contains($"x-request-id: {tracedId}\n", tracedBody, StringComparison.Ordinal);
+        var generatedId = RequestIdHeader().Match(generatedBody);
+        Assert.True(generatedId.Success, "the upstream saw no generated x-request-id:\n" + generatedBody);
+
         var records = await StopAndReadAuditAsync(proxy, Path.Combine(proxy.Directory, "audit", "fastproxy-audit.jsonl"));
         var context = "\naudit file:\n" + string.Join("\n", records.Select(r => r.Line)) + "\nproxy:\n" + proxy.Output;
 
-        Assert.True(records.Count == script.Count, $"{records.Count} records for {script.Count} requests" + context);
+        Assert.True(records.Count == script.Count + 2, $"{records.Count} records for {script.Count + 2} requests" + context);
+        var tracedRecord = records.Single(r => Is(r.Root.GetProperty("request_id").GetString(), tracedId)).Root;
+        Assert.True(Is(tracedRecord.GetProperty("trace_id").GetString(), TraceId), "traceparent's trace id not recorded" + context);
+        Assert.True(Is(tracedRecord.GetProperty("route").GetString(), "public") && Is(tracedRecord.GetProperty("reason").GetString(), "public")
+            && Is(tracedRecord.GetProperty("decision").GetString(), "allow") && tracedRecord.GetProperty("principal").ValueKind == JsonValueKind.Null, context);
+        var generatedRecord = records.Single(r => Is(r.Root.GetProperty("request_id").GetString(), generatedId.Groups["id"].Value)).Root;
+        Assert.True(Is(generatedRecord.GetProperty("route").GetString(), "public"), "the generated request id is not the one recorded" + context);
+        Assert.Equal(records.Count, records.Select(r => r.Root.GetProperty("request_id").GetString()).Distinct(StringComparer.Ordinal).Count());
         var policyVersion = records[0].Root.GetProperty("policy_version").GetString();
         Assert.False(string.IsNullOrEmpty(policyVersion), "policy_version missing" + context);
         var previousHash = new string('0', 64);
@@ -508,6 +539,9 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
 
     [GeneratedRegex(@"^fastproxy: admin on (?<url>http://\S+)", RegexOptions.ExplicitCapture | RegexOptions.Multiline, matchTimeoutMilliseconds: 1000)]
     private static partial Regex AdminLine();
+
+    [GeneratedRegex(@"^x-request-id: (?<id>\S+)$", RegexOptions.ExplicitCapture | RegexOptions.Multiline, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex RequestIdHeader();
 
     [GeneratedRegex(@"""status"":(?<code>\d+)", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
     private static partial Regex StatusField();
