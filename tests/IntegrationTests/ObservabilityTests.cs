@@ -258,6 +258,68 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
         }
     }
 
+    [Theory(Timeout = TestTimeout)]
+    [InlineData("deny")]
+    [InlineData("allow")]
+    public async Task Audit_UnwritablePathRepaired_QueuedRecordsWrittenChainIntact(string stance)
+    {
+        var work = Directory.CreateTempSubdirectory("fastproxy-audit-repaired-");
+        try
+        {
+            var blocker = Path.Combine(work.FullName, "afile");
+            await File.WriteAllTextAsync(blocker, "not a directory");
+            var auditPath = Path.Combine(blocker, "audit.jsonl");
+            var audit = $$"""{ "enabled": true, "sink": "file", "path": {{JsonSerializer.Serialize(auditPath)}}, "on_audit_failure": "{{stance}}" }""";
+            await using var proxy = await ProxyProcess.StartAsync(Config(audit, admin: true));
+            using var client = new HttpClient { BaseAddress = proxy.BaseAddress, Timeout = StepTimeout };
+            using var admin = new HttpClient { BaseAddress = AdminAddress(proxy), Timeout = StepTimeout };
+            var token = _idp.MintToken("alice", ["reader"]);
+            var outageStatus = Is(stance, "deny") ? HttpStatusCode.ServiceUnavailable : HttpStatusCode.OK;
+            var outageIds = Enumerable.Range(0, 3).Select(i => $"outage-{stance}-{i}").ToList();
+            foreach (var id in outageIds)
+            {
+                var status = await SendAsync(client, "/api/hello", token, id);
+                Assert.True(status == outageStatus, $"{id}: {(int)status}, expected {(int)outageStatus}\n{proxy.Output}");
+            }
+
+            // The operator repairs the path: the writer's retry (every second) opens it and drains the queue.
+            File.Delete(blocker);
+            Directory.CreateDirectory(blocker);
+            string text = "";
+            var drained = await PollAsync(async () =>
+            {
+                text = await admin.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+                return Value(text, "fastproxy_audit_records_written_total", []) >= outageIds.Count;
+            }, TimeSpan.FromSeconds(10));
+            Assert.True(drained, $"the queued records were not written after the path was repaired:\n{text}\n{proxy.Output}");
+            Assert.Equal(0, Value(text, "fastproxy_audit_records_dropped_total", []));
+            Assert.True(Value(text, "fastproxy_audit_sink_failures_total", []) > 0, text);
+            var after = await SendAsync(client, "/api/hello", token, $"repaired-{stance}");
+            Assert.True(after == HttpStatusCode.OK, $"after the repair: {(int)after}\n{proxy.Output}");
+
+            var records = await StopAndReadAuditAsync(proxy, auditPath);
+            var context = "\naudit file:\n" + string.Join("\n", records.Select(r => r.Line)) + "\nproxy:\n" + proxy.Output;
+            foreach (var id in outageIds)
+            {
+                var record = records.Where(r => Is(r.Root.GetProperty("request_id").GetString(), id)).ToList();
+                Assert.True(record.Count == 1, $"{record.Count} records for {id}" + context);
+                var r = record[0].Root;
+                Assert.True(r.GetProperty("status").GetInt32() == (int)outageStatus, id + context);
+                Assert.True(Is(r.GetProperty("outcome").GetString(), Is(stance, "deny") ? "audit_unavailable" : "forwarded"), id + context);
+                Assert.True(Is(r.GetProperty("decision").GetString(), Is(stance, "deny") ? "deny" : "allow"), id + context);
+                Assert.True(Is(r.GetProperty("principal").GetProperty("subject").GetString(), "alice"), id + context);
+            }
+
+            Assert.Single(records, r => Is(r.Root.GetProperty("request_id").GetString(), $"repaired-{stance}"));
+            var (exitCode, output) = await ProxyProcess.RunToEndAsync("audit", "verify", auditPath);
+            Assert.True(exitCode == 0, $"verify after the outage exited {exitCode}:\n{output}" + context);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
     [Fact(Timeout = TestTimeout)]
     public async Task Metrics_ScriptedTraffic_CountersMatch_AndPromtoolAccepts()
     {
