@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Audit on vs audit off, interleaved in one run on the peers scenario's shape: one proxy core
+# (taskset -c 0), nginx upstream + wrk on core 1, RS256 token with the role, cache on.
+# Each round runs both variants back to back, so a slow drift of the machine hits both.
+#   bench/load/audit-ab.sh [rounds=3] [seconds=10]
+# Needs: nginx, wrk, openssl, python3-jwt (Debian), a native AOT publish at artifacts/aot/fastproxy
+# (or FASTPROXY_BINARY). Everything on 127.0.0.1; stops by itself.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+rounds=${1:-3}
+seconds=${2:-10}
+bin=${FASTPROXY_BINARY:-$root/artifacts/aot/fastproxy}
+work=$(mktemp -d /tmp/fastproxy-audit-ab.XXXXXX)
+up_port=19101
+fp_port=19102
+
+cat > "$work/nginx.conf" <<CONF
+worker_processes 1;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 4096; }
+http { access_log off; server { listen 127.0.0.1:$up_port; keepalive_requests 1000000; location / { return 200 "upstream-ok\n"; } } }
+CONF
+taskset -c 1 nginx -c "$work/nginx.conf"
+trap 'nginx -c "$work/nginx.conf" -s stop 2>/dev/null || true; [ -n "${fp:-}" ] && kill "$fp" 2>/dev/null || true' EXIT
+
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/priv.pem" 2>/dev/null
+openssl pkey -in "$work/priv.pem" -pubout -out "$work/pub.pem"
+token=$(/usr/bin/python3 - "$work/priv.pem" <<'PY'
+import jwt, sys, time
+now = int(time.time())
+print(jwt.encode({"iss": "https://idp.test", "aud": "orders-api", "sub": "alice", "exp": now + 3600, "iat": now, "roles": ["reader"]},
+                 open(sys.argv[1]).read(), algorithm="RS256", headers={"kid": "bench-1"}))
+PY
+)
+
+config() { # audit-json
+  cat > "$work/fp.json" <<CONF
+{
+  "listeners": [ { "address": "127.0.0.1:$fp_port" } ],
+  "clusters": { "up": { "endpoints": [ "127.0.0.1:$up_port" ] } },
+  "identity": { "providers": [ { "name": "bench", "issuer": "https://idp.test", "audiences": [ "orders-api" ], "keys": [ "$work/pub.pem" ], "algorithms": [ "RS256" ] } ] },
+  "routes": [ { "id": "api", "match": { "path": "/api/**", "methods": [ "GET", "HEAD" ] }, "cluster": "up", "allow": [ { "claim": "roles", "contains": "reader" } ] } ],
+  $1
+  "log": { "level": "warning" }
+}
+CONF
+}
+
+measure() { # name audit-json
+  config "$2"
+  taskset -c 0 "$bin" run --config "$work/fp.json" > "$work/$1.log" 2>&1 &
+  fp=$!
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$fp_port/" && break; sleep 0.1; done
+  taskset -c 1 wrk -t1 -c64 -d3s -H "Authorization: Bearer $token" "http://127.0.0.1:$fp_port/api/orders" > /dev/null
+  local out
+  out=$(taskset -c 1 wrk -t1 -c64 -d"${seconds}s" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$fp_port/api/orders")
+  kill "$fp"; wait "$fp" 2>/dev/null || true
+  fp=
+  local rps p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx/ {print $5}' <<<"$out")
+  echo "$1 $rps $p99 ${non2xx:-0}"
+}
+
+echo "# audit A/B: $(date -u '+%F %T') UTC, commit $(git -C "$root" rev-parse --short HEAD), $rounds rounds x ${seconds}s, wrk -t1 -c64"
+echo "# variant req/s p99 non-2xx"
+for r in $(seq "$rounds"); do
+  measure audit-off '"audit": { "enabled": false },'
+  measure audit-on "\"audit\": { \"enabled\": true, \"sink\": \"file\", \"path\": \"$work/audit/audit.jsonl\" },"
+done
+echo "# audit records written in the last audit-on run: $(wc -l < "$work/audit/audit.jsonl" 2>/dev/null || echo 0)"
+"$bin" audit verify "$work/audit/audit.jsonl" | tail -1
