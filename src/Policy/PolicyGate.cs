@@ -33,6 +33,14 @@ public sealed class PolicyGate : IRequestGate
 
     public GateDecision Evaluate(in GateRequest request) => Current.Decide(request, out _);
 
+    /// <summary>Counts a request no route matched; its audit reasons carry the policy version.</summary>
+    public GateAudit NoRoute(bool methodNotAllowed)
+    {
+        var policy = Current;
+        Interlocked.Increment(ref policy.Counters.NoRoute);
+        return new GateAudit(policy.Version, null, methodNotAllowed ? "method_not_allowed" : "no_route", null, null, false, null, null, null);
+    }
+
     /// <summary>Decides and gives the audit reasons (the <see cref="IRequestGate"/> seam).</summary>
     public GateDecision Evaluate(in GateRequest request, out GateAudit audit)
     {

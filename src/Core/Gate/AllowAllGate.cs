@@ -11,6 +11,11 @@ public sealed class AllowAllGate : IRequestGate
 
     private static readonly GateAudit Audit = new(null, null, "no_auth", null, null, false, null, null, null);
 
+    private static readonly GateAudit NoRouteAudit = new(null, null, "no_route", null, null, false, null, null, null);
+    private static readonly GateAudit MethodNotAllowedAudit = new(null, null, "method_not_allowed", null, null, false, null, null, null);
+
+    public GateAudit NoRoute(bool methodNotAllowed) => methodNotAllowed ? MethodNotAllowedAudit : NoRouteAudit;
+
     public GateDecision Evaluate(in GateRequest request, out GateAudit audit)
     {
         audit = Audit;

@@ -10,4 +10,10 @@ public interface IRequestGate
 {
     /// <summary>Decides; <paramref name="audit"/> says why, for the audit record.</summary>
     GateDecision Evaluate(in GateRequest request, out GateAudit audit);
+
+    /// <summary>
+    /// Records that a request matched no route (404) or no route for its method (405): the
+    /// policy refuses it by construction. Returns the audit reasons (policy version included).
+    /// </summary>
+    GateAudit NoRoute(bool methodNotAllowed);
 }

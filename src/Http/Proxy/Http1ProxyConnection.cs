@@ -241,6 +241,7 @@ internal sealed partial class Http1ProxyConnection
         {
             var status = match == RouteMatchKind.MethodNotAllowed ? 405 : 404;
             _outcome = RequestOutcome.NoRoute;
+            _gateAudit = runtime.Gate.NoRoute(match == RouteMatchKind.MethodNotAllowed);
             ProxyLog.NoRoute(_logger, _connection.Id, status);
             return await WriteErrorAsync(status, close: !CanSkipBody());
         }
