@@ -22,8 +22,10 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
 dotnet build FastProxy.sln -c Release -nologo -v q
-dotnet test FastProxy.sln -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+dotnet test FastProxy.sln -c Release --no-build -nologo -v q --logger "console;verbosity=minimal" | tee -a "$results"
 
 if [ "$aot" = 1 ]; then
   out="$(pwd)/artifacts/aot"
@@ -35,6 +37,9 @@ if [ "$aot" = 1 ]; then
     exit 1
   fi
   echo "test.sh: integration tests against the native AOT binary"
-  FASTPROXY_BINARY="$out/fastproxy" dotnet test tests/IntegrationTests/FastProxy.IntegrationTests.csproj -c Release --no-build -nologo -v q --logger "console;verbosity=minimal"
+  FASTPROXY_BINARY="$out/fastproxy" dotnet test tests/IntegrationTests/FastProxy.IntegrationTests.csproj -c Release --no-build -nologo -v q --logger "console;verbosity=minimal" | tee -a "$results"
 fi
 echo "test.sh: all tests passed"
+# One closing line with the totals of every test run above.
+awk '/(Passed|Failed)! +- +Failed:/ { gsub(",", ""); for (i = 1; i <= NF; i++) { if ($i == "Failed:") f += $(i + 1); if ($i == "Passed:") p += $(i + 1) } }
+     END { printf "%d passed, %d failed\n", p, f }' "$results"
