@@ -129,6 +129,26 @@ public sealed class ManifestTests
     }
 
     [Fact]
+    public void Deployment_AuditFile_LivesOnAWritableEmptyDirVolume()
+    {
+        // With on_audit_failure: deny, an audit path on the read-only ConfigMap mount (the
+        // default path is relative to the config file) would refuse every authenticated request.
+        var audit = EmbeddedConfig().Audit;
+        Assert.True(audit.Enabled);
+        Assert.Equal("file", audit.Sink);
+        Assert.True(Path.IsPathRooted(audit.Path), audit.Path);
+        var emptyDirs = Seq(Single("Deployment"), "spec.template.spec.volumes")
+            .Where(v => Find(v, "emptyDir") is not null)
+            .Select(v => Scalar(v, "name"))
+            .ToHashSet(StringComparer.Ordinal);
+        var mount = Seq(Container(), "volumeMounts")
+            .Where(m => emptyDirs.Contains(Scalar(m, "name")))
+            .SingleOrDefault(m => audit.Path.StartsWith(Scalar(m, "mountPath").TrimEnd('/') + "/", StringComparison.Ordinal));
+        Assert.NotNull(mount);
+        Assert.False(Find(mount!, "readOnly") is YamlScalarNode { Value: "true" }, "the audit volume is mounted read-only");
+    }
+
+    [Fact]
     public void Deployment_TerminationGrace_ExceedsPreStopPlusDrain()
     {
         var drain = EmbeddedConfig().Timeouts.DrainSeconds;
