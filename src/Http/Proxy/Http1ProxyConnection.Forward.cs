@@ -177,6 +177,9 @@ internal sealed partial class Http1ProxyConnection
     {
         var input = upstream.Input;
         var sawBytes = false;
+
+        // A retry reads a different connection: forget any partial scan of the previous one.
+        _response.Reset();
         upstream.SetTimeout(_options.ResponseTimeout, TimeoutReason.UpstreamResponse);
         try
         {
