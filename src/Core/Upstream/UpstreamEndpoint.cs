@@ -16,6 +16,7 @@ public sealed class UpstreamEndpoint
     private readonly UpstreamPoolOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private long _ejections;
     private readonly long _idleTimeoutTicks;
     private readonly long _ejectionTicks;
     private readonly Lock _lock = new();
@@ -211,9 +212,13 @@ public sealed class UpstreamEndpoint
             && Interlocked.Exchange(ref _consecutiveFailures, 0) >= threshold)
         {
             Volatile.Write(ref _ejectedUntil, _time.GetTimestamp() + _ejectionTicks);
+            Interlocked.Increment(ref _ejections);
             UpstreamLog.EndpointEjected(_logger, _cluster, Address, _options.EjectionDuration, threshold);
         }
     }
+
+    /// <summary>How many times this endpoint was ejected since it was created (a counter for metrics).</summary>
+    public long Ejections => Volatile.Read(ref _ejections);
 
     public override string ToString() => Name;
 

@@ -109,6 +109,8 @@ public sealed partial class ProxyMetrics
         ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_consecutive_failures", endpoint.ConsecutiveFailures, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
         writer.Family("fastproxy_upstream_endpoint_ejected", MetricType.Gauge, "1 while an upstream endpoint is ejected after consecutive failures, else 0.");
         ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_endpoint_ejected", endpoint.IsEjected ? 1L : 0L, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_ejections_total", MetricType.Counter, "Passive ejections of an upstream endpoint (after consecutive failures), by cluster and endpoint, since its configuration was loaded.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_ejections_total", endpoint.Ejections, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
         writer.Family("fastproxy_upstream_endpoints_ejected", MetricType.Gauge, "Ejected endpoints per cluster.");
         foreach (var cluster in clusters)
         {

@@ -259,8 +259,10 @@ public sealed class UpstreamEndpointTests
         endpoint.ReportFailure();
         endpoint.ReportFailure();
         Assert.False(endpoint.IsEjected);
+        Assert.Equal(0, endpoint.Ejections);
         endpoint.ReportFailure();
         Assert.True(endpoint.IsEjected);
+        Assert.Equal(1, endpoint.Ejections);
         Assert.False(cluster.TryPick(out _));
 
         time.Advance(TimeSpan.FromSeconds(29));
