@@ -160,6 +160,20 @@ public sealed class ForwardingTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("Connection: close", text, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task SlowReadingClient_StopsReading_ConnectionAbortedAfterDeadline_ProxyKeepsServing()
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        socket.ReceiveBufferSize = 4096;
+        await socket.ConnectAsync(_proxy.BaseAddress.Host, _proxy.BaseAddress.Port);
+        await socket.SendAsync("GET /huge HTTP/1.1\r\nHost: a\r\n\r\n"u8.ToArray());
+
+        // Never read: the proxy's writes stall once the socket buffers are full; after the
+        // response deadline (5 s here) it must give up on this client instead of waiting forever.
+        Assert.True(await _proxy.WaitForOutputAsync("response body aborted mid-way (client)", TimeSpan.FromSeconds(30)), _proxy.Output);
+        Assert.Equal("hello from upstream", await _client.GetStringAsync("/hello"));
+    }
+
     [Theory]
     [InlineData("GET /hello HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n", "400")]
     [InlineData("GET /hello HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "501")]

@@ -12,7 +12,7 @@ internal sealed partial class Http1ProxyConnection
     /// <summary>Streams the request body to the upstream as it arrives (never buffered whole).</summary>
     private async Task<BodyCopyResult> CopyRequestBodyAsync(SocketConnection upstream)
     {
-        var side = new CopySides(_connection, upstream.Output, _options.IdleTimeout, TimeoutReason.RequestBody, BodyCopyResult.ClientFailed, BodyCopyResult.UpstreamFailed);
+        var side = new CopySides(_connection, upstream, upstream.Output, _options.IdleTimeout, TimeoutReason.RequestBody, BodyCopyResult.ClientFailed, BodyCopyResult.UpstreamFailed);
         return _request.BodyKind == BodyKind.ContentLength
             ? await CopyFixedAsync(side, _request.ContentLength)
             : await CopyChunkedAsync(side, _options.MaxRequestBodyBytes);
@@ -30,18 +30,18 @@ internal sealed partial class Http1ProxyConnection
     }
 
     private ValueTask<BodyCopyResult> CopyFixedResponseBodyAsync(SocketConnection upstream, long length)
-        => CopyFixedAsync(new CopySides(upstream, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), length);
+        => CopyFixedAsync(new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), length);
 
     private ValueTask<BodyCopyResult> CopyChunkedResponseBodyAsync(SocketConnection upstream)
-        => CopyChunkedAsync(new CopySides(upstream, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), maxBodyBytes: 0);
+        => CopyChunkedAsync(new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), maxBodyBytes: 0);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BodyCopyResult> FlushClientAsync()
     {
         try
         {
-            var flush = await _output.FlushAsync();
-            return flush.IsCompleted ? BodyCopyResult.ClientFailed : BodyCopyResult.Complete;
+            var flush = await FlushWithDeadlineAsync(_output, _connection, _options.IdleTimeout);
+            return flush.IsCompleted || flush.IsCanceled ? BodyCopyResult.ClientFailed : BodyCopyResult.Complete;
         }
         catch (Exception ex) when (IsIoFailure(ex))
         {
@@ -53,7 +53,7 @@ internal sealed partial class Http1ProxyConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BodyCopyResult> CopyResponseToEndAsync(SocketConnection upstream)
     {
-        var sides = new CopySides(upstream, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed);
+        var sides = new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed);
         while (true)
         {
             var (read, failure) = await ReadAsync(sides);
@@ -203,12 +203,39 @@ internal sealed partial class Http1ProxyConnection
                 sides.To.Write(segment.Span);
             }
 
-            var flush = await sides.To.FlushAsync();
+            var flush = await FlushWithDeadlineAsync(sides.To, sides.ToConnection, sides.Timeout);
             return flush.IsCompleted || flush.IsCanceled ? sides.WriteFailure : BodyCopyResult.Complete;
         }
         catch (Exception ex) when (IsIoFailure(ex))
         {
             return sides.WriteFailure;
+        }
+    }
+
+    /// <summary>
+    /// Flushes; a peer that stops reading (a slow-read attack, or a dead peer whose window is
+    /// full) gets <paramref name="timeout"/> to take the bytes, then its connection is aborted,
+    /// so it cannot pin this connection, an upstream connection and their buffers forever. The
+    /// common case, a flush the kernel takes at once, allocates nothing.
+    /// </summary>
+    private static ValueTask<FlushResult> FlushWithDeadlineAsync(PipeWriter writer, SocketConnection connection, TimeSpan timeout)
+    {
+        var flush = writer.FlushAsync();
+        return flush.IsCompleted ? flush : WaitForFlushAsync(flush.AsTask(), connection, timeout);
+    }
+
+    private static async ValueTask<FlushResult> WaitForFlushAsync(Task<FlushResult> flush, SocketConnection connection, TimeSpan timeout)
+    {
+        using var expired = new CancellationTokenSource(timeout);
+        try
+        {
+            return await flush.WaitAsync(expired.Token);
+        }
+        catch (OperationCanceledException) when (expired.IsCancellationRequested)
+        {
+            // The send is still pending in the socket: only an abort ends it.
+            connection.Abort();
+            return new FlushResult(isCanceled: true, isCompleted: true);
         }
     }
 
@@ -218,6 +245,7 @@ internal sealed partial class Http1ProxyConnection
     /// <summary>One direction of a body copy: where bytes come from, where they go, and whom to blame for what.</summary>
     private readonly record struct CopySides(
         SocketConnection From,
+        SocketConnection ToConnection,
         PipeWriter To,
         TimeSpan Timeout,
         TimeoutReason TimeoutReason,

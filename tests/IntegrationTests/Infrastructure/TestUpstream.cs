@@ -64,6 +64,15 @@ public sealed class TestUpstream : IAsyncDisposable
                 await ctx.Response.Body.WriteAsync(block);
             }
         });
+        app.MapGet("/huge", async (HttpContext ctx) =>
+        {
+            // 256 MiB, chunked: more than any socket buffer between the parties can hold.
+            var block = new byte[256 * 1024];
+            for (var i = 0; i < 1024 && !ctx.RequestAborted.IsCancellationRequested; i++)
+            {
+                await ctx.Response.Body.WriteAsync(block, ctx.RequestAborted);
+            }
+        });
         app.MapGet("/slow", async (HttpContext ctx) =>
         {
             await Task.Delay(TimeSpan.FromSeconds(10), ctx.RequestAborted);
