@@ -37,6 +37,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(api)).StatusCode);
 
         var wrk = StartWrk(new Uri(proxy.BaseAddress, "/hello"), TimeSpan.FromSeconds(6));
+        using var wrkProcess = wrk.Process;
         try
         {
             // Let wrk's connections open and settle into keep-alive traffic before reloading.
