@@ -37,6 +37,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(api)).StatusCode);
 
         var wrk = StartWrk(new Uri(proxy.BaseAddress, "/hello"), TimeSpan.FromSeconds(6));
+        using var wrkProcess = wrk.Process;
         try
         {
             // Let wrk's connections open and settle into keep-alive traffic before reloading.
@@ -157,6 +158,88 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
             {
                 client.Dispose();
             }
+        }
+    }
+
+    [Fact]
+    public async Task Drain_SigtermDuringKeepAliveTraffic_NoErrorStatusNoHangExitZero()
+    {
+        const int workers = 4;
+        await using var upstream = await SlowUpstream.StartAsync(SlowResponse);
+        await using var proxy = await ProxyProcess.StartAsync(TestConfigs.PublicProxy(upstream.Endpoint));
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var fast = new Uri(proxy.BaseAddress, "/fast");
+        var ok = 0;
+        var refusedOrClosed = 0;
+        var errorsBeforeSigterm = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        var badStatuses = new System.Collections.Concurrent.ConcurrentQueue<int>();
+        var hangs = 0;
+        var sigtermSent = false;
+        using var stop = new CancellationTokenSource();
+
+        // Keep-alive callers that keep sending through the shutdown: every request must either
+        // be answered 200 or fail at the transport (connection closed or refused), never be
+        // answered with an error status and never hang.
+        var loops = Enumerable.Range(0, workers).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    using var response = await client.GetAsync(fast, CancellationToken.None);
+                    if (response.StatusCode == HttpStatusCode.OK)
+                    {
+                        Interlocked.Increment(ref ok);
+                    }
+                    else
+                    {
+                        badStatuses.Enqueue((int)response.StatusCode);
+                    }
+                }
+                catch (HttpRequestException ex)
+                {
+                    if (!Volatile.Read(ref sigtermSent))
+                    {
+                        errorsBeforeSigterm.Enqueue(ex.Message);
+                    }
+
+                    Interlocked.Increment(ref refusedOrClosed);
+                    await Task.Delay(10, CancellationToken.None);
+                }
+                catch (TaskCanceledException)
+                {
+                    Interlocked.Increment(ref hangs);
+                }
+            }
+        })).ToList();
+
+        try
+        {
+            var warmup = Stopwatch.StartNew();
+            while (Volatile.Read(ref ok) < 200 && warmup.Elapsed < TimeSpan.FromSeconds(10))
+            {
+                await Task.Delay(10);
+            }
+
+            Assert.True(Volatile.Read(ref ok) >= 200, $"only {ok} requests succeeded before SIGTERM:\n{proxy.Output}");
+            var clock = Stopwatch.StartNew();
+            Volatile.Write(ref sigtermSent, true);
+            proxy.Signal("TERM");
+            var exitCode = await proxy.WaitForExitAsync(TimeSpan.FromSeconds(DrainSeconds + 5));
+            clock.Stop();
+            await stop.CancelAsync();
+            await Task.WhenAll(loops).WaitAsync(TimeSpan.FromSeconds(10));
+
+            output.WriteLine($"{ok} requests answered 200, {refusedOrClosed} refused/closed at the transport after SIGTERM, {badStatuses.Count} error statuses, {hangs} hangs; exit {exitCode} after {clock.Elapsed.TotalSeconds:F2} s");
+            Assert.True(errorsBeforeSigterm.IsEmpty, "transport errors before SIGTERM: " + string.Join("; ", errorsBeforeSigterm));
+            Assert.True(badStatuses.IsEmpty, "error statuses during the drain: " + string.Join(", ", badStatuses) + "\n" + proxy.Output);
+            Assert.True(hangs == 0, $"{hangs} requests hung until the client timeout:\n{proxy.Output}");
+            Assert.True(exitCode == 0, $"exit code {exitCode}:\n{proxy.Output}");
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(DrainSeconds), $"exited {clock.Elapsed.TotalSeconds:F1} s after SIGTERM; the drain deadline is {DrainSeconds} s:\n{proxy.Output}");
+        }
+        finally
+        {
+            await stop.CancelAsync();
         }
     }
 
@@ -337,7 +420,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
 
     /// <summary>
     /// An upstream whose /slow answers "late" after a fixed delay (shorter than TestUpstream's 10 s,
-    /// so it fits inside a drain deadline), counting requests in flight and completed.
+    /// so it fits inside a drain deadline), counting requests in flight and completed; /fast answers at once.
     /// </summary>
     private sealed class SlowUpstream : IAsyncDisposable
     {
@@ -360,6 +443,7 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
             builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Loopback, 0));
             var app = builder.Build();
             var upstream = new SlowUpstream(app);
+            app.MapGet("/fast", () => "fast");
             app.MapGet("/slow", async (HttpContext ctx) =>
             {
                 Interlocked.Increment(ref upstream._inFlight);
