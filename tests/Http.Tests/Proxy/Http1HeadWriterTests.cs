@@ -1,0 +1,167 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Text;
+using FastProxy.Core.Gate;
+using FastProxy.Http.Http1;
+using FastProxy.Http.Proxy;
+
+namespace FastProxy.Http.Tests.Proxy;
+
+/// <summary>What goes upstream and back downstream: the head rewriting rules of RFC 9110 §7.6.1 and the proxy's own.</summary>
+public sealed class Http1HeadWriterTests
+{
+    private static readonly byte[][] NoStripped = [];
+
+    private static Http1RequestHead ParseRequest(string text)
+    {
+        var head = new Http1RequestHead();
+        var status = Http1Parser.TryParseRequest(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), head, Http1Limits.Default, out _, out var error);
+        Assert.True(status == Http1ParseStatus.Complete, error.Kind.ToString());
+        return head;
+    }
+
+    private static async Task<string> WriteRequestAsync(string request, GateDecision? decision = null, byte[][]? stripped = null, IUpstreamIdentity? identity = null)
+    {
+        var head = ParseRequest(request);
+        var pipe = new Pipe();
+        var ids = RequestIds.Create(head);
+        try
+        {
+            var gate = decision ?? GateDecision.Allow(identity, forwardAuthorization: true);
+            Http1HeadWriter.WriteRequestHead(pipe.Writer, head, gate, IPAddress.Parse("192.0.2.9"), "https"u8, stripped ?? NoStripped, ids);
+            await pipe.Writer.FlushAsync();
+            await pipe.Writer.CompleteAsync();
+            var result = await pipe.Reader.ReadAsync();
+            return Encoding.ASCII.GetString(result.Buffer.ToArray());
+        }
+        finally
+        {
+            ids.Dispose();
+            head.Reset();
+        }
+    }
+
+    private static string[] Lines(string head) => head.Split("\r\n");
+
+    [Fact]
+    public async Task WriteRequestHead_HopByHopAndConnectionNamed_Removed()
+    {
+        var upstream = await WriteRequestAsync(
+            "GET /a?b=1 HTTP/1.1\r\nHost: api.test\r\nConnection: keep-alive, X-Secret\r\nKeep-Alive: timeout=5\r\nX-Secret: 1\r\nTE: trailers\r\nProxy-Authorization: Basic eA==\r\nAccept: */*\r\n\r\n");
+        var lines = Lines(upstream);
+        Assert.Equal("GET /a?b=1 HTTP/1.1", lines[0]);
+        Assert.Equal("Host: api.test", lines[1]);
+        Assert.Contains("Accept: */*", lines, StringComparer.Ordinal);
+        Assert.DoesNotContain(lines, l => l.StartsWith("Connection:", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Keep-Alive:", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(lines, l => l.StartsWith("X-Secret:", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(lines, l => l.StartsWith("TE:", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Proxy-Authorization:", StringComparison.OrdinalIgnoreCase));
+        Assert.EndsWith("\r\n\r\n", upstream, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_ClientForwardedHeaders_ReplacedByTheProxysOwn()
+    {
+        var upstream = await WriteRequestAsync(
+            "GET / HTTP/1.1\r\nHost: api.test:8443\r\nX-Forwarded-For: 6.6.6.6\r\nX-Forwarded-Proto: http\r\nX-Forwarded-Host: evil\r\nForwarded: for=6.6.6.6\r\nX-Real-IP: 6.6.6.6\r\n\r\n");
+        Assert.DoesNotContain("6.6.6.6", upstream, StringComparison.Ordinal);
+        Assert.DoesNotContain("evil", upstream, StringComparison.Ordinal);
+        var lines = Lines(upstream);
+        Assert.Contains("X-Forwarded-For: 192.0.2.9", lines, StringComparer.Ordinal);
+        Assert.Contains("X-Forwarded-Proto: https", lines, StringComparer.Ordinal);
+        Assert.Contains("X-Forwarded-Host: api.test:8443", lines, StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_IdentityHeadersFromTheClient_Stripped_GatesOwnAdded()
+    {
+        var upstream = await WriteRequestAsync(
+            "GET / HTTP/1.1\r\nHost: a\r\nX-User: admin\r\nX-FastProxy-Assertion: forged\r\n\r\n",
+            stripped: ["x-user"u8.ToArray()],
+            identity: new FixedIdentity("X-User: alice\r\n"));
+        var lines = Lines(upstream);
+        Assert.Contains("X-User: alice", lines, StringComparer.Ordinal);
+        Assert.DoesNotContain("X-User: admin", lines, StringComparer.Ordinal);
+        Assert.DoesNotContain("forged", upstream, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_ForwardAuthorizationOff_AuthorizationDropped()
+    {
+        var request = "GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer t0k3n\r\n\r\n";
+        Assert.Contains("Authorization: Bearer t0k3n", await WriteRequestAsync(request), StringComparison.Ordinal);
+        Assert.DoesNotContain("t0k3n", await WriteRequestAsync(request, GateDecision.Allow(null, forwardAuthorization: false)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_TraceContext_RestatedOnce()
+    {
+        var upstream = await WriteRequestAsync(
+            "GET / HTTP/1.1\r\nHost: a\r\ntraceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\nX-Request-Id: abc-1\r\n\r\n");
+        var lines = Lines(upstream);
+        var parent = Assert.Single(lines, l => l.StartsWith("traceparent:", StringComparison.OrdinalIgnoreCase));
+        Assert.StartsWith("traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-", parent, StringComparison.Ordinal);
+        Assert.DoesNotContain("00f067aa0ba902b7", parent, StringComparison.Ordinal);
+        Assert.Equal("X-Request-Id: abc-1", Assert.Single(lines, l => l.StartsWith("X-Request-Id:", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_ChunkedBody_FramingRestated()
+    {
+        var lines = Lines(await WriteRequestAsync("POST /u HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"));
+        Assert.Equal("Transfer-Encoding: chunked", Assert.Single(lines, l => l.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_Http10Client_SentAs10WithClose()
+    {
+        var lines = Lines(await WriteRequestAsync("GET / HTTP/1.0\r\nHost: a\r\n\r\n"));
+        Assert.Equal("GET / HTTP/1.0", lines[0]);
+        Assert.Contains("Connection: close", lines, StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_AbsoluteForm_HostFromTheTarget()
+    {
+        var lines = Lines(await WriteRequestAsync("GET http://api.test/x HTTP/1.1\r\nHost: other\r\n\r\n"));
+        Assert.Equal("GET /x HTTP/1.1", lines[0]);
+        Assert.Equal("Host: api.test", lines[1]);
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_WebSocketUpgrade_UpgradeRestated()
+    {
+        var lines = Lines(await WriteRequestAsync("GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: x\r\nSec-WebSocket-Version: 13\r\n\r\n"));
+        Assert.Contains("Connection: upgrade", lines, StringComparer.Ordinal);
+        Assert.Contains("Upgrade: websocket", lines, StringComparer.Ordinal);
+        Assert.Contains("Sec-WebSocket-Key: x", lines, StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteResponseHead_HopByHopRemoved_CloseAnnounced()
+    {
+        var head = new Http1ResponseHead();
+        var text = "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Internal\r\nX-Internal: 1\r\nKeep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n";
+        Assert.Equal(Http1ParseStatus.Complete, Http1Parser.TryParseResponse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), head, RequestMethod.Get, Http1Limits.Default, out _, out _));
+        var pipe = new Pipe();
+        Http1HeadWriter.WriteResponseHead(pipe.Writer, head, clientIsHttp10: false, closeAfter: true, isUpgrade: false);
+        await pipe.Writer.FlushAsync();
+        await pipe.Writer.CompleteAsync();
+        var lines = Lines(Encoding.ASCII.GetString((await pipe.Reader.ReadAsync()).Buffer.ToArray()));
+        head.Reset();
+
+        Assert.Equal("HTTP/1.1 200 OK", lines[0]);
+        Assert.Contains("Content-Type: text/plain", lines, StringComparer.Ordinal);
+        Assert.Contains("Transfer-Encoding: chunked", lines, StringComparer.Ordinal);
+        Assert.Contains("Connection: close", lines, StringComparer.Ordinal);
+        Assert.DoesNotContain(lines, l => l.StartsWith("X-Internal", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Keep-Alive", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private sealed class FixedIdentity(string lines) : IUpstreamIdentity
+    {
+        public void WriteHeaders(IBufferWriter<byte> writer) => writer.Write(Encoding.ASCII.GetBytes(lines));
+    }
+}
