@@ -84,7 +84,7 @@ internal static class RunCommand
                 if (next.Config is null)
                 {
                     Interlocked.Increment(ref host.Counters.ReloadsFailed);
-                    ReloadLog.Rejected(logger, "see the errors above");
+                    HostLog.ReloadRejected(logger, "see the errors above");
                     continue;
                 }
 
@@ -94,7 +94,7 @@ internal static class RunCommand
                 }
                 catch (ConfigRejectedException ex)
                 {
-                    ReloadLog.Rejected(logger, ex.Message);
+                    HostLog.ReloadRejected(logger, ex.Message);
                 }
             }
 

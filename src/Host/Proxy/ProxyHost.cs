@@ -299,8 +299,7 @@ public sealed class ProxyHost : IAsyncDisposable
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Select(k => Encoding.ASCII.GetBytes(k))
             .ToArray();
-        var stripped = config.Routes.Select(_ => injected).ToList();
-        var runtime = new ProxyRuntime(table, config.Routes.Select(r => r.Id).ToList(), clusterByRoute, gate, stripped, _options.Observer, _options.DenyWhenAuditUnavailable);
+        var runtime = new ProxyRuntime(table, config.Routes.Select(r => r.Id).ToList(), clusterByRoute, gate, injected, _options.Observer, _options.DenyWhenAuditUnavailable);
         return new Snapshot(runtime, [.. clusters.Values], policy);
     }
 

@@ -72,7 +72,7 @@ internal sealed partial class Http1ProxyConnection
 
             var upstream = lease.Connection;
             _upstreamName = endpoint.Name;
-            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme, runtime.StrippedHeadersByRoute[routeIndex], _ids);
+            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme, runtime.StrippedHeaders, _ids);
             bool sent;
             try
             {

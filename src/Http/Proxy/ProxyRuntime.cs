@@ -13,7 +13,7 @@ namespace FastProxy.Http.Proxy;
 /// </summary>
 public sealed class ProxyRuntime
 {
-    public ProxyRuntime(RouteTable routes, IReadOnlyList<string> routeIds, IReadOnlyList<UpstreamCluster> clusterByRoute, IRequestGate gate, IReadOnlyList<byte[][]>? strippedHeadersByRoute = null, IRequestObserver? observer = null, bool denyWhenAuditUnavailable = false)
+    public ProxyRuntime(RouteTable routes, IReadOnlyList<string> routeIds, IReadOnlyList<UpstreamCluster> clusterByRoute, IRequestGate gate, byte[][]? strippedHeaders = null, IRequestObserver? observer = null, bool denyWhenAuditUnavailable = false)
     {
         ArgumentNullException.ThrowIfNull(routes);
         ArgumentNullException.ThrowIfNull(routeIds);
@@ -29,7 +29,7 @@ public sealed class ProxyRuntime
         Gate = gate;
         Observer = observer ?? NullRequestObserver.Instance;
         DenyWhenAuditUnavailable = denyWhenAuditUnavailable;
-        StrippedHeadersByRoute = strippedHeadersByRoute is null ? [.. Enumerable.Repeat(Array.Empty<byte[]>(), routes.Count)] : [.. strippedHeadersByRoute];
+        StrippedHeaders = strippedHeaders ?? [];
     }
 
     public RouteTable Routes { get; }
@@ -46,6 +46,9 @@ public sealed class ProxyRuntime
     /// <summary>on_audit_failure: deny -- authenticated requests get 503 while the audit trail cannot record.</summary>
     public bool DenyWhenAuditUnavailable { get; }
 
-    /// <summary>Per route: inbound header names that are always removed because the gate injects them (identity headers).</summary>
-    public byte[][][] StrippedHeadersByRoute { get; }
+    /// <summary>
+    /// Inbound header names removed on every route because the gate injects them on some route
+    /// (identity headers): an upstream behind any route must not trust a forged one.
+    /// </summary>
+    public byte[][] StrippedHeaders { get; }
 }
