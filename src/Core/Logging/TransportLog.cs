@@ -58,4 +58,10 @@ internal static partial class TransportLog
 
     [LoggerMessage(1016, LogLevel.Error, "A heartbeat handler failed")]
     public static partial void HeartbeatHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1017, LogLevel.Critical, "The epoll loop failed; its connections no longer receive")]
+    public static partial void EpollFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1018, LogLevel.Error, "An epoll event handler failed")]
+    public static partial void EpollHandlerFailed(ILogger logger, Exception exception);
 }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using FastProxy.Core.Timing;
+using FastProxy.Core.Transport.Epoll;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -24,6 +25,12 @@ public sealed class SocketConnectionOptions
     public Heartbeat? Heartbeat { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Input readiness (and upstream connects) through FastProxy's own epoll loops instead of .NET's socket
+    /// engine: no speculative receive before each wait. Null: .NET's engine (the only choice off Linux x86-64).
+    /// </summary>
+    public EpollEngine? Epoll { get; init; }
 
     public ILogger Logger { get; init; } = NullLogger.Instance;
 

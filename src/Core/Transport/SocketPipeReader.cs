@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 using System.Threading.Tasks.Sources;
 using FastProxy.Core.Logging;
+using FastProxy.Core.Transport.Epoll;
 
 namespace FastProxy.Core.Transport;
 
@@ -19,7 +20,7 @@ namespace FastProxy.Core.Transport;
 /// while the unconsumed bytes reach the limit, and resumes on <see cref="AdvanceTo(SequencePosition, SequencePosition)"/>.
 /// Thread-safety: one reader (the protocol loop); <see cref="CancelPendingRead"/> from any thread.
 /// </summary>
-internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult>, IDisposable
+internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult>, IEpollHandler, IDisposable
 {
     /// <summary>Receive into the last block only while it has at least this much room; else take a fresh block.</summary>
     private const int MinReceiveSpace = 256;
@@ -34,7 +35,9 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private readonly MemoryPool<byte> _pool;
     private readonly int _blockSize;
     private readonly int _maxBuffered;
-    private readonly SocketReceiver _receiver;
+    private readonly SocketReceiver? _receiver;
+    private readonly EpollEngine? _engine;
+    private EpollRegistration? _registration;
     private readonly Lock _sync = new();
 
     private ManualResetValueTaskSourceCore<ReadResult> _core;
@@ -50,6 +53,16 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private long _endIndex;
 
     private bool _readerWaiting;
+
+    /// <summary>
+    /// Epoll mode: the socket may hold bytes we have not received (set by an event, and while receiving
+    /// stopped at the buffer limit); cleared when a receive found it empty. Edge-triggered epoll reports
+    /// only new bytes, so while this is false we wait for the next event instead of asking the kernel.
+    /// </summary>
+    private bool _readReady = true;
+
+    /// <summary>Epoll reported the peer's FIN, a hang-up or an error: a short receive no longer means the socket is empty (the FIN is still to be read).</summary>
+    private bool _peerHungUp;
     private bool _receivePending;
     private bool _cancelRequested;
     private volatile bool _eof;
@@ -63,7 +76,11 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         _pool = options.Pool;
         _blockSize = _pool.MaxBufferSize is > 0 and <= MaxBlockSize ? _pool.MaxBufferSize : PinnedBlockMemoryPool.DefaultBlockSize;
         _maxBuffered = Math.Max(options.MaxReadBufferSize, _blockSize);
-        _receiver = new SocketReceiver(this);
+        _engine = options.Epoll;
+        if (_engine is null)
+        {
+            _receiver = new SocketReceiver(this);
+        }
     }
 
     /// <summary>FIN received, or the connection failed: no more bytes will arrive.</summary>
@@ -79,7 +96,25 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             _receivePending = true;
         }
 
-        Arm();
+        if (_engine is not null)
+        {
+            try
+            {
+                _registration = _engine.NextLoop().Add(_socket, this, EpollInterop.EpollIn | EpollInterop.EpollRdHup);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                lock (_sync)
+                {
+                    _receivePending = false;
+                }
+
+                Fail(ex);
+                return;
+            }
+        }
+
+        Receive();
     }
 
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
@@ -120,7 +155,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         if (arm)
         {
-            Arm();
+            Receive();
         }
 
         return new ValueTask<ReadResult>(this, _core.Version);
@@ -165,7 +200,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         if (arm)
         {
             // Backpressure released: resume receiving.
-            Arm();
+            Receive();
         }
     }
 
@@ -231,10 +266,18 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         _core.OnCompleted(continuation, state, token, flags);
 
     /// <summary>The connection was aborted: a waiting read fails now with <see cref="ConnectionAbortedException"/>.</summary>
-    internal void OnAborted() => Fail(new ConnectionAbortedException());
+    internal void OnAborted()
+    {
+        _registration?.Dispose();
+        Fail(new ConnectionAbortedException());
+    }
 
     /// <summary>Frees the receive event args once the socket is closed (safe while an operation is still completing).</summary>
-    public void Dispose() => _receiver.Dispose();
+    public void Dispose()
+    {
+        _receiver?.Dispose();
+        _registration?.Dispose();
+    }
 
     /// <summary>Completion of the armed zero-byte receive (from the socket engine's thread).</summary>
     internal void OnReceiveCompleted()
@@ -242,6 +285,56 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         if (ProcessReceiveCompletion())
         {
             Arm();
+        }
+    }
+
+    /// <summary>Epoll: the socket has news (bytes, FIN or an error); receive now if a receive is wanted.</summary>
+    void IEpollHandler.OnEpollEvents(uint events)
+    {
+        bool wanted;
+        lock (_sync)
+        {
+            _readReady = true;
+            _peerHungUp |= (events & (EpollInterop.EpollRdHup | EpollInterop.EpollHup | EpollInterop.EpollErr)) != 0;
+            wanted = _receivePending;
+        }
+
+        if (wanted)
+        {
+            Pump();
+        }
+    }
+
+    /// <summary>Starts receiving (caller set <c>_receivePending</c>) with whichever engine this connection uses.</summary>
+    private void Receive()
+    {
+        if (_engine is not null)
+        {
+            Pump();
+        }
+        else
+        {
+            Arm();
+        }
+    }
+
+    /// <summary>Epoll: drains while the socket may have bytes; otherwise leaves the receive pending for the next event.</summary>
+    private void Pump()
+    {
+        while (true)
+        {
+            lock (_sync)
+            {
+                if (!_readReady || !_receivePending)
+                {
+                    return;
+                }
+            }
+
+            if (!ProcessReceiveCompletion())
+            {
+                return;
+            }
         }
     }
 
@@ -253,7 +346,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             bool pending;
             try
             {
-                pending = _socket.ReceiveAsync(_receiver);
+                pending = _socket.ReceiveAsync(_receiver!);
             }
             catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)
             {
@@ -283,7 +376,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         lock (_sync)
         {
             _receivePending = false;
-            if (_receiver.SocketError != SocketError.Success)
+            if (_receiver is not null && _receiver.SocketError != SocketError.Success)
             {
                 SetErrorLocked(new SocketException((int)_receiver.SocketError));
             }
@@ -343,6 +436,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
                 if (status == SocketError.WouldBlock)
                 {
+                    _readReady = false;
                     return;
                 }
 
@@ -375,9 +469,11 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 _tail = target;
             }
 
-            if (received < space.Length)
+            if (received < space.Length && !_peerHungUp)
             {
-                // The socket had less than we offered: it is empty now, skip the EAGAIN round trip.
+                // The socket had less than we offered: it is empty now, skip the EAGAIN round trip
+                // (epoll: the next byte to arrive raises a new edge).
+                _readReady = false;
                 return;
             }
         }
@@ -490,6 +586,20 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private ReadOnlySequence<byte> GetBufferLocked() =>
         _head is null ? default : new ReadOnlySequence<byte>(_head, _headIndex, _tail!, _tail!.Length);
 
+    /// <summary>Whether <paramref name="segment"/> is one of ours (the chain is a block or two long).</summary>
+    private bool HoldsLocked(ReceiveSegment segment)
+    {
+        for (var current = _head; current is not null; current = (ReceiveSegment?)current.Next)
+        {
+            if (ReferenceEquals(current, segment))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private void ConsumeLocked(SequencePosition consumed)
     {
         if (consumed.GetObject() is not ReceiveSegment segment)
@@ -500,7 +610,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
 
         var index = consumed.GetInteger();
         var consumedIndex = segment.RunningIndex + index;
-        if (consumedIndex < _consumedIndex || consumedIndex > _endIndex)
+        if (consumedIndex < _consumedIndex || consumedIndex > _endIndex || !HoldsLocked(segment))
         {
             ThrowBadPosition();
         }

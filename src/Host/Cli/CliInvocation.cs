@@ -50,4 +50,7 @@ public sealed record CliInvocation
 
     /// <summary>`--no-auth`: serve as a plain proxy without authentication or policy.</summary>
     public bool NoAuth { get; init; }
+
+    /// <summary>`--io-engine epoll|sockets`, already checked; null: the platform default.</summary>
+    public string? IoEngine { get; init; }
 }

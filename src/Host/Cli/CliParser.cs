@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FastProxy.Core.Transport.Epoll;
 using FastProxy.Host.Config;
 using FastProxy.Host.Logging;
 
@@ -37,6 +38,7 @@ public static class CliParser
         ["--token"] = Explain,
         ["--claims"] = Explain,
         ["--no-auth"] = Serve,
+        ["--io-engine"] = Serve,
     };
 
     /// <summary>Options that are switches: they take no value.</summary>
@@ -71,6 +73,7 @@ public static class CliParser
           --log-level LEVEL          trace, debug, information, warning, error, critical or none
           --admin ADDR               admin endpoint address, e.g. 127.0.0.1:9901
           --no-auth                  plain proxying: no authentication or policy (benchmarks of proxying alone)
+          --io-engine ENGINE         epoll (FastProxy's own loops; default on Linux x86-64) or sockets (.NET's engine)
 
         Options take their value as --flag VALUE or --flag=VALUE.
         Exit codes: 0 success, 1 failure (invalid configuration, failed tests), 2 usage error.
@@ -329,6 +332,21 @@ public static class CliParser
                 return true;
             case "--no-auth":
                 invocation = invocation with { NoAuth = true };
+                return true;
+            case "--io-engine":
+                if (value is not ("epoll" or "sockets"))
+                {
+                    error = $"option '--io-engine': unknown engine '{value}'; expected epoll or sockets";
+                    return false;
+                }
+
+                if (string.Equals(value, "epoll", StringComparison.Ordinal) && !EpollEngine.IsSupported)
+                {
+                    error = "option '--io-engine': epoll needs Linux on x86-64; use sockets";
+                    return false;
+                }
+
+                invocation = invocation with { IoEngine = value };
                 return true;
             case "--token":
                 invocation = invocation with { ExplainToken = value };

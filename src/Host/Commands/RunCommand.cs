@@ -1,8 +1,9 @@
 using System.Runtime.InteropServices;
-using FastProxy.Host.Cli;
-using FastProxy.Host.Demo;
+using FastProxy.Core.Transport.Epoll;
 using FastProxy.Host.Admin;
+using FastProxy.Host.Cli;
 using FastProxy.Host.Config;
+using FastProxy.Host.Demo;
 using FastProxy.Host.Metrics;
 using FastProxy.Host.Observability;
 using FastProxy.Host.Proxy;
@@ -33,6 +34,7 @@ internal static class RunCommand
             {
                 BaseDirectory = loaded.BaseDirectory,
                 NoAuth = cli.NoAuth,
+                UseEpoll = cli.IoEngine is null ? EpollEngine.IsSupported : string.Equals(cli.IoEngine, "epoll", StringComparison.Ordinal),
                 Observer = observers.Observer,
                 DenyWhenAuditUnavailable = observers.DenyWhenAuditUnavailable,
             };

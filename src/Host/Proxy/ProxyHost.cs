@@ -4,6 +4,7 @@ using FastProxy.Core.Gate;
 using FastProxy.Core.Routing;
 using FastProxy.Core.Timing;
 using FastProxy.Core.Transport;
+using FastProxy.Core.Transport.Epoll;
 using FastProxy.Core.Upstream;
 using FastProxy.Host.Config;
 using FastProxy.Http.Http1;
@@ -50,6 +51,7 @@ public sealed class ProxyHost : IAsyncDisposable
             Heartbeat = _heartbeat,
             Time = options.Time,
             Logger = loggers.CreateLogger("FastProxy.Core.Transport"),
+            Epoll = options.UseEpoll ? EpollEngine.Shared(loggers.CreateLogger("FastProxy.Core.Transport")) : null,
         };
     }
 

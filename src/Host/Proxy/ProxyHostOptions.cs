@@ -1,4 +1,5 @@
 using FastProxy.Core.Observability;
+using FastProxy.Core.Transport.Epoll;
 
 namespace FastProxy.Host.Proxy;
 
@@ -10,6 +11,9 @@ public sealed class ProxyHostOptions
 
     /// <summary>Plain proxying: no authentication or policy (benchmarks of proxying alone, `--no-auth`).</summary>
     public bool NoAuth { get; init; }
+
+    /// <summary>Connection input through FastProxy's epoll loops (default where supported) rather than .NET's socket engine.</summary>
+    public bool UseEpoll { get; init; } = EpollEngine.IsSupported;
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 

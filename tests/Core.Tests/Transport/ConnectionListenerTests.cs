@@ -1,13 +1,17 @@
 using System.Net;
 using System.Net.Sockets;
 using FastProxy.Core.Transport;
+using FastProxy.Core.Transport.Epoll;
 using FastProxy.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastProxy.Core.Tests.Transport;
 
-public sealed class ConnectionListenerTests
+public abstract class ConnectionListenerTests
 {
+    /// <summary>The input engine under test: null for .NET's socket engine, else FastProxy's epoll loops.</summary>
+    protected abstract EpollEngine? Engine { get; }
+
     private const int TestTimeout = 30_000;
 
     private static ConnectionListener NewListener(ConnectionHandler handler, int maxConnections = 100, params IPEndPoint[] endpoints) => new(
@@ -230,7 +234,7 @@ public sealed class ConnectionListenerTests
         var options = new ConnectionListenerOptions
         {
             Endpoints = [LoopbackHelpers.AnyPortV4],
-            ConnectionOptions = new SocketConnectionOptions { LingerTimeout = TimeSpan.FromSeconds(5) },
+            ConnectionOptions = new SocketConnectionOptions { Epoll = Engine, LingerTimeout = TimeSpan.FromSeconds(5) },
         };
         await using var listener = new ConnectionListener(options, async (connection, _) =>
         {
@@ -289,4 +293,16 @@ public sealed class ConnectionListenerTests
         Assert.True(cleanFin);
         Assert.True(received > ResponseBody);
     }
+}
+
+/// <summary>The same specification over .NET's socket engine.</summary>
+public sealed class ConnectionListenerTestsOnSockets : ConnectionListenerTests
+{
+    protected override EpollEngine? Engine => null;
+}
+
+/// <summary>The same specification over FastProxy's epoll loops.</summary>
+public sealed class ConnectionListenerTestsOnEpoll : ConnectionListenerTests
+{
+    protected override EpollEngine? Engine => EpollEngine.Shared();
 }

@@ -4,14 +4,18 @@ using System.Net.Sockets;
 using System.Text;
 using FastProxy.Core.Timing;
 using FastProxy.Core.Transport;
+using FastProxy.Core.Transport.Epoll;
 using FastProxy.Core.Upstream;
 using FastProxy.Tests.Common;
 using Microsoft.Extensions.Time.Testing;
 
 namespace FastProxy.Core.Tests.Transport;
 
-public sealed class SocketConnectionTests
+public abstract class SocketConnectionTests
 {
+    /// <summary>The input engine under test: null for .NET's socket engine, else FastProxy's epoll loops.</summary>
+    protected abstract EpollEngine? Engine { get; }
+
     private const int TestTimeout = 30_000;
 
     private static readonly TimeSpan Step = LoopbackHelpers.StepTimeout;
@@ -19,7 +23,7 @@ public sealed class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task Input_PeerSendsData_ArrivesInPipe()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         await LoopbackHelpers.SendAsync(pair.Client, "GET / HTTP/1.1\r\n");
 
         var text = await ReadAtLeastAsync(pair.Server, 16);
@@ -29,7 +33,7 @@ public sealed class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task Input_PeerSendsFin_ReadCompletesAfterData()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         await LoopbackHelpers.SendAsync(pair.Client, "bye");
         pair.Client.Shutdown(SocketShutdown.Send);
 
@@ -52,7 +56,7 @@ public sealed class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task Input_PeerResets_ReadThrowsConnectionReset()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         pair.Client.LingerState = new LingerOption(true, 0);
         pair.Client.Close();
 
@@ -70,7 +74,7 @@ public sealed class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task Output_Written_ReachesPeer()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         await pair.Server.Output.WriteAsync("HTTP/1.1 200 OK\r\n\r\n"u8.ToArray());
 
         Assert.Equal("HTTP/1.1 200 OK\r\n\r\n", await LoopbackHelpers.ReceiveExactlyAsync(pair.Client, 19));
@@ -79,7 +83,7 @@ public sealed class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task DisposeAsync_LargeBufferedOutput_AllSentThenFin()
     {
-        var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         using var client = pair.Client;
 
         // More than the pause threshold and the kernel buffers: the tail is still in the pipe at dispose.
@@ -117,7 +121,7 @@ public sealed class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task DisposeAsync_CalledTwice_IsIdempotent()
     {
-        var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         using var client = pair.Client;
         await pair.Server.DisposeAsync();
         await pair.Server.DisposeAsync();
@@ -130,7 +134,7 @@ public sealed class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task Abort_PendingRead_FailsAndPeerSeesReset()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         var read = pair.Server.Input.ReadAsync().AsTask();
         await Task.Delay(50);
         Assert.False(read.IsCompleted);
@@ -146,7 +150,7 @@ public sealed class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task Abort_PendingFlushUnderBackpressure_CompletesAsPeerGone()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
 
         // The client never reads: the kernel buffers fill, then FlushAsync waits.
         var chunk = new byte[64 * 1024];
@@ -174,7 +178,7 @@ public sealed class SocketConnectionTests
     {
         var time = new FakeTimeProvider();
         using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(10), TimeoutReason.RequestHeaders);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -199,7 +203,7 @@ public sealed class SocketConnectionTests
     {
         var time = new FakeTimeProvider();
         using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(5), TimeoutReason.KeepAliveIdle);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -219,7 +223,7 @@ public sealed class SocketConnectionTests
     {
         var time = new FakeTimeProvider();
         using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(2), TimeoutReason.RequestHeaders);
         pair.Server.SetTimeout(TimeSpan.FromSeconds(20), TimeoutReason.RequestBody);
@@ -236,7 +240,7 @@ public sealed class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task SetTimeout_WithoutHeartbeat_Throws()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         Assert.Throws<InvalidOperationException>(() => pair.Server.SetTimeout(TimeSpan.FromSeconds(1), TimeoutReason.RequestHeaders));
     }
 
@@ -245,7 +249,7 @@ public sealed class SocketConnectionTests
     {
         var time = new FakeTimeProvider();
         using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
         pair.Server.SetTimeout(TimeSpan.FromSeconds(1), TimeoutReason.RequestHeaders);
         pair.Server.ClearTimeout();
 
@@ -264,7 +268,7 @@ public sealed class SocketConnectionTests
     {
         var time = new FakeTimeProvider();
         using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
 
         pair.Server.SetTimeout(TimeSpan.FromMinutes(2), TimeoutReason.KeepAliveIdle);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -280,7 +284,7 @@ public sealed class SocketConnectionTests
     {
         var time = new FakeTimeProvider();
         using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Heartbeat = heartbeat, Time = time });
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestBody);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -304,7 +308,7 @@ public sealed class SocketConnectionTests
     public async Task IdleConnection_AfterExchange_HoldsNoPoolBlocks()
     {
         using var pool = new PinnedBlockMemoryPool();
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Pool = pool });
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Pool = pool });
         await LoopbackHelpers.SendAsync(pair.Client, "ping");
         Assert.Equal("ping", await ReadAtLeastAsync(pair.Server, 4));
         await pair.Server.Output.WriteAsync("pong"u8.ToArray());
@@ -329,7 +333,7 @@ public sealed class SocketConnectionTests
         var port = ((IPEndPoint)listen.LocalEndPoint!).Port;
         using var client = await LoopbackHelpers.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
         var accepted = await listen.AcceptAsync().WaitAsync(Step);
-        await using var connection = SocketConnection.Create(accepted, new SocketConnectionOptions());
+        await using var connection = SocketConnection.Create(accepted, new SocketConnectionOptions { Epoll = Engine });
 
         Assert.True(connection.RemoteEndPoint!.Address.IsIPv4MappedToIPv6);
         Assert.Equal(IPAddress.Loopback, connection.RemoteAddress);
@@ -342,7 +346,7 @@ public sealed class SocketConnectionTests
         var closed = LoopbackHelpers.ClosedPortV4();
 
         var ex = await Assert.ThrowsAsync<UpstreamConnectException>(async () =>
-            await SocketConnection.ConnectAsync(closed, TimeSpan.FromSeconds(5), new SocketConnectionOptions(), CancellationToken.None));
+            await SocketConnection.ConnectAsync(closed, TimeSpan.FromSeconds(5), new SocketConnectionOptions { Epoll = Engine }, CancellationToken.None));
 
         Assert.False(ex.IsTimeout);
         Assert.Equal(closed, ex.Endpoint);
@@ -365,7 +369,7 @@ public sealed class SocketConnectionTests
             {
                 try
                 {
-                    var c = await SocketConnection.ConnectAsync(endpoint, TimeSpan.FromMilliseconds(300), new SocketConnectionOptions(), CancellationToken.None);
+                    var c = await SocketConnection.ConnectAsync(endpoint, TimeSpan.FromMilliseconds(300), new SocketConnectionOptions { Epoll = Engine }, CancellationToken.None);
                     fillers.Add(c.Socket);
                 }
                 catch (UpstreamConnectException ex)
@@ -393,7 +397,7 @@ public sealed class SocketConnectionTests
         await cts.CancelAsync();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
-            await SocketConnection.ConnectAsync(LoopbackHelpers.ClosedPortV4(), TimeSpan.FromSeconds(5), new SocketConnectionOptions(), cts.Token));
+            await SocketConnection.ConnectAsync(LoopbackHelpers.ClosedPortV4(), TimeSpan.FromSeconds(5), new SocketConnectionOptions { Epoll = Engine }, cts.Token));
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -402,7 +406,7 @@ public sealed class SocketConnectionTests
         using var listen = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         listen.Bind(LoopbackHelpers.AnyPortV4);
         listen.Listen(1);
-        await using var connection = await SocketConnection.ConnectAsync(listen.LocalEndPoint!, TimeSpan.FromSeconds(5), new SocketConnectionOptions(), CancellationToken.None);
+        await using var connection = await SocketConnection.ConnectAsync(listen.LocalEndPoint!, TimeSpan.FromSeconds(5), new SocketConnectionOptions { Epoll = Engine }, CancellationToken.None);
         using var server = await listen.AcceptAsync().WaitAsync(Step);
 
         await connection.Output.WriteAsync("up"u8.ToArray());
@@ -419,7 +423,7 @@ public sealed class SocketConnectionTests
         listen.Listen(1);
         var port = ((IPEndPoint)listen.LocalEndPoint!).Port;
 
-        await using var connection = await SocketConnection.ConnectAsync(new DnsEndPoint("localhost", port), TimeSpan.FromSeconds(5), new SocketConnectionOptions(), CancellationToken.None);
+        await using var connection = await SocketConnection.ConnectAsync(new DnsEndPoint("localhost", port), TimeSpan.FromSeconds(5), new SocketConnectionOptions { Epoll = Engine }, CancellationToken.None);
         using var server = await listen.AcceptAsync().WaitAsync(Step);
 
         await connection.Output.WriteAsync("dns"u8.ToArray());
@@ -442,4 +446,16 @@ public sealed class SocketConnectionTests
             connection.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
     }
+}
+
+/// <summary>The same specification over .NET's socket engine.</summary>
+public sealed class SocketConnectionTestsOnSockets : SocketConnectionTests
+{
+    protected override EpollEngine? Engine => null;
+}
+
+/// <summary>The same specification over FastProxy's epoll loops.</summary>
+public sealed class SocketConnectionTestsOnEpoll : SocketConnectionTests
+{
+    protected override EpollEngine? Engine => EpollEngine.Shared();
 }

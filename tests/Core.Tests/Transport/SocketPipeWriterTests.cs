@@ -1,12 +1,16 @@
 using System.Net.Sockets;
 using FastProxy.Core.Transport;
+using FastProxy.Core.Transport.Epoll;
 using FastProxy.Tests.Common;
 
 namespace FastProxy.Core.Tests.Transport;
 
 /// <summary>The PipeWriter contract of <see cref="SocketConnection.Output"/> (send on flush, gathered blocks, errors).</summary>
-public sealed class SocketPipeWriterTests
+public abstract class SocketPipeWriterTests
 {
+    /// <summary>The input engine under test: null for .NET's socket engine, else FastProxy's epoll loops.</summary>
+    protected abstract EpollEngine? Engine { get; }
+
     private const int TestTimeout = 30_000;
 
     private static readonly TimeSpan Step = LoopbackHelpers.StepTimeout;
@@ -15,7 +19,7 @@ public sealed class SocketPipeWriterTests
     public async Task FlushAsync_ManySmallAdvancesOverSeveralBlocks_SentInOrder()
     {
         using var pool = new PinnedBlockMemoryPool();
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Pool = pool });
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Pool = pool });
         var output = pair.Server.Output;
         var expected = new byte[20_000];
         for (var i = 0; i < expected.Length; i++)
@@ -43,7 +47,7 @@ public sealed class SocketPipeWriterTests
     [Fact(Timeout = TestTimeout)]
     public async Task WriteAsync_SlowReaderLargePayload_AllBytesArrive()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         var payload = new byte[8 * 1024 * 1024];
         new Random(7).NextBytes(payload);
         var write = Task.Run(async () =>
@@ -63,7 +67,7 @@ public sealed class SocketPipeWriterTests
     [Fact(Timeout = TestTimeout)]
     public async Task GetMemory_HintLargerThanBlock_ReturnsEnough()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         var memory = pair.Server.Output.GetMemory(100_000);
         Assert.True(memory.Length >= 100_000);
         memory.Span[..100_000].Fill((byte)'z');
@@ -77,7 +81,7 @@ public sealed class SocketPipeWriterTests
     [Fact(Timeout = TestTimeout)]
     public async Task Advance_PastMemory_Throws()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         var length = pair.Server.Output.GetMemory(10).Length;
         Assert.Throws<ArgumentOutOfRangeException>(() => pair.Server.Output.Advance(length + 1));
     }
@@ -85,7 +89,7 @@ public sealed class SocketPipeWriterTests
     [Fact(Timeout = TestTimeout)]
     public async Task GetMemory_AfterComplete_Throws()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         await pair.Server.Output.CompleteAsync();
         Assert.Throws<InvalidOperationException>(() => pair.Server.Output.GetMemory());
     }
@@ -93,7 +97,7 @@ public sealed class SocketPipeWriterTests
     [Fact(Timeout = TestTimeout)]
     public async Task CancelPendingFlush_NextFlushCanceledThenDataStillSent()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         var output = pair.Server.Output;
         "abc"u8.CopyTo(output.GetSpan(3));
         output.Advance(3);
@@ -107,7 +111,7 @@ public sealed class SocketPipeWriterTests
     [Fact(Timeout = TestTimeout)]
     public async Task FlushAsync_PeerReset_ReportsCompleted()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         pair.Client.LingerState = new LingerOption(true, 0);
         pair.Client.Close();
         await LoopbackHelpers.WaitUntilAsync(() => pair.Server.IsInputEnded, "the reset to be seen");
@@ -124,7 +128,7 @@ public sealed class SocketPipeWriterTests
     [Fact(Timeout = TestTimeout)]
     public async Task FlushAsync_SmallWritesSteadyState_AllocatesNothing()
     {
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions());
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
         var drain = ReceiveBytesAsync(pair.Client, 201 * 100);
 
         Assert.True(WriteAndFlushSynchronously(pair.Server.Output, 1) >= 0);
@@ -172,4 +176,16 @@ public sealed class SocketPipeWriterTests
 
         return buffer;
     }
+}
+
+/// <summary>The same specification over .NET's socket engine.</summary>
+public sealed class SocketPipeWriterTestsOnSockets : SocketPipeWriterTests
+{
+    protected override EpollEngine? Engine => null;
+}
+
+/// <summary>The same specification over FastProxy's epoll loops.</summary>
+public sealed class SocketPipeWriterTestsOnEpoll : SocketPipeWriterTests
+{
+    protected override EpollEngine? Engine => EpollEngine.Shared();
 }

@@ -150,6 +150,7 @@ public class CliParserTests
     [InlineData("'--idle-timeout' expects a number of seconds, got '5s'", new[] { "--config", "f", "--idle-timeout", "5s" })]
     [InlineData("'--drain-timeout' expects a number of seconds", new[] { "--config", "f", "--drain-timeout", "NaN" })]
     [InlineData("'--log-level': unknown level 'loud'", new[] { "--config", "f", "--log-level", "loud" })]
+    [InlineData("'--io-engine': unknown engine 'uring'; expected epoll or sockets", new[] { "--config", "f", "--io-engine", "uring" })]
     [InlineData("'--listen': address 'localhost:80'", new[] { "--config", "f", "--listen", "localhost:80" })]
     [InlineData("'--admin': address '9901' has no port", new[] { "--config", "f", "--admin", "9901" })]
     [InlineData("'--config' is given more than once", new[] { "--config", "a", "--config=b" })]
@@ -188,11 +189,20 @@ public class CliParserTests
                  {
                      "demo", "check", "policy test", "policy explain", "audit verify", "--config", "--listen", "--max-connections",
                      "--header-timeout", "--idle-timeout", "--connect-timeout", "--response-timeout", "--drain-timeout",
-                     "--max-header-bytes", "--token-cache-size", "--log-level", "--admin", "--request", "--token", "--claims", "--version",
+                     "--max-header-bytes", "--token-cache-size", "--io-engine", "--log-level", "--admin", "--request", "--token", "--claims", "--version",
                  })
         {
             Assert.Contains(word, CliParser.HelpText, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("sockets")]
+    [InlineData("epoll")]
+    public void Parse_IoEngine_Kept(string engine)
+    {
+        Assert.Null(Ok("--config", "f").IoEngine);
+        Assert.Equal(engine, Ok("--config", "f", "--io-engine", engine).IoEngine);
     }
 
     private static CliInvocation Ok(params string[] args)

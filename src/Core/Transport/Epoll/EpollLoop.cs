@@ -1,0 +1,152 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using FastProxy.Core.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace FastProxy.Core.Transport.Epoll;
+
+/// <summary>
+/// One epoll set and the thread that waits on it, running each ready socket's handler inline (as
+/// .NET's own engine does with inline completions, minus the speculative receive it issues before
+/// every wait: our reader knows when it drained the socket, and with edge-triggered registration
+/// it waits for the next edge without asking the kernel first).
+/// Registrations are found by a slot index + generation carried in the event's data, never by a
+/// pointer: an event that arrives after its registration was removed finds a newer generation and
+/// is dropped (or, in a narrow race, reaches the slot's next owner as a harmless spurious wake-up).
+/// </summary>
+internal sealed unsafe class EpollLoop
+{
+    private const int MaxEvents = 256;
+
+    private readonly int _epfd;
+    private readonly ILogger _logger;
+    private readonly Lock _sync = new();
+    private readonly Stack<int> _free = new();
+    private Slot[] _slots = new Slot[256];
+    private int _used;
+
+    public EpollLoop(int index, ILogger logger)
+    {
+        _epfd = EpollInterop.Create();
+        _logger = logger;
+        var thread = new Thread(Run) { IsBackground = true, Name = $"fastproxy-epoll-{index}" };
+        thread.UnsafeStart();
+    }
+
+    /// <summary>Adds <paramref name="socket"/> with <paramref name="events"/> (edge-triggered); the handler runs on this loop's thread.</summary>
+    public EpollRegistration Add(Socket socket, IEpollHandler handler, uint events)
+    {
+        var key = Insert(handler);
+        var fd = (int)socket.SafeHandle.DangerousGetHandle();
+        var errno = EpollInterop.Control(_epfd, EpollInterop.CtlAdd, fd, events | EpollInterop.EpollEt, key);
+        if (errno != 0)
+        {
+            Remove(key);
+            throw new SocketException(errno == 9 ? (int)SocketError.OperationAborted : (int)SocketError.SocketError);
+        }
+
+        return new EpollRegistration(this, key);
+    }
+
+    /// <summary>Takes a still-open socket out of the set (only while the caller owns the open socket).</summary>
+    public void Delete(Socket socket)
+    {
+        var fd = (int)socket.SafeHandle.DangerousGetHandle();
+        _ = EpollInterop.Control(_epfd, EpollInterop.CtlDel, fd, 0, 0);
+    }
+
+    public void Remove(ulong key)
+    {
+        var index = (int)(key >> 32);
+        var generation = (uint)key;
+        lock (_sync)
+        {
+            ref var slot = ref _slots[index];
+            if (slot.Generation == generation && slot.Handler is not null)
+            {
+                slot.Handler = null;
+                _free.Push(index);
+            }
+        }
+    }
+
+    private ulong Insert(IEpollHandler handler)
+    {
+        lock (_sync)
+        {
+            if (!_free.TryPop(out var index))
+            {
+                if (_used == _slots.Length)
+                {
+                    var grown = new Slot[_slots.Length * 2];
+                    _slots.AsSpan().CopyTo(grown);
+                    Volatile.Write(ref _slots, grown);
+                }
+
+                index = _used++;
+            }
+
+            ref var slot = ref _slots[index];
+            slot.Generation++;
+            slot.Handler = handler;
+            return ((ulong)(uint)index << 32) | slot.Generation;
+        }
+    }
+
+    private IEpollHandler? Find(ulong key)
+    {
+        var slots = Volatile.Read(ref _slots);
+        var index = (int)(key >> 32);
+        if ((uint)index >= (uint)slots.Length)
+        {
+            return null;
+        }
+
+        var handler = slots[index].Handler;
+        return slots[index].Generation == (uint)key ? handler : null;
+    }
+
+    private void Run()
+    {
+        var events = (EpollInterop.EpollEvent*)NativeMemory.Alloc(MaxEvents, (nuint)sizeof(EpollInterop.EpollEvent));
+        while (true)
+        {
+            int count;
+            try
+            {
+                count = EpollInterop.Wait(_epfd, events, MaxEvents);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // Cannot happen with a valid epoll descriptor; if it does, every socket of this loop is stuck: say so loudly.
+                TransportLog.EpollFailed(_logger, ex);
+                return;
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var handler = Find(events[i].Data);
+                if (handler is null)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    handler.OnEpollEvents(events[i].Events);
+                }
+                catch (Exception ex)
+                {
+                    // A handler must not take the loop (and every other connection on it) down with it.
+                    TransportLog.EpollHandlerFailed(_logger, ex);
+                }
+            }
+        }
+    }
+
+    private struct Slot
+    {
+        public IEpollHandler? Handler;
+        public uint Generation;
+    }
+}
