@@ -18,6 +18,8 @@ public sealed class Heartbeat : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly long _origin;
+    private readonly bool _systemTime;
+    private readonly long _originTickCount;
     private readonly HashSet<IHeartbeatHandler> _handlers = new(ReferenceEqualityComparer.Instance);
     private readonly ITimer _timer;
     private IHeartbeatHandler[] _snapshot = [];
@@ -37,13 +39,20 @@ public sealed class Heartbeat : IDisposable
         _time = time;
         _logger = logger;
         _origin = time.GetTimestamp();
+        _systemTime = ReferenceEquals(time, TimeProvider.System);
+        _originTickCount = Environment.TickCount64;
         _timer = time.CreateTimer(static s => ((Heartbeat)s!).Tick(), this, interval, interval);
     }
 
     public TimeProvider Time => _time;
 
     /// <summary>Milliseconds since this heartbeat was created, on its <see cref="TimeProvider"/>.</summary>
-    public long NowMilliseconds => (long)_time.GetElapsedTime(_origin).TotalMilliseconds;
+    /// <remarks>
+    /// Read per request (every deadline set). On the system clock it is <see cref="Environment.TickCount64"/>
+    /// (a coarse monotonic clock, a few ms resolution, far cheaper than a precise timestamp), which is
+    /// plenty for deadlines that fire on a 1-second tick.
+    /// </remarks>
+    public long NowMilliseconds => _systemTime ? Environment.TickCount64 - _originTickCount : (long)_time.GetElapsedTime(_origin).TotalMilliseconds;
 
     /// <summary>Number of registered handlers (connections alive with this heartbeat).</summary>
     public int Count
