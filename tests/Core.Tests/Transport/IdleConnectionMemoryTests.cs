@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using FastProxy.Core.Transport;
+using FastProxy.Core.Transport.Epoll;
 using FastProxy.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
 using Xunit.Abstractions;
@@ -29,7 +30,7 @@ public sealed class IdleConnectionMemoryTests(ITestOutputHelper output)
             Endpoints = [LoopbackHelpers.AnyPortV4],
             MaxConnections = Connections + 100,
             Backlog = 1024,
-            ConnectionOptions = new SocketConnectionOptions { Pool = pool },
+            ConnectionOptions = new SocketConnectionOptions { Pool = pool, Epoll = EpollEngine.IsSupported ? EpollEngine.Shared() : null },
         };
         await using var listener = new ConnectionListener(options, TestHandlers.EchoAsync, NullLogger.Instance);
         await listener.StartAsync(CancellationToken.None);
