@@ -315,18 +315,24 @@ internal sealed class JwsValidator
             return IsOurs(aud, audiences) ? AuthFailure.None : AuthFailure.InvalidAudience;
         }
 
-        if (aud.ValueKind == JsonValueKind.Array)
+        if (aud.ValueKind != JsonValueKind.Array)
         {
-            foreach (var item in aud.EnumerateArray())
-            {
-                if (item.ValueKind == JsonValueKind.String && IsOurs(item, audiences))
-                {
-                    return AuthFailure.None;
-                }
-            }
+            return AuthFailure.InvalidAudience;
         }
 
-        return AuthFailure.InvalidAudience;
+        // "an array of case-sensitive strings": an element of another type makes the claim invalid.
+        var found = false;
+        foreach (var item in aud.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String)
+            {
+                return AuthFailure.InvalidAudience;
+            }
+
+            found = found || IsOurs(item, audiences);
+        }
+
+        return found ? AuthFailure.None : AuthFailure.InvalidAudience;
 
         static bool IsOurs(JsonElement value, byte[][] audiences)
         {
