@@ -10,9 +10,10 @@ using Microsoft.IdentityModel.Tokens;
 namespace FastProxy.Benchmarks;
 
 /// <summary>
-/// The gate's per-request cost: a cached token on a 5-rule route (budget 0 B/op), and a first-seen
-/// token (cache off: JWT parse + RS256 signature check + claims compile on every call, as HAProxy
-/// and YARP pay in the peers scenario).
+/// The gate's per-request cost: a cached token on a 5-rule route (budget 0 B/op), a first-seen
+/// token (cache off: JWS decode + RS256 signature check + claims compile on every call, as HAProxy
+/// and YARP pay in the peers scenario), and a first-seen token with a bad signature (what a flood
+/// of forged tokens costs).
 /// </summary>
 [MemoryDiagnoser]
 public class PolicyEvaluateBenchmark
@@ -27,6 +28,7 @@ public class PolicyEvaluateBenchmark
     private PolicyGate _cachedGate = null!;
     private PolicyGate _uncachedGate = null!;
     private BenchHeaders _headers = null!;
+    private BenchHeaders _forgedHeaders = null!;
     private ClientIdentity _client = null!;
 
     [GlobalSetup]
@@ -38,12 +40,17 @@ public class PolicyEvaluateBenchmark
             + ",\"roles\":[\"reader\"],\"scope\":\"orders:read profile\",\"tenant\":\"acme\"}";
         var token = new JsonWebTokenHandler().CreateToken(payload, new SigningCredentials(new RsaSecurityKey(_rsa), SecurityAlgorithms.RsaSha256));
         _headers = new BenchHeaders("Bearer " + token);
+        using (var attacker = RSA.Create(2048))
+        {
+            _forgedHeaders = new BenchHeaders("Bearer " + new JsonWebTokenHandler().CreateToken(payload, new SigningCredentials(new RsaSecurityKey(attacker), SecurityAlgorithms.RsaSha256)));
+        }
+
         _client = new ClientIdentity(System.Net.IPAddress.Parse("192.0.2.10"), null, [], []);
         _cached = Compile(1000);
         _uncached = Compile(0);
         _cachedGate = new PolicyGate(_cached);
         _uncachedGate = new PolicyGate(_uncached);
-        if (CachedToken_FiveRuleRoute() != GateVerdict.Allow || FirstSeenToken_FullValidation() != GateVerdict.Allow)
+        if (CachedToken_FiveRuleRoute() != GateVerdict.Allow || FirstSeenToken_FullValidation() != GateVerdict.Allow || FirstSeenToken_BadSignature() != GateVerdict.Deny)
         {
             throw new InvalidOperationException("benchmark request is not allowed");
         }
@@ -68,6 +75,12 @@ public class PolicyEvaluateBenchmark
     [BenchmarkCategory("ColdPath")]
     public GateVerdict FirstSeenToken_FullValidation()
         => _uncachedGate.Evaluate(new GateRequest(0, RequestMethod.Get, Method, Host, Path, default, _headers, _client)).Verdict;
+
+    /// <summary>A forged token (signed by another key) with the cache off: the cost of refusing it.</summary>
+    [Benchmark]
+    [BenchmarkCategory("ColdPath")]
+    public GateVerdict FirstSeenToken_BadSignature()
+        => _uncachedGate.Evaluate(new GateRequest(0, RequestMethod.Get, Method, Host, Path, default, _forgedHeaders, _client)).Verdict;
 
     private CompiledPolicy Compile(int cacheSize)
     {

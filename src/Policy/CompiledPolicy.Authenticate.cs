@@ -3,8 +3,6 @@ using System.Text;
 using FastProxy.Core.Gate;
 using FastProxy.Policy.Evaluation;
 using FastProxy.Policy.Identity;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace FastProxy.Policy;
 
@@ -160,75 +158,31 @@ public sealed partial class CompiledPolicy
         return pending is not null ? AuthFailure.UnknownKey : failure;
     }
 
+    /// <summary>
+    /// A token not in the cache: full validation by <see cref="JwsValidator"/> (one decode, one
+    /// payload parse), then the principal is built from that same parsed payload and cached.
+    /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private AuthFailure ValidateMiss(ReadOnlySpan<byte> token, ulong hash, CompiledRoute route, long now, out Principal? principal, out Task? pending)
     {
         principal = null;
-        pending = null;
-
-        // RFC 7515 §7.1: compact JWS is base64url segments and dots, all ASCII.
-        if (!Ascii.IsValid(token))
-        {
-            return AuthFailure.Malformed;
-        }
-
-        var text = Encoding.ASCII.GetString(token);
-        JsonWebToken parsed;
-        try
-        {
-            parsed = new JsonWebToken(text);
-        }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or FormatException or System.Text.Json.JsonException)
-        {
-            return AuthFailure.Malformed;
-        }
-
-        // A JWE (five segments) is not a signed token. RFC 7515 §4.1.11: we understand no
-        // critical header extension, so a token that names any must be rejected.
-        if (parsed.IsEncrypted || parsed.TryGetHeaderValue<object>("crit", out _))
-        {
-            return AuthFailure.Malformed;
-        }
-
-        // The unverified iss only picks the provider; the provider's validator checks it again.
-        if (!_byIssuer.TryGetValue(SafeIssuer(parsed), out var provider))
-        {
-            return AuthFailure.InvalidIssuer;
-        }
-
-        // RFC 8725 §3.1: the algorithm comes from our allow-list, never from the token (no none, no HS*).
-        if (!provider.AllowsAlgorithm(parsed.Alg))
-        {
-            return AuthFailure.AlgorithmNotAllowed;
-        }
-
-        if (!provider.Keys.IsUsable(now))
-        {
-            return AuthFailure.KeysUnavailable;
-        }
-
-        var snapshot = provider.Keys.Current!;
-        var kid = parsed.Kid ?? "";
-        if (!snapshot.Knows(kid))
-        {
-            return provider.Keys.TryRefreshForUnknownKid(kid, now, out pending) ? AuthFailure.None : AuthFailure.UnknownKey;
-        }
-
-        var failure = provider.Validate(text, out var validated);
-        if (failure != AuthFailure.None)
+        var failure = _jws.Validate(token, now, out var validated, out pending);
+        if (failure != AuthFailure.None || pending is not null)
         {
             return failure;
         }
 
-        using (var payload = IdentityProvider.ParsePayload(validated!))
+        var provider = validated.Provider;
+        using (validated)
         {
-            principal = PrincipalBuilder.Build(payload.RootElement, _claims, provider.Index, _routes.Length, snapshot.Generation, _cache.Enabled ? token.ToArray() : null, hash);
+            principal = PrincipalBuilder.Build(validated.Payload, _claims, provider.Index, _routes.Length, validated.KeyGeneration, _cache.Enabled ? token.ToArray() : null, hash);
         }
 
         if (hash != 0)
         {
             _cache.Add(principal, now);
         }
+
         if ((route.ProviderMask & (1UL << provider.Index)) == 0)
         {
             principal = null;
@@ -236,17 +190,5 @@ public sealed partial class CompiledPolicy
         }
 
         return AuthFailure.None;
-    }
-
-    private static string SafeIssuer(JsonWebToken token)
-    {
-        try
-        {
-            return token.Issuer ?? "";
-        }
-        catch (Exception ex) when (ex is ArgumentException or SecurityTokenException or InvalidOperationException)
-        {
-            return "";
-        }
     }
 }

@@ -17,7 +17,7 @@ public sealed partial class CompiledPolicy : IAsyncDisposable
 {
     private readonly CompiledRoute[] _routes;
     private readonly IdentityProvider[] _providers;
-    private readonly Dictionary<string, IdentityProvider> _byIssuer;
+    private readonly JwsValidator _jws;
     private readonly TokenCache _cache;
     private readonly ClaimTable _claims;
     private readonly TimeProvider _time;
@@ -53,11 +53,7 @@ public sealed partial class CompiledPolicy : IAsyncDisposable
         AssertionKey = assertionKey;
         Logger = logger;
         _ownedHttp = ownedHttp;
-        _byIssuer = new Dictionary<string, IdentityProvider>(StringComparer.Ordinal);
-        foreach (var provider in providers)
-        {
-            _byIssuer[provider.Issuer] = provider;
-        }
+        _jws = new JwsValidator(providers, logger);
 
         // The assertion header is always listed: upstreams may trust it, so no client may send one.
         var names = new List<string> { RouteUpstreamPlan.AssertionHeader };

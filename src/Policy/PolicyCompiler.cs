@@ -240,7 +240,7 @@ public static partial class PolicyCompiler
                 }
             }
 
-            providers[i] = new IdentityProvider(i, config, source, options.Time, logger);
+            providers[i] = new IdentityProvider(i, config, source);
         }
 
         foreach (var (index, remote, task) in starts)

@@ -1,56 +1,41 @@
-using System.Text.Json;
+using System.Text;
 using FastProxy.Policy.Config;
-using FastProxy.Policy.Logging;
-using Microsoft.Extensions.Logging;
-using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 
 namespace FastProxy.Policy.Identity;
 
 /// <summary>
-/// One trusted issuer: its keys and the <see cref="TokenValidationParameters"/> built once for it.
-/// Validation (a token-cache miss) runs <see cref="JsonWebTokenHandler.ValidateTokenAsync(string, TokenValidationParameters)"/>
-/// with iss, aud, exp, nbf and signature always checked, only asymmetric algorithms from the
-/// configured list, and keys only from our own key set (header jku / x5u / jwk are never followed:
-/// the IssuerSigningKeyResolver ignores them).
+/// One trusted issuer: its keys and what a token from it must satisfy, precomputed for
+/// <see cref="JwsValidator"/>: the issuer and audiences as UTF-8 (compared exactly, RFC 7519
+/// §4.1.1 / §4.1.3), the allowed algorithms as a bit set (only asymmetric ones: the compiler
+/// refuses none and HS*), and the clock skew in ticks.
 /// </summary>
 internal sealed class IdentityProvider : IAsyncDisposable
 {
-    private static readonly JsonWebTokenHandler Handler = new() { MapInboundClaims = false };
+    private readonly uint _algorithms;
 
-    private readonly TokenValidationParameters _parameters;
-    private readonly HashSet<string> _algorithms;
-    private readonly ILogger _logger;
-
-    public IdentityProvider(int index, IdentityProviderConfig config, KeySource keys, TimeProvider time, ILogger logger)
+    public IdentityProvider(int index, IdentityProviderConfig config, KeySource keys)
     {
         Index = index;
         Name = config.Name;
         Issuer = config.Issuer;
+        IssuerUtf8 = Encoding.UTF8.GetBytes(config.Issuer);
         Keys = keys;
-        _logger = logger;
-        _algorithms = new HashSet<string>(config.Algorithms, StringComparer.Ordinal);
-        _parameters = new TokenValidationParameters
+        ClockSkewTicks = TimeSpan.FromSeconds(config.ClockSkewSeconds).Ticks;
+        var audiences = new byte[config.Audiences.Count][];
+        for (var i = 0; i < audiences.Length; i++)
         {
-            ValidateIssuer = true,
-            ValidIssuer = config.Issuer,
-            ValidateAudience = true,
-            RequireAudience = true,
-            ValidAudiences = [.. config.Audiences],
-            ValidateLifetime = true,
-            RequireExpirationTime = true,
-            ClockSkew = TimeSpan.FromSeconds(config.ClockSkewSeconds),
-            LifetimeValidator = (notBefore, expires, _, parameters) => ValidateLifetime(notBefore, expires, parameters, time),
-            RequireSignedTokens = true,
-            ValidAlgorithms = [.. config.Algorithms],
-            ValidateIssuerSigningKey = false,
-            TryAllIssuerSigningKeys = false,
-            IssuerSigningKeyResolver = (_, _, kid, _) => Keys.Current?.Resolve(kid) ?? [],
-            SaveSigninToken = false,
-            ValidateTokenReplay = false,
-            LogValidationExceptions = false,
-            IncludeTokenOnFailedValidation = false,
-        };
+            audiences[i] = Encoding.UTF8.GetBytes(config.Audiences[i]);
+        }
+
+        AudiencesUtf8 = audiences;
+        foreach (var name in config.Algorithms)
+        {
+            var alg = JwsAlgorithms.Parse(name);
+            if (alg != JwsAlgorithm.Unknown)
+            {
+                _algorithms |= 1u << (int)alg;
+            }
+        }
     }
 
     public int Index { get; }
@@ -59,84 +44,18 @@ internal sealed class IdentityProvider : IAsyncDisposable
 
     public string Issuer { get; }
 
+    public byte[] IssuerUtf8 { get; }
+
+    /// <summary>The accepted `aud` values (RFC 7519 §4.1.3), UTF-8.</summary>
+    public byte[][] AudiencesUtf8 { get; }
+
+    /// <summary>Tolerance applied to exp and nbf (RFC 7519 §4.1.4: "some small leeway").</summary>
+    public long ClockSkewTicks { get; }
+
     public KeySource Keys { get; }
 
-    /// <summary>Precheck of the unverified header: algorithm allow-list (never none, never HS*).</summary>
-    public bool AllowsAlgorithm(string? alg) => alg is not null && _algorithms.Contains(alg);
-
-    /// <summary>
-    /// Validates synchronously. ValidateTokenAsync completes synchronously for in-memory keys (no
-    /// ConfigurationManager: the resolver reads our key snapshot); if it ever does not, we do not
-    /// block a pool thread on it: the request is answered 503 and the event logged.
-    /// </summary>
-    public AuthFailure Validate(string token, out JsonWebToken? validated)
-    {
-        validated = null;
-        var task = Handler.ValidateTokenAsync(token, _parameters);
-        if (!task.IsCompletedSuccessfully)
-        {
-            PolicyLog.ValidationNotSynchronous(_logger);
-            return AuthFailure.KeysUnavailable;
-        }
-
-#pragma warning disable RS0030 // Result is banned to prevent blocking; IsCompletedSuccessfully was checked above so this cannot block
-        var result = task.Result;
-#pragma warning restore RS0030
-        if (result.IsValid)
-        {
-            validated = (JsonWebToken)result.SecurityToken;
-            return AuthFailure.None;
-        }
-
-        var failure = Classify(result.Exception);
-        PolicyLog.TokenRefused(_logger, failure);
-
-        return failure;
-    }
-
-    /// <summary>
-    /// RFC 7519 §4.1.4 / §4.1.5 with our <see cref="TimeProvider"/> (testable time): exp required and
-    /// in the future, nbf (if any) in the past, both with the configured clock skew.
-    /// </summary>
-    private static bool ValidateLifetime(DateTime? notBefore, DateTime? expires, TokenValidationParameters parameters, TimeProvider time)
-    {
-        var now = time.GetUtcNow().UtcDateTime;
-        if (expires is null)
-        {
-            throw new SecurityTokenNoExpirationException("token has no expiration");
-        }
-
-        if (expires.Value.ToUniversalTime() < now - parameters.ClockSkew)
-        {
-            throw new SecurityTokenExpiredException("token expired");
-        }
-
-        if (notBefore is { } nbf && nbf.ToUniversalTime() > now + parameters.ClockSkew)
-        {
-            throw new SecurityTokenNotYetValidException("token not yet valid");
-        }
-
-        return true;
-    }
-
-    public static JsonDocument ParsePayload(JsonWebToken token)
-        => JsonDocument.Parse(Base64UrlEncoder.DecodeBytes(token.EncodedPayload), new JsonDocumentOptions { MaxDepth = 16 });
+    /// <summary>The algorithm allow-list (RFC 8725 §3.1): never none, never HS*, never Unknown.</summary>
+    public bool AllowsAlgorithm(JwsAlgorithm alg) => alg != JwsAlgorithm.Unknown && (_algorithms & (1u << (int)alg)) != 0;
 
     public ValueTask DisposeAsync() => Keys.DisposeAsync();
-
-    private static AuthFailure Classify(Exception? exception) => exception switch
-    {
-        SecurityTokenExpiredException => AuthFailure.Expired,
-        SecurityTokenNotYetValidException => AuthFailure.NotYetValid,
-        SecurityTokenNoExpirationException => AuthFailure.MissingExpiration,
-        SecurityTokenInvalidIssuerException => AuthFailure.InvalidIssuer,
-        SecurityTokenInvalidAudienceException => AuthFailure.InvalidAudience,
-        // The kid was checked against our key set before validation, so "no key verified the
-        // signature" (IDX10503) means a bad signature here, not an unknown key.
-        SecurityTokenSignatureKeyNotFoundException => AuthFailure.InvalidSignature,
-        SecurityTokenInvalidAlgorithmException => AuthFailure.AlgorithmNotAllowed,
-        SecurityTokenInvalidSignatureException => AuthFailure.InvalidSignature,
-        SecurityTokenMalformedException => AuthFailure.Malformed,
-        _ => AuthFailure.InvalidSignature,
-    };
 }
