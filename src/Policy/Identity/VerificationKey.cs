@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
+using FastProxy.Policy.Crypto;
 using Microsoft.IdentityModel.Tokens;
 
 namespace FastProxy.Policy.Identity;
@@ -23,12 +24,16 @@ internal sealed class VerificationKey
     private readonly RSA? _rsa;
     private readonly ECDsa? _ecdsa;
 
+    /// <summary>RS* through reused OpenSSL contexts where libcrypto 3 is there (PS* and ES* stay on .NET's classes).</summary>
+    private readonly NativeRsaVerifier? _pkcs1;
+
     private VerificationKey(byte[]? kid, RSA? rsa, ECDsa? ecdsa)
     {
         Kid = kid;
         _rsa = rsa;
         _ecdsa = ecdsa;
         KeySizeBits = rsa?.KeySize ?? ecdsa!.KeySize;
+        _pkcs1 = rsa is not null ? NativeRsaVerifier.TryCreate(rsa) : null;
     }
 
     /// <summary>The key's `kid` as UTF-8, or null when it has none (tried for any token).</summary>
@@ -94,8 +99,13 @@ internal sealed class VerificationKey
                 }
 
                 // RFC 7518 §3.3 (RSASSA-PKCS1-v1_5) and §3.5 (RSASSA-PSS, MGF1 with the same hash, salt = hash length).
-                var padding = alg >= JwsAlgorithm.PS256 ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1;
-                return _rsa.VerifyHash(hash, signature, JwsAlgorithms.Hash(alg), padding);
+                var pss = alg >= JwsAlgorithm.PS256;
+                if (!pss && _pkcs1 is not null)
+                {
+                    return _pkcs1.Verify(hash, signature);
+                }
+
+                return _rsa.VerifyHash(hash, signature, JwsAlgorithms.Hash(alg), pss ? RSASignaturePadding.Pss : RSASignaturePadding.Pkcs1);
             }
 
             // RFC 7518 §3.4: R || S, each the curve's byte length (64 / 96 / 132 bytes), which is

@@ -20,9 +20,6 @@ internal static partial class PolicyLog
     [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Token refused: {Reason}")]
     public static partial void TokenRefused(ILogger logger, Identity.AuthFailure reason);
 
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Warning, Message = "Token validation did not complete synchronously; answering 503 for this request")]
-    public static partial void ValidationNotSynchronous(ILogger logger);
-
     [LoggerMessage(EventId = 3007, Level = LogLevel.Warning, Message = "Policy document warning at {Path}: {Message}")]
     public static partial void CompileWarning(ILogger logger, string path, string message);
 }
