@@ -52,6 +52,7 @@ async def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--connections", type=int, default=5000)
     ap.add_argument("--binary", default=os.path.join(ROOT, "src/Host/bin/Release/net10.0/fastproxy"))
+    ap.add_argument("--batch", type=int, default=200, help="connections opened (each sending its request) at once")
     a = ap.parse_args()
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -98,7 +99,7 @@ async def main():
         before = rss_kib(proc.pid)
 
         keep = []
-        batch = 200
+        batch = max(1, a.batch)
         for start in range(0, a.connections, batch):
             await asyncio.gather(*(one_request(port, keep) for _ in range(min(batch, a.connections - start))))
         await asyncio.sleep(5)

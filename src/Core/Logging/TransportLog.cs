@@ -64,4 +64,7 @@ internal static partial class TransportLog
 
     [LoggerMessage(1018, LogLevel.Error, "An epoll event handler failed")]
     public static partial void EpollHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(1019, LogLevel.Debug, "Idle: dropped {Blocks} surplus buffer blocks and compacted the heap ({HeapBytes} bytes in use)")]
+    public static partial void MemoryReclaimed(ILogger logger, int blocks, long heapBytes);
 }

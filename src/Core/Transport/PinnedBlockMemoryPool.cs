@@ -22,6 +22,7 @@ public sealed class PinnedBlockMemoryPool : MemoryPool<byte>
     private int _retained;
     private int _created;
     private int _dropped;
+    private long _rents;
     private bool _disposed;
 
     public PinnedBlockMemoryPool(int blockSize = DefaultBlockSize, int maxRetainedBlocks = DefaultMaxRetainedBlocks)
@@ -47,12 +48,34 @@ public sealed class PinnedBlockMemoryPool : MemoryPool<byte>
 
     public override int MaxBufferSize => BlockSize;
 
+    /// <summary>
+    /// Rents so far, counted without synchronisation (lost increments are fine): a cheap sign of
+    /// activity for <see cref="IdleMemoryReclaimer"/>, not an exact count.
+    /// </summary>
+    public long ActivityStamp => Volatile.Read(ref _rents);
+
+    /// <summary>Drops retained blocks beyond <paramref name="keep"/> for the GC; returns how many were dropped.</summary>
+    public int Trim(int keep)
+    {
+        var dropped = 0;
+        while (Volatile.Read(ref _retained) > keep && _blocks.TryDequeue(out _))
+        {
+            Interlocked.Decrement(ref _retained);
+            Interlocked.Increment(ref _dropped);
+            dropped++;
+        }
+
+        return dropped;
+    }
+
     public override IMemoryOwner<byte> Rent(int minBufferSize = -1)
     {
         if (minBufferSize > BlockSize)
         {
             ThrowTooLarge(minBufferSize);
         }
+
+        _rents++;
 
         if (_blocks.TryDequeue(out var block))
         {

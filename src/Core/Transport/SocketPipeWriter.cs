@@ -131,38 +131,32 @@ internal sealed class SocketPipeWriter : PipeWriter
             return SendGatheredAsync();
         }
 
-        // One block (heads, small bodies): try to send synchronously, with no async machinery at all.
-        var sender = SocketSender.Rent();
-        bool done;
+        // One block (heads, small bodies): a plain non-blocking send, with no async machinery at all.
+        // Only a send the kernel cannot take whole goes through a SocketAsyncEventArgs, and only then
+        // does .NET give the socket its async context (~0.5 KB that an idle connection would keep).
         int sent;
+        SocketError status;
         try
         {
-            done = sender.TrySend(_connection.Socket, _currentMemory[.._currentLength], out sent);
+            sent = _connection.Socket.Send(_currentMemory.Span[.._currentLength], SocketFlags.None, out status);
         }
-        catch (Exception ex) when (ex is ObjectDisposedException or SocketException or InvalidOperationException)
+        catch (ObjectDisposedException ex)
         {
-            SocketSender.Return(sender);
             return new ValueTask<FlushResult>(Failed(ex));
         }
 
-        if (done)
+        if (status == SocketError.Success && sent == _currentLength)
         {
-            if (sender.SocketError != SocketError.Success)
-            {
-                var error = new SocketException((int)sender.SocketError);
-                SocketSender.Return(sender);
-                return new ValueTask<FlushResult>(Failed(error));
-            }
-
-            if (sent == _currentLength)
-            {
-                SocketSender.Return(sender);
-                ReleaseBuffers();
-                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
-            }
+            ReleaseBuffers();
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
         }
 
-        return FinishSingleAsync(sender, inFlight: !done, sent);
+        if (status != SocketError.Success && status != SocketError.WouldBlock)
+        {
+            return new ValueTask<FlushResult>(Failed(new SocketException((int)status)));
+        }
+
+        return FinishSingleAsync(status == SocketError.WouldBlock ? 0 : sent);
     }
 
     /// <summary>Marks the next flush canceled. A send already in progress is not interrupted (use <see cref="SocketConnection.Abort"/>).</summary>
@@ -199,19 +193,14 @@ internal sealed class SocketPipeWriter : PipeWriter
         _unflushed = 0;
     }
 
-    /// <summary>The single-block send did not finish synchronously: wait for it and send the rest.</summary>
+    /// <summary>The kernel took only <paramref name="sent"/> bytes of the single block: send the rest asynchronously.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> FinishSingleAsync(SocketSender sender, bool inFlight, int sent)
+    private async ValueTask<FlushResult> FinishSingleAsync(int sent)
     {
+        var sender = SocketSender.Rent();
         try
         {
-            var memory = _currentMemory[.._currentLength];
-            if (inFlight)
-            {
-                sent = await sender.WaitAsync();
-            }
-
-            memory = memory[sent..];
+            var memory = _currentMemory[sent.._currentLength];
             while (!memory.IsEmpty)
             {
                 sent = await sender.SendAsync(_connection.Socket, memory);

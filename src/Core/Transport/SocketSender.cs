@@ -63,32 +63,6 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
         return Start(socket);
     }
 
-    /// <summary>
-    /// Starts sending <paramref name="buffer"/>. True: it completed synchronously (see <c>SocketError</c>
-    /// and <paramref name="sent"/>). False: it is in flight; await <see cref="WaitAsync"/>.
-    /// </summary>
-    public bool TrySend(Socket socket, ReadOnlyMemory<byte> buffer, out int sent)
-    {
-        if (BufferList is not null)
-        {
-            BufferList = null;
-        }
-
-        SetBuffer(MemoryMarshal.AsMemory(buffer));
-        _core.Reset();
-        if (socket.SendAsync(this))
-        {
-            sent = 0;
-            return false;
-        }
-
-        sent = BytesTransferred;
-        return true;
-    }
-
-    /// <summary>The completion of a send that <see cref="TrySend"/> left in flight.</summary>
-    public ValueTask<int> WaitAsync() => new(this, _core.Version);
-
     /// <summary>Sends several array-backed buffers in one system call (sendmsg with an iovec each).</summary>
     public ValueTask<int> SendAsync(Socket socket, IReadOnlyList<ArraySegment<byte>> buffers)
     {

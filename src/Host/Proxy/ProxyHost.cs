@@ -26,6 +26,7 @@ public sealed class ProxyHost : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly ProxyHostOptions _options;
     private readonly Heartbeat _heartbeat;
+    private readonly IdleMemoryReclaimer _reclaimer;
     private readonly SocketConnectionOptions _connectionOptions;
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
 
@@ -53,6 +54,7 @@ public sealed class ProxyHost : IAsyncDisposable
             Logger = loggers.CreateLogger("FastProxy.Core.Transport"),
             Epoll = options.UseEpoll ? EpollEngine.Shared(loggers.CreateLogger("FastProxy.Core.Transport")) : null,
         };
+        _reclaimer = new IdleMemoryReclaimer(PinnedBlockMemoryPool.Shared, TimeSpan.FromSeconds(2), options.Time, _connectionOptions.Logger);
     }
 
     public IReadOnlyList<IPEndPoint> BoundEndPoints => _listener?.BoundEndPoints ?? [];
@@ -163,6 +165,7 @@ public sealed class ProxyHost : IAsyncDisposable
         }
 
         _heartbeat.Dispose();
+        _reclaimer.Dispose();
         _reloadLock.Dispose();
         _assertionKey.Dispose();
     }
