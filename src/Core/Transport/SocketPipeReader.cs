@@ -37,7 +37,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private readonly int _maxBuffered;
     private readonly SocketReceiver? _receiver;
     private readonly EpollEngine? _engine;
-    private EpollRegistration? _registration;
+    private EpollRegistration _registration;
     private readonly Lock _sync = new();
 
     private ManualResetValueTaskSourceCore<ReadResult> _core;
@@ -268,7 +268,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>The connection was aborted: a waiting read fails now with <see cref="ConnectionAbortedException"/>.</summary>
     internal void OnAborted()
     {
-        _registration?.Dispose();
+        _registration.Dispose();
         Fail(new ConnectionAbortedException());
     }
 
@@ -276,7 +276,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     public void Dispose()
     {
         _receiver?.Dispose();
-        _registration?.Dispose();
+        _registration.Dispose();
     }
 
     /// <summary>Completion of the armed zero-byte receive (from the socket engine's thread).</summary>

@@ -21,25 +21,10 @@ public sealed class Http1ConnectionHandler
         _logger = logger;
     }
 
-    public async Task HandleAsync(SocketConnection connection, CancellationToken shuttingDown)
+    /// <summary>Serves <paramref name="connection"/> until it closes (the connection's own task: no wrapper frame kept per idle connection).</summary>
+    public Task HandleAsync(SocketConnection connection, CancellationToken shuttingDown)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var proxy = new Http1ProxyConnection(connection, _runtime, _options, _logger, shuttingDown);
-        try
-        {
-            await proxy.RunAsync();
-        }
-        catch (IOException ex)
-        {
-            // The peer reset or the transport aborted mid-request: routine on the internet.
-            ProxyLog.ConnectionLost(_logger, connection.Id, ex.Message);
-            connection.Abort();
-        }
-        catch (Exception ex)
-        {
-            // A bug in one connection never takes the process down (DESIGN.md, failure stance).
-            ProxyLog.Unexpected(_logger, connection.Id, ex);
-            connection.Abort();
-        }
+        return new Http1ProxyConnection(connection, _runtime, _options, _logger, shuttingDown).RunAsync();
     }
 }

@@ -34,6 +34,7 @@ internal sealed partial class Http1ProxyConnection
     private Http1RequestHead _request = null!;
     private Http1ResponseHead _response = null!;
     private bool _waitingForRequest;
+    private bool _sawRequestBytes;
     private bool _firstRequest = true;
 
     // Per-request facts for the audit record (reset by BeginRequest).
@@ -74,7 +75,48 @@ internal sealed partial class Http1ProxyConnection
         {
             while (!_shuttingDown.IsCancellationRequested)
             {
-                if (!await ReadRequestHeadAsync())
+                // The head is read here, not in a helper async method: an idle keep-alive connection
+                // then holds this one async frame and nothing else.
+                BeginRequestHead();
+                HeadStep step;
+                int errorStatus;
+                do
+                {
+                    Volatile.Write(ref _waitingForRequest, !_sawRequestBytes);
+                    if (!_sawRequestBytes && _shuttingDown.IsCancellationRequested)
+                    {
+                        step = HeadStep.Close;
+                        errorStatus = 0;
+                        break;
+                    }
+
+                    ReadResult result;
+                    try
+                    {
+                        result = await _input.ReadAsync();
+                    }
+                    catch (IOException)
+                    {
+                        // Reset or aborted between requests: the client is gone, nothing to answer.
+                        step = HeadStep.Close;
+                        errorStatus = 0;
+                        break;
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _waitingForRequest, false);
+                    }
+
+                    step = OnRequestHeadRead(result, out errorStatus);
+                }
+                while (step == HeadStep.NeedMore);
+
+                if (step == HeadStep.Error)
+                {
+                    await WriteErrorAsync(errorStatus);
+                }
+
+                if (step != HeadStep.Complete)
                 {
                     break;
                 }
@@ -86,6 +128,18 @@ internal sealed partial class Http1ProxyConnection
                     break;
                 }
             }
+        }
+        catch (IOException ex)
+        {
+            // The peer reset or the transport aborted mid-request: routine on the internet.
+            ProxyLog.ConnectionLost(_logger, _connection.Id, ex.Message);
+            _connection.Abort();
+        }
+        catch (Exception ex)
+        {
+            // A bug in one connection never takes the process down (DESIGN.md, failure stance).
+            ProxyLog.Unexpected(_logger, _connection.Id, ex);
+            _connection.Abort();
         }
         finally
         {
@@ -117,12 +171,14 @@ internal sealed partial class Http1ProxyConnection
         }
     }
 
-    /// <summary>Reads until a complete request head; false when the connection is done (closed, timed out, or answered with an error).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ReadRequestHeadAsync()
+    /// <summary>
+    /// Arms the deadline for the next request head: the first request must arrive within the header
+    /// timeout (slowloris); later ones may idle for the keep-alive timeout, then get the header timeout
+    /// from their first byte.
+    /// </summary>
+    private void BeginRequestHead()
     {
-        // The first request must arrive within the header timeout (slowloris); later ones may
-        // idle for the keep-alive timeout, then get the header timeout from their first byte.
+        _sawRequestBytes = false;
         if (_firstRequest)
         {
             _connection.SetTimeout(_options.HeaderTimeout, TimeoutReason.RequestHeaders);
@@ -131,90 +187,70 @@ internal sealed partial class Http1ProxyConnection
         {
             _connection.SetTimeout(_options.IdleTimeout, TimeoutReason.KeepAliveIdle);
         }
+    }
 
-        var sawBytes = false;
-        while (true)
+    /// <summary>Takes one read's worth of a request head: complete, more needed, close quietly, or answer <paramref name="errorStatus"/> and close.</summary>
+    private HeadStep OnRequestHeadRead(ReadResult result, out int errorStatus)
+    {
+        errorStatus = 0;
+        var buffer = result.Buffer;
+        if (result.IsCanceled)
         {
-            Volatile.Write(ref _waitingForRequest, !sawBytes);
-            if (!sawBytes && _shuttingDown.IsCancellationRequested)
-            {
-                return false;
-            }
-
-            ReadResult result;
-            try
-            {
-                result = await _input.ReadAsync();
-            }
-            catch (IOException)
-            {
-                // Reset or aborted between requests: the client is gone, nothing to answer.
-                return false;
-            }
-            finally
-            {
-                Volatile.Write(ref _waitingForRequest, false);
-            }
-
-            var buffer = result.Buffer;
-
-            if (result.IsCanceled)
-            {
-                _input.AdvanceTo(buffer.Start, buffer.End);
-                var reason = _connection.TimedOutReason;
-                if (reason == TimeoutReason.RequestHeaders && !buffer.IsEmpty)
-                {
-                    ProxyLog.HeaderTimeout(_logger, _connection.Id, _options.HeaderTimeout.TotalSeconds);
-                    await WriteErrorAsync(408);
-                    return false;
-                }
-
-                if (reason != TimeoutReason.None || (buffer.IsEmpty && _shuttingDown.IsCancellationRequested))
-                {
-                    // Idle keep-alive timeout, a connection that never sent a byte, or shutdown.
-                    return false;
-                }
-
-                // A stale cancel (no deadline passed, not shutting down): read again.
-                continue;
-            }
-
-            if (!sawBytes && !buffer.IsEmpty)
-            {
-                sawBytes = true;
-                if (!_firstRequest)
-                {
-                    _connection.SetTimeout(_options.HeaderTimeout, TimeoutReason.RequestHeaders);
-                }
-            }
-
-            _request ??= HeadPools.Requests.Get();
-            var status = Http1Parser.TryParseRequest(buffer, _request, _options.Limits, out var consumed, out var error);
-            if (status == Http1ParseStatus.Complete)
-            {
-                _input.AdvanceTo(consumed);
-                _connection.ClearTimeout();
-                _firstRequest = false;
-                return true;
-            }
-
-            if (status == Http1ParseStatus.Error)
-            {
-                _input.AdvanceTo(buffer.End);
-                ProxyLog.BadRequest(_logger, _connection.Id, ClientName, ProxyLog.Describe(error), error.Status);
-                await WriteErrorAsync(error.Status);
-                return false;
-            }
-
-            if (result.IsCompleted)
-            {
-                // The client closed; a partial head is dropped (nothing to answer on a closed stream).
-                _input.AdvanceTo(buffer.End);
-                return false;
-            }
-
             _input.AdvanceTo(buffer.Start, buffer.End);
+            var reason = _connection.TimedOutReason;
+            if (reason == TimeoutReason.RequestHeaders && !buffer.IsEmpty)
+            {
+                ProxyLog.HeaderTimeout(_logger, _connection.Id, _options.HeaderTimeout.TotalSeconds);
+                errorStatus = 408;
+                return HeadStep.Error;
+            }
+
+            if (reason != TimeoutReason.None || (buffer.IsEmpty && _shuttingDown.IsCancellationRequested))
+            {
+                // Idle keep-alive timeout, a connection that never sent a byte, or shutdown.
+                return HeadStep.Close;
+            }
+
+            // A stale cancel (no deadline passed, not shutting down): read again.
+            return HeadStep.NeedMore;
         }
+
+        if (!_sawRequestBytes && !buffer.IsEmpty)
+        {
+            _sawRequestBytes = true;
+            if (!_firstRequest)
+            {
+                _connection.SetTimeout(_options.HeaderTimeout, TimeoutReason.RequestHeaders);
+            }
+        }
+
+        _request ??= HeadPools.Requests.Get();
+        var status = Http1Parser.TryParseRequest(buffer, _request, _options.Limits, out var consumed, out var error);
+        if (status == Http1ParseStatus.Complete)
+        {
+            _input.AdvanceTo(consumed);
+            _connection.ClearTimeout();
+            _firstRequest = false;
+            return HeadStep.Complete;
+        }
+
+        if (status == Http1ParseStatus.Error)
+        {
+            _input.AdvanceTo(buffer.End);
+            ProxyLog.BadRequest(_logger, _connection.Id, ClientName, ProxyLog.Describe(error), error.Status);
+            errorStatus = error.Status;
+            return HeadStep.Error;
+        }
+
+        if (result.IsCompleted)
+        {
+            // The client closed; a partial head is dropped (nothing to answer on a closed stream).
+            _input.AdvanceTo(buffer.End);
+            return HeadStep.Close;
+        }
+
+        _input.AdvanceTo(buffer.Start, buffer.End);
+        return HeadStep.NeedMore;
     }
 
     /// <summary>Routes, decides and forwards one request, then reports it to the observer (audit, metrics); true when the connection stays open for the next.</summary>

@@ -1,0 +1,17 @@
+namespace FastProxy.Http.Proxy;
+
+/// <summary>What one read did for the request head being received.</summary>
+internal enum HeadStep
+{
+    /// <summary>Incomplete: read again.</summary>
+    NeedMore,
+
+    /// <summary>A whole head was parsed.</summary>
+    Complete,
+
+    /// <summary>Close without answering (idle timeout, client gone, shutdown).</summary>
+    Close,
+
+    /// <summary>Answer with an error status, then close.</summary>
+    Error,
+}
