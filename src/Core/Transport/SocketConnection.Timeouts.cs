@@ -18,6 +18,7 @@ public sealed partial class SocketConnection
     private long _deadline = NoDeadline;
     private volatile TimeoutReason _timedOutReason;
     private volatile bool _draining;
+    private int _awaitingRequest;
 
     /// <summary>
     /// Why the last deadline fired, or <see cref="TimeoutReason.None"/>. When a pending
@@ -81,13 +82,36 @@ public sealed partial class SocketConnection
     }
 
     /// <summary>
+    /// The application is (true) or is no longer (false) waiting on <see cref="Input"/> for the first byte
+    /// of a new request. While it waits, a drain wakes it at once with <see cref="TimeoutReason.Drain"/>
+    /// (the listener's shutdown needs no per-connection registration on its token).
+    /// </summary>
+    public void SetAwaitingRequest(bool awaiting)
+    {
+        Interlocked.Exchange(ref _awaitingRequest, awaiting ? 1 : 0);
+        if (awaiting && _draining)
+        {
+            Fire(TimeoutReason.Drain);
+        }
+    }
+
+    /// <summary>
     /// Called by the listener when shutdown begins: a connection waiting idle for its next request
-    /// (deadline <see cref="TimeoutReason.KeepAliveIdle"/>) is woken now with <see cref="TimeoutReason.Drain"/>;
+    /// (deadline <see cref="TimeoutReason.KeepAliveIdle"/>, or <see cref="SetAwaitingRequest"/>) is woken now with <see cref="TimeoutReason.Drain"/>;
     /// a busy one finishes its request and sees the shutdown token.
     /// </summary>
     internal void BeginDrain()
     {
         _draining = true;
+
+        // Pairs with SetAwaitingRequest: each side stores, fences, then loads, so one of them sees the other.
+        Interlocked.MemoryBarrier();
+        if (Volatile.Read(ref _awaitingRequest) != 0)
+        {
+            Fire(TimeoutReason.Drain);
+            return;
+        }
+
         var deadline = Volatile.Read(ref _deadline);
         if (deadline != NoDeadline && (TimeoutReason)(byte)(deadline & 0xFF) == TimeoutReason.KeepAliveIdle
             && Interlocked.CompareExchange(ref _deadline, NoDeadline, deadline) == deadline)

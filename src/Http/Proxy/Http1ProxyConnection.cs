@@ -33,7 +33,6 @@ internal sealed partial class Http1ProxyConnection
     // Rented from HeadPools while a request is in progress; null while the connection idles.
     private Http1RequestHead _request = null!;
     private Http1ResponseHead _response = null!;
-    private bool _waitingForRequest;
     private bool _sawRequestBytes;
     private bool _firstRequest = true;
 
@@ -68,9 +67,9 @@ internal sealed partial class Http1ProxyConnection
 
     public async Task RunAsync()
     {
-        // Graceful shutdown: a connection waiting for its next request closes now; one with a
-        // request in progress finishes it and then closes (checked after each request).
-        await using var registration = _shuttingDown.UnsafeRegister(static state => ((Http1ProxyConnection)state!).OnShuttingDown(), this);
+        // Graceful shutdown: a connection waiting for its next request is woken by the listener's
+        // drain (SetAwaitingRequest) and closes; one with a request in progress finishes it and then
+        // closes (the token is checked after each request).
         try
         {
             while (!_shuttingDown.IsCancellationRequested)
@@ -82,7 +81,7 @@ internal sealed partial class Http1ProxyConnection
                 int errorStatus;
                 do
                 {
-                    Volatile.Write(ref _waitingForRequest, !_sawRequestBytes);
+                    _connection.SetAwaitingRequest(!_sawRequestBytes);
                     if (!_sawRequestBytes && _shuttingDown.IsCancellationRequested)
                     {
                         step = HeadStep.Close;
@@ -104,7 +103,7 @@ internal sealed partial class Http1ProxyConnection
                     }
                     finally
                     {
-                        Volatile.Write(ref _waitingForRequest, false);
+                        _connection.SetAwaitingRequest(false);
                     }
 
                     step = OnRequestHeadRead(result, out errorStatus);
@@ -160,14 +159,6 @@ internal sealed partial class Http1ProxyConnection
         {
             HeadPools.Responses.Return(_response);
             _response = null!;
-        }
-    }
-
-    private void OnShuttingDown()
-    {
-        if (Volatile.Read(ref _waitingForRequest))
-        {
-            _input.CancelPendingRead();
         }
     }
 

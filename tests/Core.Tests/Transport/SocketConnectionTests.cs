@@ -305,6 +305,62 @@ public abstract class SocketConnectionTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task BeginDrain_AwaitingFirstRequest_WokenWithDrain()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+
+        // A first request's header deadline is not a keep-alive one: the awaiting flag is what tells the drain.
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestHeaders);
+        pair.Server.SetAwaitingRequest(true);
+        var read = pair.Server.Input.ReadAsync().AsTask();
+        pair.Server.BeginDrain();
+
+        var result = await read.WaitAsync(Step);
+        Assert.True(result.IsCanceled);
+        Assert.Equal(TimeoutReason.Drain, pair.Server.TimedOutReason);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task SetAwaitingRequest_AfterDrainBegan_NextReadCanceledWithDrain()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestBody);
+        pair.Server.BeginDrain();
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestHeaders);
+        pair.Server.SetAwaitingRequest(true);
+
+        var result = await pair.Server.Input.ReadAsync().AsTask().WaitAsync(Step);
+        Assert.True(result.IsCanceled);
+        Assert.Equal(TimeoutReason.Drain, pair.Server.TimedOutReason);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task BeginDrain_NoLongerAwaiting_ReadNotWoken()
+    {
+        var time = new FakeTimeProvider();
+        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+
+        pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestHeaders);
+        pair.Server.SetAwaitingRequest(true);
+        pair.Server.SetAwaitingRequest(false);
+        var read = pair.Server.Input.ReadAsync().AsTask();
+        pair.Server.BeginDrain();
+        await Task.Delay(50);
+
+        Assert.False(read.IsCompleted);
+        await LoopbackHelpers.SendAsync(pair.Client, "rest of the head");
+        var result = await read.WaitAsync(Step);
+        Assert.False(result.IsCanceled);
+        pair.Server.Input.AdvanceTo(result.Buffer.End);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task IdleConnection_AfterExchange_HoldsNoPoolBlocks()
     {
         using var pool = new PinnedBlockMemoryPool();
