@@ -64,6 +64,9 @@ internal sealed class AuditSlot
 
     public long BytesOut { get; private set; }
 
+    /// <summary>Bytes of all request fields together (sizes the serializer's output).</summary>
+    public int DataLength => _requestIdLength + _traceIdLength + _methodLength + _hostLength + _pathLength;
+
     public ReadOnlySpan<byte> RequestId => _data.AsSpan(0, _requestIdLength);
 
     public ReadOnlySpan<byte> TraceId => _data.AsSpan(_requestIdLength, _traceIdLength);
