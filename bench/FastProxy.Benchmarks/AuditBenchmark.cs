@@ -58,7 +58,12 @@ public class AuditBenchmark
     {
         _queue = new AuditQueue(1024);
         var single = new AuditQueue(2);
-        _ = single.TryClaim(out _slot, out _);
+        if (!single.TryClaim(out var slot, out _))
+        {
+            throw new InvalidOperationException("a new queue refused a record");
+        }
+
+        _slot = slot;
         _slot.Fill(Record(), 1_795_924_800_123);
         _serializer = new AuditRecordSerializer();
         _output = new ArrayBufferWriter<byte>(4096);
@@ -95,7 +100,7 @@ public class AuditBenchmark
         }
 
         slot.Fill(Record(), 1_795_924_800_123);
-        AuditQueue.Publish(slot, position);
+        queue.Publish(position);
         queue.Release(queue.Peek()!);
         return true;
     }

@@ -30,9 +30,6 @@ internal sealed class AuditSlot
 
     private const int MaxDataBytes = MaxRequestIdBytes + MaxTraceIdBytes + MaxMethodBytes + MaxHostBytes + MaxPathBytes;
 
-    /// <summary>Queue position bookkeeping (bounded MPSC queue, see <see cref="AuditQueue"/>).</summary>
-    public long Sequence;
-
     private byte[] _data = new byte[InitialDataBytes];
     private int _requestIdLength;
     private int _traceIdLength;

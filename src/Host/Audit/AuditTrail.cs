@@ -139,7 +139,7 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
 
         var time = record.StartUnixMilliseconds > 0 ? record.StartUnixMilliseconds : _time.GetUtcNow().ToUnixTimeMilliseconds();
         slot.Fill(record, time);
-        AuditQueue.Publish(slot, position);
+        queue.Publish(position);
         if ((position & (WakeEveryRecords - 1)) == 0 && queue.Count >= _wakeDepth && Volatile.Read(ref _writerIdle) != 0 && Interlocked.Exchange(ref _writerIdle, 0) != 0)
         {
             _wake.Set();
