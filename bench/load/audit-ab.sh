@@ -10,7 +10,7 @@
 #   AUDIT_AB_OPTIONS='"max_file_bytes": 8388608, "max_files": 2,' bench/load/audit-ab.sh
 # (small files rotate and are deleted within a run, so the page cache reuses their pages: steady
 # state. With the defaults a 13 s run writes ~600 MB into fresh page-cache pages, which on this
-# VM cost ~4x more to fill than reused ones; see perf-results/2026-11-29_*_audit-cost.md.)
+# VM cost ~4x more to fill than reused ones; see perf-results/2026-11-29_d9624a3_audit-cost.md.)
 #   bench/load/audit-ab.sh [rounds=3] [seconds=10]
 # Needs: nginx, wrk, openssl, python3-jwt (Debian), a native AOT publish at artifacts/aot/fastproxy
 # (or FASTPROXY_BINARY). Everything on 127.0.0.1; stops by itself.
