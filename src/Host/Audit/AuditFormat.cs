@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace FastProxy.Host.Audit;
 
 /// <summary>The parts of the record format the writer and the verifier share (docs/audit.md).</summary>
@@ -20,13 +22,19 @@ internal static class AuditFormat
     /// <summary>Length of `,"hash":"` + 64 hex + `"}`.</summary>
     public const int HashSuffixLength = 9 + HashHexLength + 2;
 
+    /// <summary>
+    /// Lower-case hex of <paramref name="bytes"/> into <paramref name="hex"/> (twice as long). A table
+    /// of the 256 two-digit pairs, not Convert.ToHexStringLower: the native AOT binary targets the
+    /// baseline x64 instruction set, where that method's vector shuffle runs as a slow software
+    /// fallback (perf: ~90 ns per hash in the proxy, against 1.5 ns under the JIT).
+    /// </summary>
     public static void ToHex(ReadOnlySpan<byte> bytes, Span<byte> hex)
     {
-        const string Digits = "0123456789abcdef";
+        var pairs = HexPairs;
+        var output = MemoryMarshal.Cast<byte, ushort>(hex[..(bytes.Length * 2)]);
         for (var i = 0; i < bytes.Length; i++)
         {
-            hex[2 * i] = (byte)Digits[bytes[i] >> 4];
-            hex[(2 * i) + 1] = (byte)Digits[bytes[i] & 0xF];
+            output[i] = pairs[bytes[i]];
         }
     }
 
@@ -51,6 +59,23 @@ internal static class AuditFormat
         }
 
         return true;
+    }
+
+    /// <summary>Byte value -> its two hex digits as one little-endian ushort (first digit in the low byte).</summary>
+    private static readonly ushort[] HexPairs = CreateHexPairs();
+
+    private static ushort[] CreateHexPairs()
+    {
+        var digits = "0123456789abcdef"u8;
+        var pairs = new ushort[256];
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            pairs[i] = BitConverter.IsLittleEndian
+                ? (ushort)(digits[i >> 4] | (digits[i & 0xF] << 8))
+                : (ushort)((digits[i >> 4] << 8) | digits[i & 0xF]);
+        }
+
+        return pairs;
     }
 
     private static int Nibble(byte c) => c switch

@@ -30,9 +30,6 @@ internal sealed class AuditSlot
 
     private const int MaxDataBytes = MaxRequestIdBytes + MaxTraceIdBytes + MaxMethodBytes + MaxHostBytes + MaxPathBytes;
 
-    /// <summary>Queue position bookkeeping (bounded MPSC queue, see <see cref="AuditQueue"/>).</summary>
-    public long Sequence;
-
     private byte[] _data = new byte[InitialDataBytes];
     private int _requestIdLength;
     private int _traceIdLength;
@@ -63,6 +60,9 @@ internal sealed class AuditSlot
     public long BytesIn { get; private set; }
 
     public long BytesOut { get; private set; }
+
+    /// <summary>Bytes of all request fields together (sizes the serializer's output).</summary>
+    public int DataLength => _requestIdLength + _traceIdLength + _methodLength + _hostLength + _pathLength;
 
     public ReadOnlySpan<byte> RequestId => _data.AsSpan(0, _requestIdLength);
 

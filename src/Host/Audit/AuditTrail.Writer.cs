@@ -11,6 +11,9 @@ public sealed partial class AuditTrail
     /// <summary>Bytes per sink write: a few hundred records of ordinary size.</summary>
     private const int MaxBatchBytes = 256 * 1024;
 
+    /// <summary>After a write, fewer queued records than this wait for the next poll instead of costing a write of their own.</summary>
+    private const int MinWriteRecords = 32;
+
     /// <summary>At most one failure and one drop log line per this interval (a failing disk must not flood the process log).</summary>
     private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
 
@@ -39,11 +42,11 @@ public sealed partial class AuditTrail
                         break;
                     }
 
-                    _ = _signal.Wait(_retryInterval);
+                    Sleep(_retryInterval);
                     continue;
                 }
 
-                if (worked)
+                if (worked && (stopping || _pendingRecords > 0 || _rotateDue || _queue!.Count >= MinWriteRecords))
                 {
                     continue;
                 }
@@ -55,10 +58,13 @@ public sealed partial class AuditTrail
 
                 ReportDrops();
                 Volatile.Write(ref _writerIdle, 1);
+
+                // Pairs with the fence of AuditQueue.Publish: either the request thread sees the writer idle and
+                // wakes it, or the writer sees the queue past the wake depth here and does not sleep.
                 Interlocked.MemoryBarrier();
-                if (_queue!.Peek() is null)
+                if (stopping ? _queue!.Peek() is null : _queue!.Count < _wakeDepth)
                 {
-                    _ = _signal.Wait(stopping ? TimeSpan.FromMilliseconds(1) : IdleWait);
+                    Sleep(stopping ? TimeSpan.FromMilliseconds(1) : IdleWait);
                 }
 
                 Volatile.Write(ref _writerIdle, 0);
@@ -77,6 +83,13 @@ public sealed partial class AuditTrail
             _sink!.Dispose();
             _stopped.TrySetResult();
         }
+    }
+
+    /// <summary>Waits for <paramref name="timeout"/> or a wake-up; a wake-up that arrives meanwhile is consumed (the writer is awake).</summary>
+    private void Sleep(TimeSpan timeout)
+    {
+        _ = _wake.Wait(timeout);
+        _wake.Reset();
     }
 
     /// <summary>One step: open, write what is pending, rotate, or serialize a batch. False when the sink failed.</summary>

@@ -14,7 +14,7 @@ public class AuditQueueTests
         for (var i = 0; i < 8; i++)
         {
             Assert.True(queue.TryClaim(out var slot, out var position));
-            AuditQueue.Publish(slot, position);
+            queue.Publish(position);
         }
 
         Assert.False(queue.TryClaim(out _, out _));
@@ -28,7 +28,7 @@ public class AuditQueueTests
         Assert.True(queue.TryClaim(out var slot, out var position));
 
         Assert.Null(queue.Peek());
-        AuditQueue.Publish(slot, position);
+        queue.Publish(position);
         Assert.Same(slot, queue.Peek());
         queue.Release(slot);
         Assert.Null(queue.Peek());
@@ -43,7 +43,7 @@ public class AuditQueueTests
         {
             Assert.True(queue.TryClaim(out var slot, out var position));
             Assert.Equal(round, position);
-            AuditQueue.Publish(slot, position);
+            queue.Publish(position);
             Assert.Same(slot, queue.Peek());
             queue.Release(slot);
         }

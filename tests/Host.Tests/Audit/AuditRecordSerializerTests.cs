@@ -128,4 +128,85 @@ public class AuditRecordSerializerTests
         Assert.Equal("ev\uFFFDil\"\n", record.GetProperty("principal").GetProperty("subject").GetString());
         Assert.Single(line.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [Fact]
+    public void Serialize_EveryFieldAtItsWorst_FitsTheSizeItAskedForAndVerifies()
+    {
+        // Every string at its cap and escaped at 6 bytes per unit: the output span must be exactly what the serializer asked for.
+        var lone = new string('\ud800', 5000);
+        var gate = new GateAudit(lone, lone, lone, lone, lone, true, lone, lone, lone);
+        var invalid = Enumerable.Repeat((byte)0xFF, 3000).ToArray();
+        var queue = new AuditQueue(2);
+        Assert.True(queue.TryClaim(out var slot, out _));
+        slot.Fill(
+            new RequestRecord
+            {
+                RequestId = invalid,
+                TraceId = invalid,
+                ClientAddress = System.Net.IPAddress.Parse("fe80::1234:5678:9abc:def0%4294967295"),
+                ClientCertificate = lone,
+                Protocol = lone,
+                Method = invalid,
+                Host = invalid,
+                Path = invalid,
+                Gate = gate,
+                Outcome = RequestOutcome.Forwarded,
+                Status = int.MaxValue,
+                UpstreamEndpoint = lone,
+                BytesIn = long.MaxValue,
+                BytesOut = long.MaxValue,
+                DurationMicroseconds = long.MaxValue,
+            },
+            long.MaxValue);
+        using var serializer = new AuditRecordSerializer();
+        var output = new ExactBufferWriter();
+
+        var length = serializer.Serialize(slot, long.MaxValue, long.MaxValue, new byte[32], output);
+
+        Assert.Equal(length, output.Written);
+        Assert.True(output.Written <= output.Requested);
+        var line = Encoding.ASCII.GetString(output.Buffer, 0, output.Written);
+        using var doc = JsonDocument.Parse(line);
+        Assert.Equal(4096, doc.RootElement.GetProperty("predicate").GetString()!.Length);
+        Assert.True(AuditRecordReader.TryReadChainFields(output.Buffer.AsSpan(0, output.Written - 1), out _, out _, out _, out var hash));
+        Assert.Equal(serializer.LastHash.ToArray(), hash);
+    }
+
+    [Fact]
+    public void Serialize_SecondsBoundary_TimePrefixRecomputed()
+    {
+        using var serializer = new AuditRecordSerializer();
+        var output = new ArrayBufferWriter<byte>();
+        long[] times = [AuditTestRecords.BaseTime + 999, AuditTestRecords.BaseTime + 1000, AuditTestRecords.BaseTime + 1000 + 86_400_000, AuditTestRecords.BaseTime + 1001];
+        string[] expected = ["2026-11-29T04:00:00.999Z", "2026-11-29T04:00:01.000Z", "2026-11-30T04:00:01.000Z", "2026-11-29T04:00:01.001Z"];
+
+        for (var i = 0; i < times.Length; i++)
+        {
+            output.ResetWrittenCount();
+            _ = serializer.Serialize(Slot(AuditTestRecords.Allowed, RequestOutcome.Forwarded, time: times[i]), 0, 1, new byte[32], output);
+            using var doc = JsonDocument.Parse(output.WrittenMemory);
+            Assert.Equal(expected[i], doc.RootElement.GetProperty("time").GetString());
+        }
+    }
+
+    /// <summary>Hands out exactly the size asked for, so a record longer than its bound throws instead of spilling into slack.</summary>
+    private sealed class ExactBufferWriter : IBufferWriter<byte>
+    {
+        public byte[] Buffer { get; private set; } = [];
+
+        public int Requested { get; private set; }
+
+        public int Written { get; private set; }
+
+        public void Advance(int count) => Written += count;
+
+        public Memory<byte> GetMemory(int sizeHint = 0) => throw new NotSupportedException();
+
+        public Span<byte> GetSpan(int sizeHint = 0)
+        {
+            Requested = sizeHint;
+            Buffer = new byte[sizeHint];
+            return Buffer;
+        }
+    }
 }
