@@ -25,6 +25,9 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>Receive into the last block only while it has at least this much room; else take a fresh block.</summary>
     private const int MinReceiveSpace = 256;
 
+    /// <summary>Marks a <see cref="PumpOnce"/> call as coming from an epoll event (a bit epoll_wait never reports: EPOLLONESHOT is an input flag).</summary>
+    private const uint EventSeen = 0x4000_0000;
+
     private const int MaxBlockSize = 1024 * 1024;
 
     /// <summary>Marks the input ended once the application stopped reading: nobody sees it, so no exception is built or logged.</summary>
@@ -150,6 +153,9 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             if (arm)
             {
                 _receivePending = true;
+
+                // Epoll: with nothing known to be there, the next event does the receive.
+                arm = _engine is null || _readReady;
             }
         }
 
@@ -194,6 +200,9 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             if (arm)
             {
                 _receivePending = true;
+
+                // Epoll: with nothing known to be there, the next event does the receive.
+                arm = _engine is null || _readReady;
             }
         }
 
@@ -291,15 +300,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>Epoll: the socket has news (bytes, FIN or an error); receive now if a receive is wanted.</summary>
     void IEpollHandler.OnEpollEvents(uint events)
     {
-        bool wanted;
-        lock (_sync)
-        {
-            _readReady = true;
-            _peerHungUp |= (events & (EpollInterop.EpollRdHup | EpollInterop.EpollHup | EpollInterop.EpollErr)) != 0;
-            wanted = _receivePending;
-        }
-
-        if (wanted)
+        if (PumpOnce(events | EventSeen))
         {
             Pump();
         }
@@ -321,21 +322,57 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>Epoll: drains while the socket may have bytes; otherwise leaves the receive pending for the next event.</summary>
     private void Pump()
     {
-        while (true)
+        while (PumpOnce(0))
         {
-            lock (_sync)
+        }
+    }
+
+    /// <summary>
+    /// Epoll: one pass under one lock (this runs per event and per read, so the lock is taken once):
+    /// records an event, drains if a receive is wanted and the socket may have bytes, completes a waiting
+    /// read outside the lock. Returns whether another pass is due (still wanted and still possibly ready).
+    /// </summary>
+    private bool PumpOnce(uint events)
+    {
+        ReadResult result = default;
+        Exception? error = null;
+        bool complete;
+        bool again;
+        lock (_sync)
+        {
+            if (events != 0)
             {
-                if (!_readReady || !_receivePending)
-                {
-                    return;
-                }
+                _readReady = true;
+                _peerHungUp |= (events & (EpollInterop.EpollRdHup | EpollInterop.EpollHup | EpollInterop.EpollErr)) != 0;
             }
 
-            if (!ProcessReceiveCompletion())
+            if (!_receivePending || !_readReady)
             {
-                return;
+                return false;
             }
+
+            _receivePending = false;
+            if (!_completed)
+            {
+                DrainLocked();
+            }
+
+            complete = TryCompleteWaiterLocked(out result, out error);
+            if (ShouldArmLocked())
+            {
+                _receivePending = true;
+            }
+
+            again = _receivePending && _readReady;
         }
+
+        // Outside the lock: the reader's continuation may run inline and call back into us.
+        if (complete)
+        {
+            CompleteWaiter(result, error, runAsynchronously: false);
+        }
+
+        return again;
     }
 
     /// <summary>Starts the zero-byte receive (caller set <c>_receivePending</c>); loops over synchronous completions.</summary>
