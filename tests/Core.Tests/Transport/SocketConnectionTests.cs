@@ -176,9 +176,8 @@ public abstract class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task SetTimeout_DeadlinePasses_CancelsPendingReadWithReason()
     {
-        var time = new FakeTimeProvider();
-        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        await using var timed = await TimedPairAsync();
+        var (pair, time) = (timed.Pair, timed.Time);
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(10), TimeoutReason.RequestHeaders);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -201,9 +200,8 @@ public abstract class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task ClearTimeout_BeforeDeadline_ReadNotCanceled()
     {
-        var time = new FakeTimeProvider();
-        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        await using var timed = await TimedPairAsync();
+        var (pair, time) = (timed.Pair, timed.Time);
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(5), TimeoutReason.KeepAliveIdle);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -221,9 +219,8 @@ public abstract class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task SetTimeout_ReplacedByAnother_NewReasonReported()
     {
-        var time = new FakeTimeProvider();
-        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        await using var timed = await TimedPairAsync();
+        var (pair, time) = (timed.Pair, timed.Time);
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(2), TimeoutReason.RequestHeaders);
         pair.Server.SetTimeout(TimeSpan.FromSeconds(20), TimeoutReason.RequestBody);
@@ -247,9 +244,8 @@ public abstract class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task SetTimeoutClearTimeout_Repeated_AllocateNothing()
     {
-        var time = new FakeTimeProvider();
-        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        await using var timed = await TimedPairAsync();
+        var (pair, time) = (timed.Pair, timed.Time);
         pair.Server.SetTimeout(TimeSpan.FromSeconds(1), TimeoutReason.RequestHeaders);
         pair.Server.ClearTimeout();
 
@@ -266,9 +262,8 @@ public abstract class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task BeginDrain_IdleKeepAlive_WokenWithDrain()
     {
-        var time = new FakeTimeProvider();
-        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        await using var timed = await TimedPairAsync();
+        var (pair, time) = (timed.Pair, timed.Time);
 
         pair.Server.SetTimeout(TimeSpan.FromMinutes(2), TimeoutReason.KeepAliveIdle);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -282,9 +277,8 @@ public abstract class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task BeginDrain_BusyConnection_NotWokenButLaterIdleIs()
     {
-        var time = new FakeTimeProvider();
-        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        await using var timed = await TimedPairAsync();
+        var (pair, time) = (timed.Pair, timed.Time);
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestBody);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -307,9 +301,8 @@ public abstract class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task BeginDrain_AwaitingFirstRequest_WokenWithDrain()
     {
-        var time = new FakeTimeProvider();
-        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        await using var timed = await TimedPairAsync();
+        var (pair, time) = (timed.Pair, timed.Time);
 
         // A first request's header deadline is not a keep-alive one: the awaiting flag is what tells the drain.
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestHeaders);
@@ -325,9 +318,8 @@ public abstract class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task SetAwaitingRequest_AfterDrainBegan_NextReadCanceledWithDrain()
     {
-        var time = new FakeTimeProvider();
-        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        await using var timed = await TimedPairAsync();
+        var (pair, time) = (timed.Pair, timed.Time);
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestBody);
         pair.Server.BeginDrain();
@@ -342,9 +334,8 @@ public abstract class SocketConnectionTests
     [Fact(Timeout = TestTimeout)]
     public async Task BeginDrain_NoLongerAwaiting_ReadNotWoken()
     {
-        var time = new FakeTimeProvider();
-        using var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
-        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        await using var timed = await TimedPairAsync();
+        var (pair, time) = (timed.Pair, timed.Time);
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestHeaders);
         pair.Server.SetAwaitingRequest(true);
@@ -485,6 +476,15 @@ public abstract class SocketConnectionTests
         await connection.Output.WriteAsync("dns"u8.ToArray());
         Assert.Equal("dns", await LoopbackHelpers.ReceiveExactlyAsync(server, 3));
         Assert.Equal(IPAddress.Loopback, connection.RemoteAddress);
+    }
+
+    /// <summary>A connected pair whose deadlines run on a fake clock (advance <see cref="TimedPair.Time"/>, then the heartbeat ticks).</summary>
+    private async Task<TimedPair> TimedPairAsync()
+    {
+        var time = new FakeTimeProvider();
+        var heartbeat = new Heartbeat(time, TimeSpan.FromSeconds(1));
+        var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Heartbeat = heartbeat, Time = time });
+        return new TimedPair(pair, time, heartbeat);
     }
 
     private static async Task<string> ReadAtLeastAsync(SocketConnection connection, int count)
