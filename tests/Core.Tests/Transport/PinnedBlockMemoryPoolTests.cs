@@ -23,6 +23,22 @@ public sealed class PinnedBlockMemoryPoolTests
     }
 
     [Fact]
+    public void Trim_DropsRetainedBeyondKeep_AndCountsActivity()
+    {
+        using var pool = new PinnedBlockMemoryPool();
+        var before = pool.ActivityStamp;
+        var blocks = Enumerable.Range(0, 10).Select(_ => pool.Rent()).ToList();
+        Assert.Equal(before + 10, pool.ActivityStamp);
+        blocks.ForEach(b => b.Dispose());
+        Assert.Equal(10, pool.RetainedCount);
+
+        Assert.Equal(7, pool.Trim(keep: 3));
+        Assert.Equal(3, pool.RetainedCount);
+        Assert.Equal(0, pool.Outstanding);
+        Assert.Equal(0, pool.Trim(keep: 3));
+    }
+
+    [Fact]
     public void Return_BeyondMaxRetained_DropsBlock()
     {
         using var pool = new PinnedBlockMemoryPool(maxRetainedBlocks: 2);
