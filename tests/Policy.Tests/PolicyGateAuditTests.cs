@@ -1,4 +1,5 @@
 using FastProxy.Core.Gate;
+using FastProxy.Policy.Testing;
 using FastProxy.Policy.Tests.TestSupport;
 
 namespace FastProxy.Policy.Tests;
@@ -20,7 +21,7 @@ public sealed class PolicyGateAuditTests : IAsyncLifetime
 
     private GateAudit Audit(string? authorization)
     {
-        var headers = authorization is null ? new TestHeaders() : new TestHeaders().Add("Authorization", authorization);
+        var headers = authorization is null ? new DictionaryRequestHeaders() : new DictionaryRequestHeaders().Add("Authorization", authorization);
         GateHarness.Evaluate(_gate, _policy, "GET", Url, headers);
         var view = new GateRequest(0, RequestMethod.Get, "GET"u8, "api.test"u8, "/api/orders/7"u8, default, headers, ClientIdentity.Unknown);
         ((IRequestGate)_gate).Evaluate(view, out var audit);

@@ -1,6 +1,7 @@
 using System.Text;
 using FastProxy.Core.Gate;
 using FastProxy.Policy.Identity;
+using FastProxy.Policy.Testing;
 using FastProxy.Policy.Tests.TestSupport;
 using Microsoft.IdentityModel.Tokens;
 
@@ -22,7 +23,7 @@ public sealed class PolicyGateTests : IAsyncLifetime
     public async Task DisposeAsync() => await _policy.DisposeAsync();
 
     private GateDecision Send(IRequestGate gate, string? authorization, string method = "GET")
-        => GateHarness.Evaluate(gate, _gate.Current, method, Url, authorization is null ? new TestHeaders() : new TestHeaders().Add("Authorization", authorization));
+        => GateHarness.Evaluate(gate, _gate.Current, method, Url, authorization is null ? new DictionaryRequestHeaders() : new DictionaryRequestHeaders().Add("Authorization", authorization));
 
     private GateDecision Bearer(string token) => Send(_gate, "Bearer " + token);
 
@@ -226,7 +227,7 @@ public sealed class PolicyGateTests : IAsyncLifetime
     public void Evaluate_TwoAuthorizationHeaders_400()
     {
         var token = TestKeys.Token();
-        var headers = new TestHeaders().Add("Authorization", "Bearer " + token).Add("authorization", "Bearer " + token);
+        var headers = new DictionaryRequestHeaders().Add("Authorization", "Bearer " + token).Add("authorization", "Bearer " + token);
 
         var decision = GateHarness.Evaluate(_gate, _policy, "GET", Url, headers);
 

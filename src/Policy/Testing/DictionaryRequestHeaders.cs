@@ -8,7 +8,11 @@ internal sealed class DictionaryRequestHeaders : IRequestHeaders
 {
     private readonly List<(byte[] Name, byte[] Value)> _fields = [];
 
-    public void Add(string name, string value) => _fields.Add((Encoding.ASCII.GetBytes(name), Encoding.UTF8.GetBytes(value)));
+    public DictionaryRequestHeaders Add(string name, string value)
+    {
+        _fields.Add((Encoding.ASCII.GetBytes(name), Encoding.UTF8.GetBytes(value)));
+        return this;
+    }
 
     public bool TryGetFirst(ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
     {

@@ -203,7 +203,7 @@ public sealed class RuleEvaluationTests
         var noToken = GateHarness.Evaluate(gate, policy, "GET", "https://api.test/api/x", null, null, null, out var info);
         var writer = GateHarness.Evaluate(gate, policy, "GET", "https://api.test/api/x", TestHeaders.Bearer(TestKeys.Token(roles: "[\"writer\"]")));
         var reader = GateHarness.Evaluate(gate, policy, "GET", "https://api.test/api/x", TestHeaders.Bearer(TestKeys.Token()));
-        var doubled = GateHarness.Evaluate(gate, policy, "GET", "https://api.test/api/x", new TestHeaders().Add("authorization", "Bearer a").Add("authorization", "Bearer b"));
+        var doubled = GateHarness.Evaluate(gate, policy, "GET", "https://api.test/api/x", new DictionaryRequestHeaders().Add("authorization", "Bearer a").Add("authorization", "Bearer b"));
 
         Assert.Equal(GateVerdict.Allow, noToken.Verdict);
         Assert.True(info.Shadow);
@@ -254,7 +254,7 @@ public sealed class RuleEvaluationTests
         await using var policy = await GateHarness.CompileAsync(document);
         var gate = new PolicyGate(policy);
 
-        var cookie = GateHarness.Evaluate(gate, policy, "GET", "https://api.test/api/x", new TestHeaders().Add("Cookie", "a=b; fp_token=" + token + "; c=d"));
+        var cookie = GateHarness.Evaluate(gate, policy, "GET", "https://api.test/api/x", new DictionaryRequestHeaders().Add("Cookie", "a=b; fp_token=" + token + "; c=d"));
         var query = GateHarness.Evaluate(gate, policy, "GET", "https://api.test/api/x?access_token=" + token);
 
         Assert.Equal(GateVerdict.Allow, cookie.Verdict);

@@ -3,6 +3,7 @@ using System.Text;
 using FastProxy.Core.Gate;
 using FastProxy.Core.Routing;
 using FastProxy.Policy.Config;
+using FastProxy.Policy.Testing;
 
 namespace FastProxy.Policy.Tests.TestSupport;
 
@@ -32,7 +33,7 @@ internal static class GateHarness
             routeIndex = -1;
         }
 
-        var request = new GateRequest(routeIndex, kind, methodBytes, host, path, query, headers ?? new TestHeaders(), client ?? new ClientIdentity(source, null, [], []));
+        var request = new GateRequest(routeIndex, kind, methodBytes, host, path, query, headers ?? new DictionaryRequestHeaders(), client ?? new ClientIdentity(source, null, [], []));
         if (gate is PolicyGate policyGate)
         {
             return policyGate.Evaluate(request, out info);
