@@ -25,7 +25,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>Receive into the last block only while it has at least this much room; else take a fresh block.</summary>
     private const int MinReceiveSpace = 256;
 
-    /// <summary>Marks a <see cref="PumpOnce"/> call as coming from an epoll event (a bit epoll_wait never reports: EPOLLONESHOT is an input flag).</summary>
+    /// <summary>Marks a <see cref="ProcessReceiveCompletion"/> call as coming from an epoll event (a bit epoll_wait never reports: EPOLLONESHOT is an input flag).</summary>
     private const uint EventSeen = 0x4000_0000;
 
     private const int MaxBlockSize = 1024 * 1024;
@@ -300,7 +300,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>Epoll: the socket has news (bytes, FIN or an error); receive now if a receive is wanted.</summary>
     void IEpollHandler.OnEpollEvents(uint events)
     {
-        if (PumpOnce(events | EventSeen))
+        if (ProcessReceiveCompletion(events | EventSeen))
         {
             Pump();
         }
@@ -322,57 +322,9 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// <summary>Epoll: drains while the socket may have bytes; otherwise leaves the receive pending for the next event.</summary>
     private void Pump()
     {
-        while (PumpOnce(0))
+        while (ProcessReceiveCompletion())
         {
         }
-    }
-
-    /// <summary>
-    /// Epoll: one pass under one lock (this runs per event and per read, so the lock is taken once):
-    /// records an event, drains if a receive is wanted and the socket may have bytes, completes a waiting
-    /// read outside the lock. Returns whether another pass is due (still wanted and still possibly ready).
-    /// </summary>
-    private bool PumpOnce(uint events)
-    {
-        ReadResult result = default;
-        Exception? error = null;
-        bool complete;
-        bool again;
-        lock (_sync)
-        {
-            if (events != 0)
-            {
-                _readReady = true;
-                _peerHungUp |= (events & (EpollInterop.EpollRdHup | EpollInterop.EpollHup | EpollInterop.EpollErr)) != 0;
-            }
-
-            if (!_receivePending || !_readReady)
-            {
-                return false;
-            }
-
-            _receivePending = false;
-            if (!_completed)
-            {
-                DrainLocked();
-            }
-
-            complete = TryCompleteWaiterLocked(out result, out error);
-            if (ShouldArmLocked())
-            {
-                _receivePending = true;
-            }
-
-            again = _receivePending && _readReady;
-        }
-
-        // Outside the lock: the reader's continuation may run inline and call back into us.
-        if (complete)
-        {
-            CompleteWaiter(result, error, runAsynchronously: false);
-        }
-
-        return again;
     }
 
     /// <summary>Starts the zero-byte receive (caller set <c>_receivePending</c>); loops over synchronous completions.</summary>
@@ -403,15 +355,35 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         }
     }
 
-    /// <summary>Drains what the socket has, wakes a waiting read; returns whether to re-arm.</summary>
-    private bool ProcessReceiveCompletion()
+    /// <summary>
+    /// One pass under one lock (it runs per event and per read): drains what the socket has and takes a
+    /// waiting read's result, completing it outside the lock. .NET's engine: after a zero-byte receive
+    /// completed; returns whether to re-arm it. Epoll: records <paramref name="events"/> first and does
+    /// nothing unless a receive is wanted and the socket may have bytes; returns whether another pass is
+    /// due (still wanted and still possibly ready).
+    /// </summary>
+    private bool ProcessReceiveCompletion(uint events = 0)
     {
         ReadResult result = default;
         Exception? error = null;
         bool complete;
-        bool rearm;
+        bool again;
         lock (_sync)
         {
+            if (_engine is not null)
+            {
+                if (events != 0)
+                {
+                    _readReady = true;
+                    _peerHungUp |= (events & (EpollInterop.EpollRdHup | EpollInterop.EpollHup | EpollInterop.EpollErr)) != 0;
+                }
+
+                if (!_receivePending || !_readReady)
+                {
+                    return false;
+                }
+            }
+
             _receivePending = false;
             if (_receiver is not null && _receiver.SocketError != SocketError.Success)
             {
@@ -423,11 +395,13 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             }
 
             complete = TryCompleteWaiterLocked(out result, out error);
-            rearm = ShouldArmLocked();
+            var rearm = ShouldArmLocked();
             if (rearm)
             {
                 _receivePending = true;
             }
+
+            again = rearm && (_engine is null || _readReady);
         }
 
         // Outside the lock: the reader's continuation may run inline and call back into us.
@@ -436,7 +410,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             CompleteWaiter(result, error, runAsynchronously: false);
         }
 
-        return rearm;
+        return again;
     }
 
     /// <summary>Non-blocking receives until the socket is empty, the buffer is full, FIN or an error.</summary>

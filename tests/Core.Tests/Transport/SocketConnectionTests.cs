@@ -245,7 +245,7 @@ public abstract class SocketConnectionTests
     public async Task SetTimeoutClearTimeout_Repeated_AllocateNothing()
     {
         await using var timed = await TimedPairAsync();
-        var (pair, time) = (timed.Pair, timed.Time);
+        var pair = timed.Pair;
         pair.Server.SetTimeout(TimeSpan.FromSeconds(1), TimeoutReason.RequestHeaders);
         pair.Server.ClearTimeout();
 
@@ -263,7 +263,7 @@ public abstract class SocketConnectionTests
     public async Task BeginDrain_IdleKeepAlive_WokenWithDrain()
     {
         await using var timed = await TimedPairAsync();
-        var (pair, time) = (timed.Pair, timed.Time);
+        var pair = timed.Pair;
 
         pair.Server.SetTimeout(TimeSpan.FromMinutes(2), TimeoutReason.KeepAliveIdle);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -278,7 +278,7 @@ public abstract class SocketConnectionTests
     public async Task BeginDrain_BusyConnection_NotWokenButLaterIdleIs()
     {
         await using var timed = await TimedPairAsync();
-        var (pair, time) = (timed.Pair, timed.Time);
+        var pair = timed.Pair;
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestBody);
         var read = pair.Server.Input.ReadAsync().AsTask();
@@ -302,7 +302,7 @@ public abstract class SocketConnectionTests
     public async Task BeginDrain_AwaitingFirstRequest_WokenWithDrain()
     {
         await using var timed = await TimedPairAsync();
-        var (pair, time) = (timed.Pair, timed.Time);
+        var pair = timed.Pair;
 
         // A first request's header deadline is not a keep-alive one: the awaiting flag is what tells the drain.
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestHeaders);
@@ -319,7 +319,7 @@ public abstract class SocketConnectionTests
     public async Task SetAwaitingRequest_AfterDrainBegan_NextReadCanceledWithDrain()
     {
         await using var timed = await TimedPairAsync();
-        var (pair, time) = (timed.Pair, timed.Time);
+        var pair = timed.Pair;
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestBody);
         pair.Server.BeginDrain();
@@ -335,7 +335,7 @@ public abstract class SocketConnectionTests
     public async Task BeginDrain_NoLongerAwaiting_ReadNotWoken()
     {
         await using var timed = await TimedPairAsync();
-        var (pair, time) = (timed.Pair, timed.Time);
+        var pair = timed.Pair;
 
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestHeaders);
         pair.Server.SetAwaitingRequest(true);
