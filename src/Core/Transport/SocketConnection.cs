@@ -139,9 +139,9 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
         _heartbeat?.Unregister(this);
 
         // Send what the application wrote but did not flush, within the close timeout.
-        if (!_output.IsDead && _output.UnflushedBytes > 0)
+        if (!_output.IsDead && _output.HasUnsentBytes)
         {
-            var flush = _output.FlushAsync();
+            var flush = _output.FlushNowAsync();
             if (flush.IsCompleted)
             {
                 await flush;
@@ -188,6 +188,7 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
         // Whatever was written after the last flush (or left by a failed one) goes back to the pool.
         _output.ReleaseBuffers();
+        _output.DropParked();
 
         TransportLog.ConnectionClosed(_options.Logger, Id);
     }

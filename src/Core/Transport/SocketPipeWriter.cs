@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using FastProxy.Core.Transport.Epoll;
 
 namespace FastProxy.Core.Transport;
 
@@ -13,10 +14,22 @@ namespace FastProxy.Core.Transport;
 /// buffer, no send loop and no send event args (a pooled <see cref="SocketSender"/> is borrowed per flush).
 /// Backpressure is the kernel's: FlushAsync completes when the socket took the bytes.
 /// After the peer is gone (reset, abort) flushes return <c>IsCompleted</c> and drop the bytes.
+/// <para>
+/// On an epoll loop's thread, a one-block flush parks its block and returns at once; the loop sends it
+/// when the batch of events it is dispatching is done (<see cref="EpollLoop.DeferSend"/>). Parked bytes
+/// always go out before anything flushed after them: a later flush sends them first, on whatever thread
+/// it runs, and a parked block the kernel could not take whole is drained before the next flush sends.
+/// Backpressure then lags by one flush.
+/// </para>
 /// </summary>
-internal sealed class SocketPipeWriter : PipeWriter
+internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
 {
     private const int MaxBlockSize = 1024 * 1024;
+
+    // _parkState: nothing parked; a block parked for the loop; the rest of a parked block being sent asynchronously.
+    private const int Idle = 0;
+    private const int Parked = 1;
+    private const int Draining = 2;
 
     private readonly SocketConnection _connection;
     private readonly MemoryPool<byte> _pool;
@@ -38,6 +51,15 @@ internal sealed class SocketPipeWriter : PipeWriter
     private volatile bool _dead;
     private volatile bool _cancelNextFlush;
 
+    // The parked block. The writer's own flow parks (Idle -> Parked, lock-free: nobody else touches an
+    // idle writer's parked fields); everything else moves under _parkLock, which orders the loop's
+    // deferred send against a flush from a flow that has moved to another thread, and against dispose.
+    private readonly Lock _parkLock = new();
+    private int _parkState;
+    private IMemoryOwner<byte>? _parkedOwner;
+    private ReadOnlyMemory<byte> _parkedBytes;
+    private Task? _parkedDrain;
+
     public SocketPipeWriter(SocketConnection connection, MemoryPool<byte> pool)
     {
         _connection = connection;
@@ -56,6 +78,9 @@ internal sealed class SocketPipeWriter : PipeWriter
     public override bool CanGetUnflushedBytes => true;
 
     public override long UnflushedBytes => _unflushed;
+
+    /// <summary>True while bytes are written but not yet handed to the kernel: unflushed, or flushed and parked.</summary>
+    internal bool HasUnsentBytes => _unflushed > 0 || Volatile.Read(ref _parkState) != Idle;
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
@@ -106,7 +131,24 @@ internal sealed class SocketPipeWriter : PipeWriter
         _unflushed += bytes;
     }
 
-    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => Flush(allowPark: true);
+
+    /// <summary>A flush that sends now, never parking the bytes for the loop (closing: the socket goes away next).</summary>
+    internal ValueTask<FlushResult> FlushNowAsync() => Flush(allowPark: false);
+
+    /// <summary>The loop's batch is done: send the parked block (<see cref="IDeferredSend"/>).</summary>
+    void IDeferredSend.SendDeferred()
+    {
+        lock (_parkLock)
+        {
+            if (_parkState == Parked)
+            {
+                SendParkedLocked();
+            }
+        }
+    }
+
+    private ValueTask<FlushResult> Flush(bool allowPark)
     {
         if (_cancelNextFlush)
         {
@@ -120,6 +162,11 @@ internal sealed class SocketPipeWriter : PipeWriter
             return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
         }
 
+        if (Volatile.Read(ref _parkState) != Idle)
+        {
+            return FlushAfterParkedAsync(allowPark);
+        }
+
         if (_unflushed == 0)
         {
             ReleaseBuffers();
@@ -129,6 +176,12 @@ internal sealed class SocketPipeWriter : PipeWriter
         if (_filled is { Count: > 0 })
         {
             return SendGatheredAsync();
+        }
+
+        if (allowPark && EpollLoop.Dispatching is { } loop)
+        {
+            Park(loop);
+            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
         }
 
         // One block (heads, small bodies): a plain non-blocking send, with no async machinery at all.
@@ -173,6 +226,19 @@ internal sealed class SocketPipeWriter : PipeWriter
 
     /// <summary>The send side is gone (abort, reset): drop what is buffered; flushes now report IsCompleted.</summary>
     internal void MarkDead() => _dead = true;
+
+    /// <summary>Returns a block still parked (the connection closed without sending it) to its pool.</summary>
+    internal void DropParked()
+    {
+        lock (_parkLock)
+        {
+            if (_parkState == Parked)
+            {
+                ReleaseParked();
+                _parkState = Idle;
+            }
+        }
+    }
 
     /// <summary>Returns every buffered block to its pool (after the last flush, or when dropping data).</summary>
     internal void ReleaseBuffers()
@@ -269,6 +335,158 @@ internal sealed class SocketPipeWriter : PipeWriter
             SocketSender.Return(sender);
             ReleaseBuffers();
         }
+    }
+
+    /// <summary>Hands the current block to <paramref name="loop"/>, to be sent when its batch is done; writing goes on in a new block.</summary>
+    private void Park(EpollLoop loop)
+    {
+        _parkedOwner = _current;
+        _parkedBytes = _currentMemory[.._currentLength];
+        ClearCurrent();
+        _currentLength = 0;
+        _unflushed = 0;
+        Volatile.Write(ref _parkState, Parked);
+        loop.DeferSend(this);
+    }
+
+    /// <summary>Under _parkLock, state Parked: one non-blocking send; what the kernel does not take is drained asynchronously.</summary>
+    private void SendParkedLocked()
+    {
+        if (_dead)
+        {
+            ReleaseParked();
+            _parkState = Idle;
+            return;
+        }
+
+        int sent;
+        SocketError status;
+        try
+        {
+            sent = _connection.Socket.Send(_parkedBytes.Span, SocketFlags.None, out status);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed under us (abort): the bytes have nowhere to go.
+            _dead = true;
+            ReleaseParked();
+            _parkState = Idle;
+            return;
+        }
+
+        if (status == SocketError.Success && sent == _parkedBytes.Length)
+        {
+            ReleaseParked();
+            _parkState = Idle;
+            return;
+        }
+
+        if (status != SocketError.Success && status != SocketError.WouldBlock)
+        {
+            ParkedSendFailed(new SocketException((int)status));
+            ReleaseParked();
+            _parkState = Idle;
+            return;
+        }
+
+        _parkedBytes = _parkedBytes[(status == SocketError.WouldBlock ? 0 : sent)..];
+        _parkState = Draining;
+        _parkedDrain = DrainParkedAsync();
+    }
+
+    /// <summary>Sends the rest of a parked block the kernel could not take at once; the next flush waits for it.</summary>
+    private async Task DrainParkedAsync()
+    {
+        // Off the caller's stack first: the caller holds _parkLock, and a send that completes inline
+        // would otherwise finish (and take the lock again) before the caller has published this task.
+        await Task.Yield();
+        var sender = SocketSender.Rent();
+        Exception? failure = null;
+        try
+        {
+            var bytes = _parkedBytes;
+            while (!bytes.IsEmpty)
+            {
+                var sent = await sender.SendAsync(_connection.Socket, bytes);
+                bytes = bytes[sent..];
+            }
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+        finally
+        {
+            SocketSender.Return(sender);
+        }
+
+        lock (_parkLock)
+        {
+            if (failure is not null)
+            {
+                ParkedSendFailed(failure);
+            }
+
+            ReleaseParked();
+            _parkedDrain = null;
+            _parkState = Idle;
+        }
+    }
+
+    /// <summary>Parked bytes go out before this flush's: send them (or wait for their drain), then flush as usual.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<FlushResult> FlushAfterParkedAsync(bool allowPark)
+    {
+        while (true)
+        {
+            Task? drain = null;
+            lock (_parkLock)
+            {
+                if (_parkState == Parked)
+                {
+                    SendParkedLocked();
+                }
+
+                if (_parkState == Draining)
+                {
+                    drain = _parkedDrain;
+                }
+            }
+
+            if (drain is null)
+            {
+                break;
+            }
+
+            await drain.ConfigureAwait(false);
+        }
+
+        return await Flush(allowPark).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A deferred send failed after its flush had reported success: later flushes report IsCompleted, and the
+    /// socket is shut down so that a read waiting for the peer's answer ends (as it would on the peer's reset).
+    /// </summary>
+    private void ParkedSendFailed(Exception ex)
+    {
+        _dead = true;
+        _connection.OnSendFailed(ex);
+        try
+        {
+            _connection.Socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception shutdownError) when (shutdownError is SocketException or ObjectDisposedException)
+        {
+            // Already gone.
+        }
+    }
+
+    private void ReleaseParked()
+    {
+        _parkedOwner?.Dispose();
+        _parkedOwner = null;
+        _parkedBytes = default;
     }
 
     private FlushResult Failed(Exception ex)
