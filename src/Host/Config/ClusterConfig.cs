@@ -12,9 +12,15 @@ public sealed record ClusterConfig
     /// <summary><see cref="BalanceModes.RoundRobin"/> (default) or <see cref="BalanceModes.LeastRequests"/>.</summary>
     public string Balance { get; init; } = BalanceModes.RoundRobin;
 
+    /// <summary>Open connections to one endpoint, in use or idle; a request waits (bounded) for one beyond this.</summary>
     public int MaxConnectionsPerEndpoint { get; init; } = 512;
 
-    public int MaxIdlePerEndpoint { get; init; } = 128;
+    /// <summary>
+    /// Idle keep-alive connections kept per endpoint. Unset: as many as <see cref="MaxConnectionsPerEndpoint"/>,
+    /// so that a steady load of N concurrent requests reuses N connections instead of opening and closing
+    /// connections for every request above the idle cap (an idle connection holds no buffer).
+    /// </summary>
+    public int? MaxIdlePerEndpoint { get; init; }
 
     /// <summary>Consecutive failures after which an endpoint is ejected (passive health).</summary>
     public int EjectAfterFailures { get; init; } = 5;

@@ -38,7 +38,7 @@ internal static class ClusterValidator
             {
                 errors.Add(DocumentPath.Property(path, "max_connections_per_endpoint"), $"must be from 1 to {MaxPoolSize}");
             }
-            else if (cluster.MaxIdlePerEndpoint < 0 || cluster.MaxIdlePerEndpoint > cluster.MaxConnectionsPerEndpoint)
+            else if (cluster.MaxIdlePerEndpoint is { } maxIdle && (maxIdle < 0 || maxIdle > cluster.MaxConnectionsPerEndpoint))
             {
                 errors.Add(DocumentPath.Property(path, "max_idle_per_endpoint"), "must be from 0 to max_connections_per_endpoint");
             }

@@ -315,7 +315,7 @@ public sealed class ProxyHost : IAsyncDisposable
         var pool = new UpstreamPoolOptions
         {
             MaxConnectionsPerEndpoint = cluster.MaxConnectionsPerEndpoint,
-            MaxIdlePerEndpoint = cluster.MaxIdlePerEndpoint,
+            MaxIdlePerEndpoint = cluster.MaxIdlePerEndpoint ?? cluster.MaxConnectionsPerEndpoint,
             ConnectTimeout = TimeSpan.FromSeconds(timeouts.ConnectSeconds),
             EjectAfterConsecutiveFailures = cluster.EjectAfterFailures,
             EjectionDuration = TimeSpan.FromSeconds(cluster.EjectSeconds),

@@ -48,6 +48,15 @@ public class ClusterValidatorTests
     }
 
     [Fact]
+    public void Validate_SmallConnectionCapWithoutIdleCap_Valid()
+    {
+        // The idle cap follows the connection cap when unset, so a small cap alone is consistent.
+        var errors = ConfigSamples.Errors(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    max_connections_per_endpoint: 100\n");
+
+        Assert.DoesNotContain(errors, e => e.Path.StartsWith("clusters.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_DottedClusterName_BracketedPath()
     {
         var error = ConfigSamples.Single(Listener + "clusters:\n  orders.v2: { endpoints: [] }\n");
