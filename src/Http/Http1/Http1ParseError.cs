@@ -51,7 +51,7 @@ public readonly struct Http1ParseError
         Http1ErrorKind.InvalidRequestLine => "malformed request line",
         Http1ErrorKind.InvalidMethod => "method is not a token",
         Http1ErrorKind.InvalidTarget => "request target has an invalid character or form",
-        Http1ErrorKind.InvalidPath => "path has a dot-segment, backslash, encoded separator or bad percent-escape",
+        Http1ErrorKind.InvalidPath => "path has a dot-segment, an empty segment, a ';' parameter, a backslash, an encoded separator or unreserved character, a double-encoded escape or a bad percent-escape",
         Http1ErrorKind.UnsupportedVersion => "HTTP version other than 1.0 or 1.1",
         Http1ErrorKind.RequestLineTooLong => "request line over the limit",
         Http1ErrorKind.LeadingEmptyLines => "more than one empty line before the request line",

@@ -138,20 +138,26 @@ public static partial class Http1Parser
     /// <summary>
     /// Path hygiene against route and policy bypass. The gate matches the raw path bytes, and the forwarder sends
     /// exactly those bytes upstream, so the upstream must not be able to read the path as a different one than the
-    /// gate saw. We therefore refuse anything an upstream might normalise into another path: dot-segments
-    /// (RFC 3986 §5.2.4 removes them: "/public/../admin" is "/admin"), a dot-segment closed by ';' (servlet
-    /// containers strip path parameters: "/..;/"), backslashes (treated as '/' by some servers), percent-encoded
-    /// '.', '/', '\' and NUL (decoded before routing by some servers), and malformed percent-escapes (RFC 3986 §2.1).
+    /// gate saw. We therefore refuse anything an upstream might normalise into another path:
+    /// dot-segments (RFC 3986 §5.2.4 removes them: "/public/../admin" is "/admin");
+    /// empty segments ("//admin": many servers merge slashes);
+    /// ';' path parameters (servlet containers strip them: "/admin;x/secret" is "/admin/secret", "/..;/" a dot-segment);
+    /// backslashes (treated as '/' by some servers);
+    /// percent-encoded unreserved characters (RFC 3986 §6.2.2.2 makes "/%61dmin" equivalent to "/admin", and
+    /// servers decode them before routing), and percent-encoded '/', '\' and NUL;
+    /// a percent-encoded '%' before two hex digits ("%252e": decoded twice by some stacks, it is a '.');
+    /// and malformed percent-escapes (RFC 3986 §2.1).
+    /// Other escapes (spaces, reserved characters, UTF-8 bytes) pass: they mean the same to every upstream.
     /// </summary>
     private static bool IsSafePath(ReadOnlySpan<byte> path)
     {
         // RFC 9112 §3.2.1: absolute-path = 1*( "/" segment ).
-        if (path[0] != Http1Chars.Slash || path.Contains(Http1Chars.Backslash))
+        if (path[0] != Http1Chars.Slash || path.IndexOfAny(Http1Chars.Backslash, Http1Chars.Semicolon) >= 0 || path.IndexOf("//"u8) >= 0)
         {
             return false;
         }
 
-        // Dot-segments: every "/." followed by end, '/', ';' or ".<end|/|;>".
+        // Dot-segments: every "/." followed by end or '/', or ".<end|/>".
         var searchFrom = 0;
         while (true)
         {
@@ -199,7 +205,7 @@ public static partial class Http1Parser
             }
 
             var decoded = (high << 4) | low;
-            if (decoded is '.' or '/' or '\\' or 0)
+            if (decoded is '/' or '\\' or 0 || IsUnreserved(decoded) || (decoded == '%' && IsHexPair(path, at + 3)))
             {
                 return false;
             }
@@ -209,7 +215,14 @@ public static partial class Http1Parser
     }
 
     private static bool IsSegmentEnd(ReadOnlySpan<byte> path, int index)
-        => index >= path.Length || path[index] is Http1Chars.Slash or Http1Chars.Semicolon;
+        => index >= path.Length || path[index] == Http1Chars.Slash;
+
+    /// <summary>RFC 3986 §2.3: unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".</summary>
+    private static bool IsUnreserved(int c)
+        => (uint)((c | 0x20) - 'a') <= 'z' - 'a' || (uint)(c - '0') <= 9 || c is '-' or '.' or '_' or '~';
+
+    private static bool IsHexPair(ReadOnlySpan<byte> path, int index)
+        => index + 1 < path.Length && Http1Chars.HexValue(path[index]) >= 0 && Http1Chars.HexValue(path[index + 1]) >= 0;
 
     /// <summary>
     /// RFC 3986 §3.2.2-3: authority = host [ ":" port ] with host = IP-literal / IPv4address / reg-name, restricted to

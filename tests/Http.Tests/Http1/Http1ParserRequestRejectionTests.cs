@@ -84,6 +84,18 @@ public sealed class Http1ParserRequestRejectionTests
     [InlineData("/a%4")]
     [InlineData("/a%zz")]
     [InlineData("/a%4g")]
+    [InlineData("//admin")]
+    [InlineData("/public//admin")]
+    [InlineData("/admin;x/secret")]
+    [InlineData("/admin;")]
+    [InlineData("/%61dmin")]
+    [InlineData("/%41DMIN")]
+    [InlineData("/v%31/x")]
+    [InlineData("/a%2Db")]
+    [InlineData("/a%5fb")]
+    [InlineData("/a%7Eb")]
+    [InlineData("/a%252e%252e/b")]
+    [InlineData("/a%252F")]
     public void TryParseRequest_UnsafePath_400(string path)
         => AssertRequestError($"GET {path} HTTP/1.1\r\n{H}\r\n", Http1ErrorKind.InvalidPath, 400);
 
