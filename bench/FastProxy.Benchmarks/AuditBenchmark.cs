@@ -76,6 +76,9 @@ public class AuditBenchmark
 
         _batch = lines.WrittenSpan.ToArray();
         _single = _batch.AsSpan(0, _batch.Length / BatchRecords).ToArray();
+
+        // The record's size drives (b) and (c): printed so a run shows what it measured.
+        Console.WriteLine($"// audit record: {_single.Length} bytes (line end included), batch of {BatchRecords}: {_batch.Length} bytes");
         _directory = Directory.CreateTempSubdirectory("fastproxy-audit-bench-").FullName;
         _sink = new FileAuditSink(System.IO.Path.Combine(_directory, "audit.jsonl"), MaxFileBytes, 2, NullLogger.Instance);
         _sink.Open(AuditChainState.Genesis());

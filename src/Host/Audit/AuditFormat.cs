@@ -5,8 +5,17 @@ namespace FastProxy.Host.Audit;
 /// <summary>The parts of the record format the writer and the verifier share (docs/audit.md).</summary>
 internal static class AuditFormat
 {
-    /// <summary>Schema version written as `v`; bumped only for a change that breaks readers.</summary>
-    public const int SchemaVersion = 1;
+    /// <summary>Schema version the writer emits as `v`; bumped only for a change that breaks readers.</summary>
+    public const int SchemaVersion = 2;
+
+    /// <summary>
+    /// The first schema: every member always present, `prev` in every record. The verifier and the
+    /// file sink's restart still read it (a trail upgraded in place holds v1 records, then v2 ones).
+    /// </summary>
+    public const int SchemaVersion1 = 1;
+
+    /// <summary>`seq` of a file's first record: in schema 2 the only record that carries `prev`.</summary>
+    public const long FirstSeq = 1;
 
     /// <summary>SHA-256 is 32 bytes, 64 hex digits.</summary>
     public const int HashBytes = 32;

@@ -9,7 +9,8 @@ namespace FastProxy.Host.Audit;
 /// and hashed in place, so a record costs no allocation and no copy once warm.
 /// <para>
 /// The record's canonical form is exactly the bytes written before the final `,"hash":"…"` member, with
-/// the closing `}`: <c>hash = SHA-256(prev (32 raw bytes) || canonical)</c> (docs/audit.md).
+/// the closing `}`: <c>hash = SHA-256(prev (32 raw bytes) || canonical)</c>, where prev is the previous
+/// record's hash; schema 2 writes it into the record only when it starts a file (docs/audit.md).
 /// </para>
 /// </summary>
 internal sealed class AuditRecordSerializer : IDisposable
@@ -77,7 +78,11 @@ internal sealed class AuditRecordSerializer : IDisposable
         static int Chars(string? value) => value is null ? 0 : Math.Min(value.Length, MaxStringChars);
     }
 
-    /// <summary>Writes `{…,"prev":"…"}` (the canonical form) at the start of <paramref name="line"/>; returns its length.</summary>
+    /// <summary>
+    /// Writes the canonical form (`{…}`, schema 2) at the start of <paramref name="line"/>; returns its length.
+    /// Members with no value are left out, `truncated` appears only when true, and `prev` only in a
+    /// file's first record (seq 1): every byte left out is a byte neither hashed nor written (docs/audit.md).
+    /// </summary>
     private int WriteCanonical(AuditSlot slot, long fileSeq, long seq, ReadOnlySpan<byte> prevHash, Span<byte> line)
     {
         var gate = slot.Gate;
@@ -96,32 +101,27 @@ internal sealed class AuditRecordSerializer : IDisposable
         AuditJson.WriteString(line, ref p, slot.RequestId);
         AuditJson.WriteRaw(line, ref p, ",\"trace_id\":"u8);
         AuditJson.WriteString(line, ref p, slot.TraceId);
-        AuditJson.WriteRaw(line, ref p, ",\"client\":"u8);
-        if (slot.Client is { } client && client.TryFormat(line[(p + 1)..], out var written))
+        if (slot.Client is { } client)
         {
-            // An address's text is digits, hex, '.', ':' and '%' + a scope id: nothing to escape.
-            line[p] = (byte)'"';
-            p += written + 1;
-            line[p++] = (byte)'"';
-        }
-        else
-        {
-            AuditJson.WriteRaw(line, ref p, "null"u8);
+            WriteClient(line, ref p, client);
         }
 
-        AuditJson.WriteRaw(line, ref p, ",\"client_cert\":"u8);
-        WriteText(line, ref p, slot.ClientCertificate);
-        AuditJson.WriteRaw(line, ref p, ",\"principal\":"u8);
-        if (gate.Issuer is null && gate.Subject is null)
+        WriteOptional(line, ref p, ",\"client_cert\":"u8, slot.ClientCertificate);
+        if (gate.Issuer is not null || gate.Subject is not null)
         {
-            AuditJson.WriteRaw(line, ref p, "null"u8);
-        }
-        else
-        {
-            AuditJson.WriteRaw(line, ref p, "{\"issuer\":"u8);
-            WriteText(line, ref p, gate.Issuer);
-            AuditJson.WriteRaw(line, ref p, ",\"subject\":"u8);
-            WriteText(line, ref p, gate.Subject);
+            AuditJson.WriteRaw(line, ref p, ",\"principal\":{"u8);
+            if (gate.Issuer is not null)
+            {
+                AuditJson.WriteRaw(line, ref p, "\"issuer\":"u8);
+                WriteText(line, ref p, gate.Issuer);
+            }
+
+            if (gate.Subject is not null)
+            {
+                AuditJson.WriteRaw(line, ref p, gate.Issuer is null ? "\"subject\":"u8 : ",\"subject\":"u8);
+                WriteText(line, ref p, gate.Subject);
+            }
+
             line[p++] = (byte)'}';
         }
 
@@ -133,32 +133,27 @@ internal sealed class AuditRecordSerializer : IDisposable
         AuditJson.WriteString(line, ref p, slot.Host);
         AuditJson.WriteRaw(line, ref p, ",\"path\":"u8);
         AuditJson.WriteString(line, ref p, slot.Path);
-        AuditJson.WriteRaw(line, ref p, slot.Truncated ? ",\"truncated\":true,\"route\":"u8 : ",\"truncated\":false,\"route\":"u8);
-        WriteText(line, ref p, gate.RouteId);
-        AuditJson.WriteRaw(line, ref p, ",\"policy_version\":"u8);
-        WriteText(line, ref p, gate.PolicyVersion);
+        if (slot.Truncated)
+        {
+            AuditJson.WriteRaw(line, ref p, ",\"truncated\":true"u8);
+        }
+
+        WriteOptional(line, ref p, ",\"route\":"u8, gate.RouteId);
+        WriteOptional(line, ref p, ",\"policy_version\":"u8, gate.PolicyVersion);
         AuditJson.WriteRaw(line, ref p, IsAllowed(slot) ? ",\"decision\":\"allow\",\"reason\":"u8 : ",\"decision\":\"deny\",\"reason\":"u8);
         WriteText(line, ref p, gate.Reason);
-        AuditJson.WriteRaw(line, ref p, ",\"rule\":"u8);
-        WriteText(line, ref p, gate.Rule);
-        AuditJson.WriteRaw(line, ref p, ",\"predicate\":"u8);
-        WriteText(line, ref p, gate.Predicate);
-        AuditJson.WriteRaw(line, ref p, ",\"shadow\":"u8);
+        WriteOptional(line, ref p, ",\"rule\":"u8, gate.Rule);
+        WriteOptional(line, ref p, ",\"predicate\":"u8, gate.Predicate);
         if (gate.Shadow)
         {
-            AuditJson.WriteRaw(line, ref p, "{\"verdict\":"u8);
+            AuditJson.WriteRaw(line, ref p, ",\"shadow\":{\"verdict\":"u8);
             WriteText(line, ref p, gate.ShadowVerdict);
             line[p++] = (byte)'}';
-        }
-        else
-        {
-            AuditJson.WriteRaw(line, ref p, "null"u8);
         }
 
         AuditJson.WriteRaw(line, ref p, ",\"status\":"u8);
         AuditJson.WriteNumber(line, ref p, slot.Status);
-        AuditJson.WriteRaw(line, ref p, ",\"upstream\":"u8);
-        WriteText(line, ref p, slot.Upstream);
+        WriteOptional(line, ref p, ",\"upstream\":"u8, slot.Upstream);
         AuditJson.WriteRaw(line, ref p, ",\"bytes_in\":"u8);
         AuditJson.WriteNumber(line, ref p, slot.BytesIn);
         AuditJson.WriteRaw(line, ref p, ",\"bytes_out\":"u8);
@@ -169,11 +164,39 @@ internal sealed class AuditRecordSerializer : IDisposable
         p += FormatMilliseconds(slot.DurationMicroseconds, line[p..]);
         AuditJson.WriteRaw(line, ref p, ",\"outcome\":\""u8);
         AuditJson.WriteRaw(line, ref p, OutcomeName(slot.Outcome));
-        AuditJson.WriteRaw(line, ref p, "\",\"prev\":\""u8);
-        AuditFormat.ToHex(prevHash, line.Slice(p, AuditFormat.HashHexLength));
-        p += AuditFormat.HashHexLength;
+        if (seq == AuditFormat.FirstSeq)
+        {
+            // A file's first record names its prev, so the file checks on its own once older files are gone.
+            AuditJson.WriteRaw(line, ref p, "\",\"prev\":\""u8);
+            AuditFormat.ToHex(prevHash, line.Slice(p, AuditFormat.HashHexLength));
+            p += AuditFormat.HashHexLength;
+        }
+
         AuditJson.WriteRaw(line, ref p, "\"}"u8);
         return p;
+    }
+
+    /// <summary>`,"client":"…"` with the address; nothing when the address cannot be formatted (the member is then absent, as for no address).</summary>
+    private static void WriteClient(Span<byte> line, ref int position, System.Net.IPAddress client)
+    {
+        // An address's text is digits, hex, '.', ':' and '%' + a scope id: nothing to escape.
+        var member = ",\"client\":\""u8;
+        if (client.TryFormat(line[(position + member.Length)..], out var written))
+        {
+            AuditJson.WriteRaw(line, ref position, member);
+            position += written;
+            line[position++] = (byte)'"';
+        }
+    }
+
+    /// <summary>`name` + the string, or nothing at all when the value is null (schema 2 leaves out members with no value).</summary>
+    private static void WriteOptional(Span<byte> line, ref int position, ReadOnlySpan<byte> name, string? value)
+    {
+        if (value is not null)
+        {
+            AuditJson.WriteRaw(line, ref position, name);
+            WriteText(line, ref position, value);
+        }
     }
 
     /// <summary>`yyyy-MM-ddTHH:mm:ss.fffZ` by hand: a custom DateTime format string is parsed on every call and costs more than the rest of the record.</summary>

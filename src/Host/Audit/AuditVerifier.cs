@@ -78,9 +78,9 @@ public static class AuditVerifier
         try
         {
             using var lines = new LineReader(file, MaxLineBytes);
-            if (lines.TryReadLine(out var line, out _) && AuditRecordReader.TryReadChainFields(line, out var fileSeq, out _, out _, out _))
+            if (lines.TryReadLine(out var line, out _) && AuditRecordReader.TryReadChainFields(line, out var record))
             {
-                return fileSeq;
+                return record.FileSeq;
             }
         }
         catch (IOException)
@@ -138,9 +138,9 @@ public static class AuditVerifier
                     return Bad(file, lineNumber, "record altered or torn (last line has no line end)");
                 }
 
-                if (!AuditRecordReader.TryReadChainFields(line, out var fileSeq, out var seq, out var prev, out var claimed))
+                if (!AuditRecordReader.TryReadChainFields(line, out var record, out var malformed))
                 {
-                    return Bad(file, lineNumber, "record altered (not a well-formed audit record)");
+                    return Bad(file, lineNumber, $"record altered (not a well-formed audit record: {malformed})");
                 }
 
                 // The canonical form: the line without its final `,"hash":"…"` member (docs/audit.md).
@@ -149,11 +149,12 @@ public static class AuditVerifier
                     return Bad(file, lineNumber, "record altered (hash is not the last member)");
                 }
 
-                sha.AppendData(prev);
-                sha.AppendData(line[..^AuditFormat.HashSuffixLength]);
-                sha.AppendData("}"u8);
-                _ = sha.GetHashAndReset(hash);
-                if (!CryptographicOperations.FixedTimeEquals(hash, claimed))
+                var canonical = line[..^AuditFormat.HashSuffixLength];
+                var fileSeq = record.FileSeq;
+                var seq = record.Seq;
+
+                // A record that names its prev (v1; v2 with seq 1) is checked against its own content first.
+                if (record.Prev is { } prev && !HashMatches(sha, prev, canonical, record.Hash, hash))
                 {
                     return Bad(file, lineNumber, "record altered (hash does not match its content)");
                 }
@@ -181,15 +182,34 @@ public static class AuditVerifier
                     return Bad(file, lineNumber, $"removed or reordered (seq gap {lastSeq} -> {seq})");
                 }
 
-                var expectedPrev = state.LastHash ?? (fileSeq == 0 ? new byte[AuditFormat.HashBytes] : null);
-                if (expectedPrev is not null && !expectedPrev.AsSpan().SequenceEqual(prev))
+                if (record.Prev is { } named)
                 {
-                    return Bad(file, lineNumber, lineNumber == 1 && state.LastHash is not null
-                        ? "chain broken (prev does not match the last hash of the previous file)"
-                        : "chain broken (prev does not match the previous record's hash)");
+                    var expectedPrev = state.LastHash ?? (fileSeq == 0 ? new byte[AuditFormat.HashBytes] : null);
+                    if (expectedPrev is not null && !expectedPrev.AsSpan().SequenceEqual(named))
+                    {
+                        return Bad(file, lineNumber, lineNumber == 1 && state.LastHash is not null
+                            ? "chain broken (prev does not match the last hash of the previous file)"
+                            : "chain broken (prev does not match the previous record's hash)");
+                    }
+                }
+                else
+                {
+                    // v2 after a file's first record: prev is implied, the hash of the line before (checked
+                    // just above: seq follows on, so that line is in this file and was accepted). The hash is
+                    // where the link is checked, so a mismatch is either this record edited or the one
+                    // before it edited with its hash recomputed: the hash cannot tell which.
+                    if (lastSeq == 0 || state.LastHash is not { } implied)
+                    {
+                        return Bad(file, lineNumber, $"removed or reordered (seq gap {lastSeq} -> {seq})");
+                    }
+
+                    if (!HashMatches(sha, implied, canonical, record.Hash, hash))
+                    {
+                        return Bad(file, lineNumber, "record altered (hash does not match its content) or chain broken (the record before it was edited and its hash recomputed)");
+                    }
                 }
 
-                state.LastHash = claimed;
+                state.LastHash = record.Hash;
                 state.Records++;
                 lastSeq = seq;
             }
@@ -201,6 +221,16 @@ public static class AuditVerifier
         }
 
         return null;
+    }
+
+    /// <summary>SHA-256(prev || canonical || `}`) equals the claimed hash (docs/audit.md).</summary>
+    private static bool HashMatches(IncrementalHash sha, ReadOnlySpan<byte> prev, ReadOnlySpan<byte> canonicalWithoutBrace, byte[] claimed, byte[] scratch)
+    {
+        sha.AppendData(prev);
+        sha.AppendData(canonicalWithoutBrace);
+        sha.AppendData("}"u8);
+        _ = sha.GetHashAndReset(scratch);
+        return CryptographicOperations.FixedTimeEquals(scratch, claimed);
     }
 
     private static AuditVerifyResult Bad(string file, long line, string problem) => new() { File = file, Line = line, Problem = problem };

@@ -225,11 +225,16 @@ internal sealed class FileAuditSink : IAuditSink
             return false;
         }
 
+        // Schema 1 or 2: a trail written by an older proxy continues (its last record's hash chains the next one).
         var line = buffer.AsSpan(lineStart + 1, lastNewline - lineStart - 1);
-        if (!AuditRecordReader.TryReadChainFields(line, out fileSeq, out seq, out _, out hash))
+        if (!AuditRecordReader.TryReadChainFields(line, out var record))
         {
             return false;
         }
+
+        fileSeq = record.FileSeq;
+        seq = record.Seq;
+        hash = record.Hash;
 
         lineEnd = start + lastNewline + 1;
         return true;

@@ -32,22 +32,51 @@ public class AuditRecordSerializerTests
         return slot;
     }
 
-    private static (string Line, JsonElement Record) Serialize(AuditSlot slot, byte[]? prev = null)
+    /// <summary>A slot where every optional member has a value: mTLS client, truncated path, shadow mode, an upstream.</summary>
+    private static AuditSlot FullSlot()
+    {
+        var queue = new AuditQueue(2);
+        Assert.True(queue.TryClaim(out var slot, out _));
+        slot.Fill(
+            new RequestRecord
+            {
+                RequestId = "r1"u8,
+                TraceId = "t1"u8,
+                ClientAddress = System.Net.IPAddress.Parse("192.0.2.7"),
+                ClientCertificate = "CN=ops",
+                Protocol = "HTTP/1.1",
+                Method = "GET"u8,
+                Host = "h"u8,
+                Path = Enumerable.Repeat((byte)'a', AuditSlot.MaxPathBytes + 1).ToArray(),
+                Gate = AuditTestRecords.Shadow with { Rule = "routes[0].deny[0]", Predicate = "not source 10.0.0.0/8" },
+                Outcome = RequestOutcome.Forwarded,
+                Status = 200,
+                UpstreamEndpoint = "10.0.1.5:8080",
+                BytesIn = 1,
+                BytesOut = 2,
+            },
+            AuditTestRecords.BaseTime);
+        return slot;
+    }
+
+    private static (string Line, JsonElement Record) Serialize(AuditSlot slot, byte[]? prev = null, long seq = 7)
     {
         using var serializer = new AuditRecordSerializer();
         var output = new ArrayBufferWriter<byte>();
-        var length = serializer.Serialize(slot, 3, 7, prev ?? new byte[32], output);
+        var length = serializer.Serialize(slot, 3, seq, prev ?? new byte[32], output);
         Assert.Equal(length, output.WrittenCount);
         var line = Encoding.ASCII.GetString(output.WrittenSpan);
         using var doc = JsonDocument.Parse(line);
         return (line, doc.RootElement.Clone());
     }
 
-    [Fact]
-    public void Serialize_Record_HashIsSha256OfPrevAndLineWithoutHashMember()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void Serialize_Record_HashIsSha256OfPrevAndLineWithoutHashMember(long seq)
     {
         var prev = RandomNumberGenerator.GetBytes(32);
-        var (line, record) = Serialize(Slot(AuditTestRecords.Allowed, RequestOutcome.Forwarded), prev);
+        var (line, record) = Serialize(Slot(AuditTestRecords.Allowed, RequestOutcome.Forwarded), prev, seq);
 
         Assert.EndsWith("\"}\n", line, StringComparison.Ordinal);
         var text = line.TrimEnd('\n');
@@ -55,16 +84,37 @@ public class AuditRecordSerializerTests
         var canonical = text[..hashMember] + "}";
         var expected = SHA256.HashData([.. prev, .. Encoding.ASCII.GetBytes(canonical)]);
         Assert.Equal(Convert.ToHexStringLower(expected), record.GetProperty("hash").GetString());
-        Assert.Equal(Convert.ToHexStringLower(prev), record.GetProperty("prev").GetString());
         Assert.Equal(3, record.GetProperty("file_seq").GetInt64());
-        Assert.Equal(7, record.GetProperty("seq").GetInt64());
-        Assert.Equal(1, record.GetProperty("v").GetInt32());
+        Assert.Equal(seq, record.GetProperty("seq").GetInt64());
+        Assert.Equal(2, record.GetProperty("v").GetInt32());
     }
 
     [Fact]
-    public void Serialize_Record_FieldsInDocumentedOrder()
+    public void Serialize_FirstRecordOfFile_PrevLastBeforeHash()
     {
-        var (_, record) = Serialize(Slot(AuditTestRecords.Allowed, RequestOutcome.Forwarded));
+        var prev = RandomNumberGenerator.GetBytes(32);
+
+        var (line, record) = Serialize(Slot(AuditTestRecords.Allowed, RequestOutcome.Forwarded), prev, seq: 1);
+
+        Assert.Equal(Convert.ToHexStringLower(prev), record.GetProperty("prev").GetString());
+        Assert.EndsWith($",\"outcome\":\"forwarded\",\"prev\":\"{Convert.ToHexStringLower(prev)}\",\"hash\":\"{record.GetProperty("hash").GetString()}\"}}\n", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(long.MaxValue)]
+    public void Serialize_LaterRecordOfFile_NoPrevMember(long seq)
+    {
+        var (line, record) = Serialize(Slot(AuditTestRecords.Allowed, RequestOutcome.Forwarded), RandomNumberGenerator.GetBytes(32), seq);
+
+        Assert.False(record.TryGetProperty("prev", out _));
+        Assert.DoesNotContain("prev", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Serialize_EveryMemberHasAValue_AllMembersInDocumentedOrder()
+    {
+        var (_, record) = Serialize(FullSlot(), seq: 1);
 
         string[] expected =
         [
@@ -73,6 +123,71 @@ public class AuditRecordSerializerTests
             "outcome", "prev", "hash",
         ];
         Assert.Equal(expected, record.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.Equal(["issuer", "subject"], record.GetProperty("principal").EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.True(record.GetProperty("truncated").GetBoolean());
+        Assert.Equal("deny", record.GetProperty("shadow").GetProperty("verdict").GetString());
+        Assert.Equal("192.0.2.7", record.GetProperty("client").GetString());
+        Assert.Equal("CN=ops", record.GetProperty("client_cert").GetString());
+    }
+
+    [Fact]
+    public void Serialize_NoOptionalValues_OnlyAlwaysPresentMembersNoNullNoFalse()
+    {
+        var (line, record) = Serialize(Slot(GateAudit.None, RequestOutcome.NoRoute));
+
+        string[] expected =
+        [
+            "v", "time", "file_seq", "seq", "request_id", "trace_id", "protocol", "method", "host", "path",
+            "decision", "reason", "status", "bytes_in", "bytes_out", "duration_ms", "outcome", "hash",
+        ];
+        Assert.Equal(expected, record.EnumerateObject().Select(p => p.Name).ToArray());
+        Assert.DoesNotContain("null", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("false", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("https://idp.example", null, "{\"issuer\":\"https://idp.example\"}")]
+    [InlineData(null, "alice", "{\"subject\":\"alice\"}")]
+    [InlineData("https://idp.example", "alice", "{\"issuer\":\"https://idp.example\",\"subject\":\"alice\"}")]
+    public void Serialize_PrincipalPartlyKnown_OnlyKnownMembers(string? issuer, string? subject, string expected)
+    {
+        var (_, record) = Serialize(Slot(AuditTestRecords.Allowed with { Issuer = issuer, Subject = subject }, RequestOutcome.Forwarded));
+
+        Assert.Equal(expected, record.GetProperty("principal").GetRawText());
+    }
+
+    [Fact]
+    public void Serialize_PeersRecord_LeavesOutNullsFalseAndPrevAfterFirst()
+    {
+        // The peers scenario's shape: client and upstream known, no client certificate, no shadow, nothing cut.
+        var queue = new AuditQueue(2);
+        Assert.True(queue.TryClaim(out var slot, out _));
+        slot.Fill(
+            new RequestRecord
+            {
+                RequestId = "5f0c2a9e8b7d4c3e9a1f6b2d8c4e7a90"u8,
+                TraceId = "4bf92f3577b34da6a3ce929d0e0e4736"u8,
+                ClientAddress = System.Net.IPAddress.Loopback,
+                Protocol = "HTTP/1.1",
+                Method = "GET"u8,
+                Host = "127.0.0.1"u8,
+                Path = "/api/orders"u8,
+                Gate = AuditTestRecords.Allowed,
+                Outcome = RequestOutcome.Forwarded,
+                Status = 200,
+                UpstreamEndpoint = "127.0.0.1:19101",
+            },
+            AuditTestRecords.BaseTime);
+
+        var (first, _) = Serialize(slot, seq: 1);
+        var (later, _) = Serialize(slot, seq: 2);
+
+        // v1 wrote `,"client_cert":null` (19), `,"truncated":false` (18), `,"shadow":null` (14) and `,"prev":"<64 hex>"` (74) here.
+        Assert.Equal(first.Length - 74, later.Length);
+        foreach (var absent in (string[])["client_cert", "truncated", "shadow", "null", "false"])
+        {
+            Assert.DoesNotContain(absent, first, StringComparison.Ordinal);
+        }
     }
 
     [Theory]
@@ -129,8 +244,10 @@ public class AuditRecordSerializerTests
         Assert.Single(line.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    [Fact]
-    public void Serialize_EveryFieldAtItsWorst_FitsTheSizeItAskedForAndVerifies()
+    [Theory]
+    [InlineData(1)]
+    [InlineData(long.MaxValue)]
+    public void Serialize_EveryFieldAtItsWorst_FitsTheSizeItAskedForAndVerifies(long seq)
     {
         // Every string at its cap and escaped at 6 bytes per unit: the output span must be exactly what the serializer asked for.
         var lone = new string('\ud800', 5000);
@@ -161,15 +278,16 @@ public class AuditRecordSerializerTests
         using var serializer = new AuditRecordSerializer();
         var output = new ExactBufferWriter();
 
-        var length = serializer.Serialize(slot, long.MaxValue, long.MaxValue, new byte[32], output);
+        var length = serializer.Serialize(slot, long.MaxValue, seq, new byte[32], output);
 
         Assert.Equal(length, output.Written);
         Assert.True(output.Written <= output.Requested);
         var line = Encoding.ASCII.GetString(output.Buffer, 0, output.Written);
         using var doc = JsonDocument.Parse(line);
         Assert.Equal(4096, doc.RootElement.GetProperty("predicate").GetString()!.Length);
-        Assert.True(AuditRecordReader.TryReadChainFields(output.Buffer.AsSpan(0, output.Written - 1), out _, out _, out _, out var hash));
-        Assert.Equal(serializer.LastHash.ToArray(), hash);
+        Assert.True(AuditRecordReader.TryReadChainFields(output.Buffer.AsSpan(0, output.Written - 1), out var fields, out var problem), problem);
+        Assert.Equal(serializer.LastHash.ToArray(), fields.Hash);
+        Assert.Equal(seq == 1, fields.Prev is not null);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using FastProxy.Core.Gate;
@@ -78,6 +79,27 @@ internal static class AuditTestRecords
 
         return [.. rotated];
     }
+
+    /// <summary>The canonical form of a record line: without its `,"hash":"…"` member, with the closing brace (docs/audit.md).</summary>
+    public static string Canonical(string line) => line[..^AuditFormat.HashSuffixLength] + "}";
+
+    /// <summary>The `hash` member's raw bytes.</summary>
+    public static byte[] HashOf(string line)
+    {
+        using var doc = JsonDocument.Parse(line);
+        return Convert.FromHexString(doc.RootElement.GetProperty("hash").GetString()!);
+    }
+
+    /// <summary>What a forger with write access does: (re)computes the hash of <paramref name="canonical"/> chained to <paramref name="prev"/> and appends it.</summary>
+    public static string Seal(string canonical, byte[] prev)
+    {
+        var hash = SHA256.HashData([.. prev, .. Encoding.ASCII.GetBytes(canonical)]);
+        return canonical[..^1] + ",\"hash\":\"" + Convert.ToHexStringLower(hash) + "\"}";
+    }
+
+    public static List<string> Lines(string file) => [.. File.ReadAllText(file, Encoding.ASCII).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+
+    public static void WriteLines(string file, IEnumerable<string> lines) => File.WriteAllText(file, string.Join('\n', lines) + "\n", Encoding.ASCII);
 
     /// <summary>Waits (bounded) until <paramref name="condition"/> holds; the background writer has no completion event per record.</summary>
     public static async Task WaitUntilAsync(Func<bool> condition, string what)

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using FastProxy.Core.Observability;
 using FastProxy.Host.Audit;
 using FastProxy.Host.Config;
@@ -34,21 +33,21 @@ public class AuditTrailTests
         Assert.Equal("00000001", allowed.GetProperty("request_id").GetString());
         Assert.Equal("4bf92f3577b34da6a3ce929d0e0e4736", allowed.GetProperty("trace_id").GetString());
         Assert.Equal("192.0.2.7", allowed.GetProperty("client").GetString());
-        Assert.Equal(JsonValueKind.Null, allowed.GetProperty("client_cert").ValueKind);
+        Assert.False(allowed.TryGetProperty("client_cert", out _));
         Assert.Equal("https://idp.example", allowed.GetProperty("principal").GetProperty("issuer").GetString());
         Assert.Equal("alice", allowed.GetProperty("principal").GetProperty("subject").GetString());
         Assert.Equal("HTTP/1.1", allowed.GetProperty("protocol").GetString());
         Assert.Equal("GET", allowed.GetProperty("method").GetString());
         Assert.Equal("api.example.com", allowed.GetProperty("host").GetString());
         Assert.Equal("/orders/7", allowed.GetProperty("path").GetString());
-        Assert.False(allowed.GetProperty("truncated").GetBoolean());
+        Assert.False(allowed.TryGetProperty("truncated", out _));
         Assert.Equal("orders-read", allowed.GetProperty("route").GetString());
         Assert.Equal("v1-abc", allowed.GetProperty("policy_version").GetString());
         Assert.Equal("allow", allowed.GetProperty("decision").GetString());
         Assert.Equal("allowed", allowed.GetProperty("reason").GetString());
         Assert.Equal("routes[0].allow[0]", allowed.GetProperty("rule").GetString());
         Assert.Equal("claim roles contains orders.read", allowed.GetProperty("predicate").GetString());
-        Assert.Equal(JsonValueKind.Null, allowed.GetProperty("shadow").ValueKind);
+        Assert.False(allowed.TryGetProperty("shadow", out _));
         Assert.Equal(200, allowed.GetProperty("status").GetInt32());
         Assert.Equal("10.0.1.5:8080", allowed.GetProperty("upstream").GetString());
         Assert.Equal(10, allowed.GetProperty("bytes_in").GetInt64());
@@ -57,6 +56,7 @@ public class AuditTrailTests
         Assert.Equal("forwarded", allowed.GetProperty("outcome").GetString());
         Assert.Equal(0, allowed.GetProperty("file_seq").GetInt64());
         Assert.Equal(1, allowed.GetProperty("seq").GetInt64());
+        Assert.Equal(2, allowed.GetProperty("v").GetInt32());
         Assert.Equal(new string('0', 64), allowed.GetProperty("prev").GetString());
         Assert.Equal(64, allowed.GetProperty("hash").GetString()!.Length);
 
@@ -65,12 +65,21 @@ public class AuditTrailTests
         Assert.Equal("no_rule_matched", denied.GetProperty("reason").GetString());
         Assert.Equal(403, denied.GetProperty("status").GetInt32());
         Assert.Equal("denied", denied.GetProperty("outcome").GetString());
-        Assert.Equal(allowed.GetProperty("hash").GetString(), denied.GetProperty("prev").GetString());
+        Assert.False(denied.TryGetProperty("prev", out _));
+        Assert.False(denied.TryGetProperty("upstream", out _));
+        Assert.False(denied.TryGetProperty("rule", out _));
+        Assert.False(denied.TryGetProperty("predicate", out _));
+
+        // The link: the denied record is hashed after the allowed one's hash (prev implied).
+        var lines = AuditTestRecords.Lines(dir.File("audit.jsonl"));
+        Assert.Equal(AuditTestRecords.Seal(AuditTestRecords.Canonical(lines[1]), AuditTestRecords.HashOf(lines[0])), lines[1]);
 
         var noRoute = records[2];
         Assert.Equal("deny", noRoute.GetProperty("decision").GetString());
-        Assert.Equal(JsonValueKind.Null, noRoute.GetProperty("route").ValueKind);
-        Assert.Equal(JsonValueKind.Null, noRoute.GetProperty("principal").ValueKind);
+        Assert.False(noRoute.TryGetProperty("route", out _));
+        Assert.False(noRoute.TryGetProperty("policy_version", out _));
+        Assert.False(noRoute.TryGetProperty("principal", out _));
+        Assert.Equal("none", noRoute.GetProperty("reason").GetString());
         Assert.Equal("no_route", noRoute.GetProperty("outcome").GetString());
 
         var shadow = records[3];
@@ -112,6 +121,7 @@ public class AuditTrailTests
         Assert.Equal("/caf\u00e9/<script>\u2028", records[4].GetProperty("path").GetString());
         Assert.Equal(AuditSlot.MaxPathBytes, records[5].GetProperty("path").GetString()!.Length);
         Assert.True(records[5].GetProperty("truncated").GetBoolean());
+        Assert.All(records.Take(5), r => Assert.False(r.TryGetProperty("truncated", out _)));
         Assert.True(AuditVerifier.Verify([path]).Intact);
     }
 
