@@ -32,6 +32,19 @@ internal sealed class AuditRecordSerializer : IDisposable
     private const int TimeLength = 24;
 
     private readonly AuditHasher _sha = new();
+
+    // One cache per string member that comes from the gate or the proxy (same instances request after request).
+    private readonly EscapedTextCache _clientCertificate = new();
+    private readonly EscapedTextCache _issuer = new();
+    private readonly EscapedTextCache _subject = new();
+    private readonly EscapedTextCache _protocol = new();
+    private readonly EscapedTextCache _route = new();
+    private readonly EscapedTextCache _policyVersion = new();
+    private readonly EscapedTextCache _reason = new();
+    private readonly EscapedTextCache _rule = new();
+    private readonly EscapedTextCache _predicate = new();
+    private readonly EscapedTextCache _shadowVerdict = new();
+    private readonly EscapedTextCache _upstream = new();
     private readonly byte[] _hash = new byte[AuditFormat.HashBytes];
 
     /// <summary>`yyyy-MM-ddTHH:mm:ss.` of <see cref="_timeSecond"/>: records of one second share it.</summary>
@@ -106,27 +119,27 @@ internal sealed class AuditRecordSerializer : IDisposable
             WriteClient(line, ref p, client);
         }
 
-        WriteOptional(line, ref p, ",\"client_cert\":"u8, slot.ClientCertificate);
+        WriteOptional(line, ref p, ",\"client_cert\":"u8, slot.ClientCertificate, _clientCertificate);
         if (gate.Issuer is not null || gate.Subject is not null)
         {
             AuditJson.WriteRaw(line, ref p, ",\"principal\":{"u8);
             if (gate.Issuer is not null)
             {
                 AuditJson.WriteRaw(line, ref p, "\"issuer\":"u8);
-                WriteText(line, ref p, gate.Issuer);
+                WriteText(line, ref p, gate.Issuer, _issuer);
             }
 
             if (gate.Subject is not null)
             {
                 AuditJson.WriteRaw(line, ref p, gate.Issuer is null ? "\"subject\":"u8 : ",\"subject\":"u8);
-                WriteText(line, ref p, gate.Subject);
+                WriteText(line, ref p, gate.Subject, _subject);
             }
 
             line[p++] = (byte)'}';
         }
 
         AuditJson.WriteRaw(line, ref p, ",\"protocol\":"u8);
-        WriteText(line, ref p, slot.Protocol);
+        WriteText(line, ref p, slot.Protocol, _protocol);
         AuditJson.WriteRaw(line, ref p, ",\"method\":"u8);
         AuditJson.WriteString(line, ref p, slot.Method);
         AuditJson.WriteRaw(line, ref p, ",\"host\":"u8);
@@ -138,22 +151,22 @@ internal sealed class AuditRecordSerializer : IDisposable
             AuditJson.WriteRaw(line, ref p, ",\"truncated\":true"u8);
         }
 
-        WriteOptional(line, ref p, ",\"route\":"u8, gate.RouteId);
-        WriteOptional(line, ref p, ",\"policy_version\":"u8, gate.PolicyVersion);
+        WriteOptional(line, ref p, ",\"route\":"u8, gate.RouteId, _route);
+        WriteOptional(line, ref p, ",\"policy_version\":"u8, gate.PolicyVersion, _policyVersion);
         AuditJson.WriteRaw(line, ref p, IsAllowed(slot) ? ",\"decision\":\"allow\",\"reason\":"u8 : ",\"decision\":\"deny\",\"reason\":"u8);
-        WriteText(line, ref p, gate.Reason);
-        WriteOptional(line, ref p, ",\"rule\":"u8, gate.Rule);
-        WriteOptional(line, ref p, ",\"predicate\":"u8, gate.Predicate);
+        WriteText(line, ref p, gate.Reason, _reason);
+        WriteOptional(line, ref p, ",\"rule\":"u8, gate.Rule, _rule);
+        WriteOptional(line, ref p, ",\"predicate\":"u8, gate.Predicate, _predicate);
         if (gate.Shadow)
         {
             AuditJson.WriteRaw(line, ref p, ",\"shadow\":{\"verdict\":"u8);
-            WriteText(line, ref p, gate.ShadowVerdict);
+            WriteText(line, ref p, gate.ShadowVerdict, _shadowVerdict);
             line[p++] = (byte)'}';
         }
 
         AuditJson.WriteRaw(line, ref p, ",\"status\":"u8);
         AuditJson.WriteNumber(line, ref p, slot.Status);
-        WriteOptional(line, ref p, ",\"upstream\":"u8, slot.Upstream);
+        WriteOptional(line, ref p, ",\"upstream\":"u8, slot.Upstream, _upstream);
         AuditJson.WriteRaw(line, ref p, ",\"bytes_in\":"u8);
         AuditJson.WriteNumber(line, ref p, slot.BytesIn);
         AuditJson.WriteRaw(line, ref p, ",\"bytes_out\":"u8);
@@ -190,12 +203,12 @@ internal sealed class AuditRecordSerializer : IDisposable
     }
 
     /// <summary>`name` + the string, or nothing at all when the value is null (schema 2 leaves out members with no value).</summary>
-    private static void WriteOptional(Span<byte> line, ref int position, ReadOnlySpan<byte> name, string? value)
+    private static void WriteOptional(Span<byte> line, ref int position, ReadOnlySpan<byte> name, string? value, EscapedTextCache cache)
     {
         if (value is not null)
         {
             AuditJson.WriteRaw(line, ref position, name);
-            WriteText(line, ref position, value);
+            cache.Write(line, ref position, value, WriteText);
         }
     }
 
@@ -269,7 +282,7 @@ internal sealed class AuditRecordSerializer : IDisposable
     };
 
     /// <summary>Strings (from tokens or configuration): null as `null`, length capped, lone surrogates become U+FFFD.</summary>
-    private static void WriteText(Span<byte> line, ref int position, string? value)
+    private static void WriteText(Span<byte> line, ref int position, string? value, EscapedTextCache cache)
     {
         if (value is null)
         {
@@ -277,6 +290,9 @@ internal sealed class AuditRecordSerializer : IDisposable
             return;
         }
 
-        AuditJson.WriteString(line, ref position, value.AsSpan(0, Math.Min(value.Length, MaxStringChars)));
+        cache.Write(line, ref position, value, WriteText);
     }
+
+    private static void WriteText(Span<byte> line, ref int position, string value)
+        => AuditJson.WriteString(line, ref position, value.AsSpan(0, Math.Min(value.Length, MaxStringChars)));
 }

@@ -291,6 +291,22 @@ public class AuditRecordSerializerTests
     }
 
     [Fact]
+    public void Serialize_MembersChangeBetweenRecords_EachRecordAsAFreshSerializerWritesIt()
+    {
+        // The writer keeps the escaped bytes of the last string per member; a record with other strings must not reuse them.
+        using var shared = new AuditRecordSerializer();
+        var prev = new byte[32];
+        foreach (var gate in new[] { AuditTestRecords.Allowed, AuditTestRecords.Denied, AuditTestRecords.Shadow, AuditTestRecords.Allowed })
+        {
+            var slot = Slot(gate, RequestOutcome.Forwarded);
+            var output = new ArrayBufferWriter<byte>();
+            shared.Serialize(slot, 3, 7, prev, output);
+
+            Assert.Equal(Serialize(slot, prev).Line, Encoding.ASCII.GetString(output.WrittenSpan));
+        }
+    }
+
+    [Fact]
     public void Serialize_SecondsBoundary_TimePrefixRecomputed()
     {
         using var serializer = new AuditRecordSerializer();
