@@ -23,6 +23,9 @@ public sealed class UpstreamEndpoint
     private readonly IdleConnection[] _idle;
     private readonly Queue<PoolWaiter> _waiters = new();
     private int _idleCount;
+
+    // The fewest idle connections since the last sweep: that many sat unused the whole interval.
+    private int _idleLowWater;
     private int _open;
     private int _outstanding;
     private int _consecutiveFailures;
@@ -124,6 +127,7 @@ public sealed class UpstreamEndpoint
                     // LIFO: the most recently released connection is the warmest and least likely closed.
                     candidate = _idle[--_idleCount].Connection;
                     _idle[_idleCount] = default;
+                    _idleLowWater = Math.Min(_idleLowWater, _idleCount);
                 }
                 else if (_open < _options.MaxConnectionsPerEndpoint)
                 {
@@ -222,11 +226,18 @@ public sealed class UpstreamEndpoint
 
     public override string ToString() => Name;
 
-    /// <summary>Closes idle connections past the idle timeout, or closed by the upstream (the cluster's timer calls this).</summary>
+    /// <summary>
+    /// Closes idle connections past the idle timeout or closed by the upstream, and half of those that no
+    /// request took since the last sweep (oldest first; the cluster's timer calls this every second).
+    /// The halving lets a pool grown by a burst shrink back within seconds once the burst is over, as
+    /// HAProxy's pool-purge-delay does, while a steady load keeps every connection it uses, and a single
+    /// idle connection (half of one is none) stays for the next request until the idle timeout.
+    /// </summary>
     internal void Sweep()
     {
         var now = _time.GetTimestamp();
         List<SocketConnection>? expired = null;
+        List<SocketConnection>? surplus = null;
         lock (_lock)
         {
             var kept = 0;
@@ -245,6 +256,30 @@ public sealed class UpstreamEndpoint
 
             Array.Clear(_idle, kept, _idleCount - kept);
             _idleCount = kept;
+
+            var unused = Math.Min(_idleLowWater, _idleCount) / 2;
+            if (unused > 0)
+            {
+                // The stack's bottom holds the connections idle longest.
+                for (var i = 0; i < unused; i++)
+                {
+                    (surplus ??= []).Add(_idle[i].Connection);
+                }
+
+                Array.Copy(_idle, unused, _idle, 0, _idleCount - unused);
+                Array.Clear(_idle, _idleCount - unused, unused);
+                _idleCount -= unused;
+            }
+
+            _idleLowWater = _idleCount;
+        }
+
+        if (surplus is not null)
+        {
+            foreach (var connection in surplus)
+            {
+                Discard(connection, "unused since the last sweep");
+            }
         }
 
         if (expired is not null)

@@ -223,6 +223,59 @@ public sealed class UpstreamEndpointTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task Sweep_IdleConnectionsUnusedAfterABurst_HalvedEachSweepDownToOne()
+    {
+        using var upstream = new TestUpstream();
+        var time = new FakeTimeProvider();
+        await using var cluster = NewCluster(upstream, time, maxConnections: 16, maxIdle: 16);
+        var endpoint = cluster.Endpoints[0];
+        var leases = new List<UpstreamLease>();
+        for (var i = 0; i < 8; i++)
+        {
+            leases.Add(await endpoint.AcquireAsync(CancellationToken.None));
+        }
+
+        leases.ForEach(lease => endpoint.Release(lease, reusable: true));
+        Assert.Equal(8, endpoint.IdleCount);
+
+        var seen = new List<int>();
+        for (var sweep = 0; sweep < 6; sweep++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            seen.Add(endpoint.IdleCount);
+        }
+
+        // The first sweep sees them just used; then half of the unused go each second; the last one stays.
+        Assert.Equal([8, 4, 2, 1, 1, 1], seen);
+        Assert.Equal(1, endpoint.OpenConnections);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Sweep_IdleConnectionsTakenEveryInterval_AllKept()
+    {
+        using var upstream = new TestUpstream();
+        var time = new FakeTimeProvider();
+        await using var cluster = NewCluster(upstream, time, maxConnections: 16, maxIdle: 16);
+        var endpoint = cluster.Endpoints[0];
+
+        for (var sweep = 0; sweep < 5; sweep++)
+        {
+            // A steady load of four concurrent requests: every pooled connection is used between two sweeps.
+            var leases = new List<UpstreamLease>();
+            for (var i = 0; i < 4; i++)
+            {
+                leases.Add(await endpoint.AcquireAsync(CancellationToken.None));
+            }
+
+            leases.ForEach(lease => endpoint.Release(lease, reusable: true));
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal(4, endpoint.IdleCount);
+        Assert.Equal(4, endpoint.OpenConnections);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task AcquireRelease_SteadyState_AllocatesNothing()
     {
         using var upstream = new TestUpstream();
