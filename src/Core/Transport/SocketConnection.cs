@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Sockets;
 using FastProxy.Core.Logging;
 using FastProxy.Core.Timing;
+using FastProxy.Core.Transport.Epoll;
 using Microsoft.Extensions.Logging;
+
 
 namespace FastProxy.Core.Transport;
 
@@ -40,8 +42,19 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             socket.NoDelay = true;
         }
 
-        // Non-blocking: the reader drains with non-blocking receives after each zero-byte wait.
-        socket.Blocking = false;
+        // Non-blocking: the reader drains with non-blocking receives after each zero-byte wait. On the
+        // epoll engine the descriptor is set directly and sent to / received from with send/recv
+        // (SocketSyscalls): .NET's Blocking = false would give every socket an async context it never uses.
+        UsesSyscalls = options.Epoll is not null;
+        if (UsesSyscalls)
+        {
+            SocketSyscalls.SetNonBlocking(socket);
+        }
+        else
+        {
+            socket.Blocking = false;
+        }
+
         _input = new SocketPipeReader(this, socket, options);
         _output = new SocketPipeWriter(this, options.Pool);
         _heartbeat?.Register(this);
@@ -84,6 +97,9 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
     public bool IsAborted => Volatile.Read(ref _aborted) != 0;
 
     internal Socket Socket => _socket;
+
+    /// <summary>True on the epoll engine: send and receive through <see cref="SocketSyscalls"/>, not the Socket's own calls.</summary>
+    internal bool UsesSyscalls { get; }
 
     internal ILogger Logger => _options.Logger;
 

@@ -425,7 +425,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             SocketError status;
             try
             {
-                received = _socket.Receive(space, SocketFlags.None, out status);
+                received = _engine is not null ? SocketSyscalls.Receive(_socket, space, out status) : _socket.Receive(space, SocketFlags.None, out status);
             }
             catch (ObjectDisposedException ex)
             {

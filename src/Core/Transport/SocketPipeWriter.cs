@@ -191,7 +191,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         SocketError status;
         try
         {
-            sent = _connection.Socket.Send(_currentMemory.Span[.._currentLength], SocketFlags.None, out status);
+            sent = Send(_currentMemory.Span[.._currentLength], out status);
         }
         catch (ObjectDisposedException ex)
         {
@@ -334,6 +334,11 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         }
     }
 
+    /// <summary>One non-blocking send, through the engine's calls (<see cref="SocketConnection.UsesSyscalls"/>).</summary>
+    private int Send(ReadOnlySpan<byte> bytes, out SocketError status) => _connection.UsesSyscalls
+        ? SocketSyscalls.Send(_connection.Socket, bytes, out status)
+        : _connection.Socket.Send(bytes, SocketFlags.None, out status);
+
     /// <summary>Hands the current block to <paramref name="loop"/>, to be sent when its batch is done; writing goes on in a new block.</summary>
     private void Park(EpollLoop loop)
     {
@@ -360,7 +365,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         SocketError status;
         try
         {
-            sent = _connection.Socket.Send(_parkedBytes.Span, SocketFlags.None, out status);
+            sent = Send(_parkedBytes.Span, out status);
         }
         catch (ObjectDisposedException)
         {

@@ -110,7 +110,7 @@ public sealed class DeferredSendTests
         long filled = 0;
         while (true)
         {
-            var sent = socket.Send(filler, SocketFlags.None, out var status);
+            var sent = SocketSyscalls.Send(socket, filler, out var status);
             if (status == SocketError.WouldBlock)
             {
                 break;
