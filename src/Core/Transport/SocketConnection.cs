@@ -182,6 +182,14 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
         await _output.CompleteAsync();
 
+        // Without a linger nothing more is read: stop receiving before the FIN goes out, so the peer's
+        // answering FIN costs no buffer (idle upstream connections closed in bulk would otherwise rent a
+        // block each, and keep IdleMemoryReclaimer from seeing the process idle).
+        if (!_lingerOnClose)
+        {
+            await _input.CompleteAsync();
+        }
+
         if (!IsAborted)
         {
             try
