@@ -72,6 +72,7 @@ internal static class Http1HeadWriter
                 case KnownHeader.Http2Settings:
                     continue;
                 case KnownHeader.Authorization when !decision.ForwardAuthorization:
+                case KnownHeader.ContentLength when head.HasContentLengthList:
                     continue;
             }
 
@@ -97,6 +98,10 @@ internal static class Http1HeadWriter
         if (head.BodyKind == BodyKind.Chunked)
         {
             writer.Write("Transfer-Encoding: chunked\r\n"u8);
+        }
+        else if (head.HasContentLengthList)
+        {
+            WriteContentLength(writer, head.ContentLength);
         }
 
         if (head.IsUpgrade)
@@ -144,6 +149,7 @@ internal static class Http1HeadWriter
                 case KnownHeader.TransferEncoding:
                 case KnownHeader.Upgrade:
                 case KnownHeader.ProxyAuthenticate:
+                case KnownHeader.ContentLength when head.HasContentLengthList:
                     continue;
             }
 
@@ -170,6 +176,10 @@ internal static class Http1HeadWriter
             if (head.BodyKind == ResponseBodyKind.Chunked)
             {
                 writer.Write("Transfer-Encoding: chunked\r\n"u8);
+            }
+            else if (head.HasContentLengthList)
+            {
+                WriteContentLength(writer, head.ContentLength);
             }
 
             if (closeAfter)
@@ -231,6 +241,18 @@ internal static class Http1HeadWriter
         writer.Write(name);
         writer.Write(ColonSpace);
         writer.Write(value);
+        writer.Write(Crlf);
+    }
+
+    /// <summary>
+    /// RFC 9110 §8.6: a Content-Length received as a list of equal values ("5, 5") or in several equal fields
+    /// is accepted as that one value, and a proxy forwards it as one field: a next hop that refuses lists
+    /// (or reads them differently) must not see the received form.
+    /// </summary>
+    private static void WriteContentLength(PipeWriter writer, long length)
+    {
+        writer.Write("Content-Length: "u8);
+        WriteNumber(writer, length);
         writer.Write(Crlf);
     }
 

@@ -114,6 +114,25 @@ public sealed class Http1HeadWriterTests
         Assert.Equal("Transfer-Encoding: chunked", Assert.Single(lines, l => l.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase)));
     }
 
+    [Theory]
+    [InlineData("Content-Length: 5, 5\r\n")]
+    [InlineData("Content-Length: 5\r\nContent-Length: 5\r\n")]
+    [InlineData("Content-Length: 5,5, 5\r\n")]
+    public async Task WriteRequestHead_ContentLengthList_ForwardedAsOneValue(string fields)
+    {
+        var lines = Lines(await WriteRequestAsync("POST /u HTTP/1.1\r\nHost: a\r\n" + fields + "\r\n"));
+
+        Assert.Equal("Content-Length: 5", Assert.Single(lines, l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_SingleContentLength_KeptAsReceived()
+    {
+        var lines = Lines(await WriteRequestAsync("POST /u HTTP/1.1\r\nHost: a\r\ncontent-length: 7\r\n\r\n"));
+
+        Assert.Equal("content-length: 7", Assert.Single(lines, l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)));
+    }
+
     [Fact]
     public async Task WriteRequestHead_Http10Client_SentAs10WithClose()
     {
@@ -137,6 +156,22 @@ public sealed class Http1HeadWriterTests
         Assert.Contains("Connection: upgrade", lines, StringComparer.Ordinal);
         Assert.Contains("Upgrade: websocket", lines, StringComparer.Ordinal);
         Assert.Contains("Sec-WebSocket-Key: x", lines, StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteResponseHead_ContentLengthList_ForwardedAsOneValue()
+    {
+        var head = new Http1ResponseHead();
+        var text = "HTTP/1.1 200 OK\r\nContent-Length: 12, 12\r\nContent-Type: text/plain\r\n\r\n";
+        Assert.Equal(Http1ParseStatus.Complete, Http1Parser.TryParseResponse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), head, RequestMethod.Get, Http1Limits.Default, out _, out _));
+        var pipe = new Pipe();
+        Http1HeadWriter.WriteResponseHead(pipe.Writer, head, clientIsHttp10: false, closeAfter: false, isUpgrade: false);
+        await pipe.Writer.FlushAsync();
+        await pipe.Writer.CompleteAsync();
+        var lines = Lines(Encoding.ASCII.GetString((await pipe.Reader.ReadAsync()).Buffer.ToArray()));
+        head.Reset();
+
+        Assert.Equal("Content-Length: 12", Assert.Single(lines, l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)));
     }
 
     [Fact]
