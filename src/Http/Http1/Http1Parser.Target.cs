@@ -114,9 +114,9 @@ public static partial class Http1Parser
     {
         var question = pathAndQuery.IndexOf(Http1Chars.Question);
         var path = question < 0 ? pathAndQuery : pathAndQuery[..question];
-        if (!path.IsEmpty && !IsSafePath(path))
+        if (!path.IsEmpty && CheckPath(path) is var problem && problem != Http1ErrorKind.None)
         {
-            return Http1ErrorKind.InvalidPath;
+            return problem;
         }
 
         head.PathStart = start;
@@ -149,12 +149,27 @@ public static partial class Http1Parser
     /// and malformed percent-escapes (RFC 3986 §2.1).
     /// Other escapes (spaces, reserved characters, UTF-8 bytes) pass: they mean the same to every upstream.
     /// </summary>
-    private static bool IsSafePath(ReadOnlySpan<byte> path)
+    private static Http1ErrorKind CheckPath(ReadOnlySpan<byte> path)
     {
         // RFC 9112 §3.2.1: absolute-path = 1*( "/" segment ).
-        if (path[0] != Http1Chars.Slash || path.IndexOfAny(Http1Chars.Backslash, Http1Chars.Semicolon) >= 0 || path.IndexOf("//"u8) >= 0)
+        if (path[0] != Http1Chars.Slash)
         {
-            return false;
+            return Http1ErrorKind.InvalidPath;
+        }
+
+        if (path.Contains(Http1Chars.Backslash))
+        {
+            return Http1ErrorKind.PathBackslash;
+        }
+
+        if (path.Contains(Http1Chars.Semicolon))
+        {
+            return Http1ErrorKind.PathParameter;
+        }
+
+        if (path.IndexOf("//"u8) >= 0)
+        {
+            return Http1ErrorKind.PathEmptySegment;
         }
 
         // Dot-segments: every "/." followed by end or '/', or ".<end|/>".
@@ -168,14 +183,9 @@ public static partial class Http1Parser
             }
 
             var afterDot = searchFrom + found + 2;
-            if (IsSegmentEnd(path, afterDot))
+            if (IsSegmentEnd(path, afterDot) || (path[afterDot] == Http1Chars.Dot && IsSegmentEnd(path, afterDot + 1)))
             {
-                return false;
-            }
-
-            if (path[afterDot] == Http1Chars.Dot && IsSegmentEnd(path, afterDot + 1))
-            {
-                return false;
+                return Http1ErrorKind.PathDotSegment;
             }
 
             searchFrom = afterDot - 1;
@@ -188,26 +198,29 @@ public static partial class Http1Parser
             var found = path[searchFrom..].IndexOf(Http1Chars.Percent);
             if (found < 0)
             {
-                return true;
+                return Http1ErrorKind.None;
             }
 
             var at = searchFrom + found;
-            if (at + 2 >= path.Length)
+            if (!IsHexPair(path, at + 1))
             {
-                return false;
+                return Http1ErrorKind.PathBadEscape;
             }
 
-            var high = Http1Chars.HexValue(path[at + 1]);
-            var low = Http1Chars.HexValue(path[at + 2]);
-            if (high < 0 || low < 0)
+            var decoded = (Http1Chars.HexValue(path[at + 1]) << 4) | Http1Chars.HexValue(path[at + 2]);
+            if (decoded is '/' or '\\' or 0)
             {
-                return false;
+                return Http1ErrorKind.PathEncodedSeparator;
             }
 
-            var decoded = (high << 4) | low;
-            if (decoded is '/' or '\\' or 0 || IsUnreserved(decoded) || (decoded == '%' && IsHexPair(path, at + 3)))
+            if (IsUnreserved(decoded))
             {
-                return false;
+                return Http1ErrorKind.PathEncodedUnreserved;
+            }
+
+            if (decoded == '%' && IsHexPair(path, at + 3))
+            {
+                return Http1ErrorKind.PathDoubleEncoded;
             }
 
             searchFrom = at + 3;
