@@ -33,7 +33,9 @@ internal static class Http1HeadWriter
         writer.Write(head.MethodBytes);
         writer.Write(" "u8);
         writer.Write(head.Path);
-        if (!head.Query.IsEmpty)
+
+        // "/a?" keeps its '?': an empty query is still a query to some applications (RFC 3986 §3.4, §6.2.3).
+        if (head.HasQuery)
         {
             writer.Write("?"u8);
             writer.Write(head.Query);

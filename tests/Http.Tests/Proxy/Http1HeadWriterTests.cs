@@ -133,6 +133,18 @@ public sealed class Http1HeadWriterTests
         Assert.Equal("content-length: 7", Assert.Single(lines, l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)));
     }
 
+    [Theory]
+    [InlineData("GET /a?x=1 HTTP/1.1", "GET /a?x=1 HTTP/1.1")]
+    [InlineData("GET /a? HTTP/1.1", "GET /a? HTTP/1.1")]
+    [InlineData("GET /a HTTP/1.1", "GET /a HTTP/1.1")]
+    [InlineData("GET http://h/a? HTTP/1.1", "GET /a? HTTP/1.1")]
+    public async Task WriteRequestHead_Query_ForwardedAsReceivedEvenWhenEmpty(string requestLine, string forwarded)
+    {
+        var lines = Lines(await WriteRequestAsync(requestLine + "\r\nHost: h\r\n\r\n"));
+
+        Assert.Equal(forwarded, lines[0]);
+    }
+
     [Fact]
     public async Task WriteRequestHead_Http10Client_SentAs10WithClose()
     {
