@@ -111,7 +111,35 @@ internal sealed partial class Http1ProxyConnection
                 bodyCopy = CopyRequestBodyAsync(upstream);
             }
 
-            var outcome = await ReadResponseHeadAsync(upstream);
+            // The response head is read in this frame (not a helper async method), which already waits
+            // per request: one state-machine box per request, not two.
+            BeginResponseHead(upstream);
+            var sawBytes = false;
+            ResponseHeadOutcome outcome;
+            try
+            {
+                do
+                {
+                    ReadResult result;
+                    try
+                    {
+                        result = await upstream.Input.ReadAsync();
+                    }
+                    catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or System.Net.Sockets.SocketException)
+                    {
+                        outcome = sawBytes ? ResponseHeadOutcome.Closed : ResponseHeadOutcome.ClosedEarly;
+                        break;
+                    }
+
+                    outcome = OnResponseHeadRead(upstream.Input, result, ref sawBytes);
+                }
+                while (outcome == ResponseHeadOutcome.NeedMore);
+            }
+            finally
+            {
+                upstream.ClearTimeout();
+            }
+
             if (outcome == ResponseHeadOutcome.ClosedEarly && canRetry && lease.IsReused)
             {
                 endpoint.Release(lease, reusable: false);
@@ -171,71 +199,54 @@ internal sealed partial class Http1ProxyConnection
 
     private Http1ParseError _lastResponseError;
 
-    /// <summary>Reads the upstream's final response head (interim 1xx other than 101 are dropped: the proxy answered 100-continue itself).</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ResponseHeadOutcome> ReadResponseHeadAsync(SocketConnection upstream)
+    /// <summary>Starts reading a response head on <paramref name="upstream"/>: a retry reads a different connection, so any partial scan is forgotten.</summary>
+    private void BeginResponseHead(SocketConnection upstream)
     {
-        var input = upstream.Input;
-        var sawBytes = false;
-
-        // A retry reads a different connection: forget any partial scan of the previous one.
         _response.Reset();
         upstream.SetTimeout(_options.ResponseTimeout, TimeoutReason.UpstreamResponse);
-        try
+    }
+
+    /// <summary>One read of the response head: parsed, refused, cut short, or <see cref="ResponseHeadOutcome.NeedMore"/>.</summary>
+    private ResponseHeadOutcome OnResponseHeadRead(System.IO.Pipelines.PipeReader input, ReadResult result, ref bool sawBytes)
+    {
+        var buffer = result.Buffer;
+        if (result.IsCanceled)
         {
-            while (true)
+            input.AdvanceTo(buffer.Start, buffer.End);
+            return ResponseHeadOutcome.TimedOut;
+        }
+
+        sawBytes |= !buffer.IsEmpty;
+        var status = Http1Parser.TryParseResponse(buffer, _response, _request.Method, _options.Limits, out var consumed, out var error);
+        if (status == Http1ParseStatus.Complete)
+        {
+            input.AdvanceTo(consumed);
+
+            // RFC 9110 §15.2: interim responses other than 101 are dropped (the proxy answered 100-continue itself).
+            if (_response.StatusCode is >= 100 and < 200 && _response.StatusCode != 101)
             {
-                ReadResult result;
-                try
-                {
-                    result = await input.ReadAsync();
-                }
-                catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or System.Net.Sockets.SocketException)
-                {
-                    return sawBytes ? ResponseHeadOutcome.Closed : ResponseHeadOutcome.ClosedEarly;
-                }
-
-                var buffer = result.Buffer;
-                if (result.IsCanceled)
-                {
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    return ResponseHeadOutcome.TimedOut;
-                }
-
-                sawBytes |= !buffer.IsEmpty;
-                var status = Http1Parser.TryParseResponse(buffer, _response, _request.Method, _options.Limits, out var consumed, out var error);
-                if (status == Http1ParseStatus.Complete)
-                {
-                    input.AdvanceTo(consumed);
-                    if (_response.StatusCode is >= 100 and < 200 && _response.StatusCode != 101)
-                    {
-                        _response.Reset();
-                        continue;
-                    }
-
-                    return ResponseHeadOutcome.Complete;
-                }
-
-                if (status == Http1ParseStatus.Error)
-                {
-                    input.AdvanceTo(buffer.End);
-                    _lastResponseError = error;
-                    return ResponseHeadOutcome.Invalid;
-                }
-
-                if (result.IsCompleted)
-                {
-                    input.AdvanceTo(buffer.End);
-                    return sawBytes ? ResponseHeadOutcome.Closed : ResponseHeadOutcome.ClosedEarly;
-                }
-
-                input.AdvanceTo(buffer.Start, buffer.End);
+                _response.Reset();
+                return ResponseHeadOutcome.NeedMore;
             }
+
+            return ResponseHeadOutcome.Complete;
         }
-        finally
+
+        if (status == Http1ParseStatus.Error)
         {
-            upstream.ClearTimeout();
+            input.AdvanceTo(buffer.End);
+            _lastResponseError = error;
+            return ResponseHeadOutcome.Invalid;
         }
+
+        if (result.IsCompleted)
+        {
+            input.AdvanceTo(buffer.End);
+            return sawBytes ? ResponseHeadOutcome.Closed : ResponseHeadOutcome.ClosedEarly;
+        }
+
+        input.AdvanceTo(buffer.Start, buffer.End);
+        return ResponseHeadOutcome.NeedMore;
     }
 
     /// <summary>Sends the response head and body to the client; true when the client connection stays open.</summary>
@@ -307,6 +318,8 @@ internal sealed partial class Http1ProxyConnection
 
     private enum ResponseHeadOutcome : byte
     {
+        /// <summary>The head is not complete yet: read again.</summary>
+        NeedMore,
         Complete,
         Invalid,
         TimedOut,

@@ -120,7 +120,21 @@ internal sealed partial class Http1ProxyConnection
                     break;
                 }
 
-                var keepAlive = await ProcessRequestAsync();
+                // Awaited here, in the connection's one long-lived frame: every async method between this
+                // frame and the upstream read costs a state-machine box per request while it waits
+                // (the pooling builder keeps one per thread and one per core, not one per connection).
+                var runtime = _runtime();
+                BeginRequest();
+                bool keepAlive;
+                try
+                {
+                    keepAlive = await ProcessRequest(runtime);
+                }
+                finally
+                {
+                    EndRequest(runtime);
+                }
+
                 ReturnHeads();
                 if (!keepAlive)
                 {
@@ -244,24 +258,12 @@ internal sealed partial class Http1ProxyConnection
         return HeadStep.NeedMore;
     }
 
-    /// <summary>Routes, decides and forwards one request, then reports it to the observer (audit, metrics); true when the connection stays open for the next.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ProcessRequestAsync()
-    {
-        var runtime = _runtime();
-        BeginRequest();
-        try
-        {
-            return await ProcessRequestCoreAsync(runtime);
-        }
-        finally
-        {
-            EndRequest(runtime);
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ProcessRequestCoreAsync(ProxyRuntime runtime)
+    /// <summary>
+    /// Routes, decides and forwards one request; true when the connection stays open for the next. Not an
+    /// async method: the common paths hand back the forwarding or error-writing task as it is, so no
+    /// state machine of this method waits per request; the rare waits are in the helpers below.
+    /// </summary>
+    private ValueTask<bool> ProcessRequest(ProxyRuntime runtime)
     {
         var match = Decide(runtime, out var routeIndex, out var decision);
         if (match != RouteMatchKind.Matched)
@@ -270,37 +272,46 @@ internal sealed partial class Http1ProxyConnection
             _outcome = RequestOutcome.NoRoute;
             _gateAudit = runtime.Gate.NoRoute(match == RouteMatchKind.MethodNotAllowed);
             ProxyLog.NoRoute(_logger, _connection.Id, status);
-            return await WriteErrorAsync(status, close: !CanSkipBody());
+            return WriteErrorAsync(status, close: !CanSkipBody());
         }
 
+        return decision.Verdict == GateVerdict.Retry
+            ? DecideAgainAsync(runtime, decision.Pending!)
+            : Act(runtime, routeIndex, decision);
+    }
+
+    /// <summary>The gate needs keys it does not have yet (an unknown kid): wait once, decide again.</summary>
+    private async ValueTask<bool> DecideAgainAsync(ProxyRuntime runtime, Task pending)
+    {
+        try
+        {
+            await pending;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // The pending work failing is the gate's to report; the second evaluation decides.
+        }
+
+        Decide(runtime, out var routeIndex, out var decision);
         if (decision.Verdict == GateVerdict.Retry)
         {
-            // The gate needs keys it does not have yet (an unknown kid): wait once, decide again.
-            try
-            {
-                await decision.Pending!;
-            }
-            catch (Exception ex) when (ex is not OutOfMemoryException)
-            {
-                // The pending work failing is the gate's to report; the second evaluation decides.
-            }
-
-            Decide(runtime, out routeIndex, out decision);
-            if (decision.Verdict == GateVerdict.Retry)
-            {
-                _outcome = RequestOutcome.Denied;
-                return await WriteErrorAsync(503, close: !CanSkipBody());
-            }
+            _outcome = RequestOutcome.Denied;
+            return await WriteErrorAsync(503, close: !CanSkipBody());
         }
 
+        return await Act(runtime, routeIndex, decision);
+    }
+
+    /// <summary>Carries out a decided verdict: the refusal, the audit stance, or forwarding.</summary>
+    private ValueTask<bool> Act(ProxyRuntime runtime, int routeIndex, GateDecision decision)
+    {
         if (decision.Verdict == GateVerdict.Deny)
         {
             var close = !CanSkipBody();
             _outcome = RequestOutcome.Denied;
             _status = decision.Status;
             Http1HeadWriter.WriteDenial(_output, decision, close);
-            await _output.FlushAsync();
-            return !close;
+            return FlushAsync(keepAlive: !close);
         }
 
         // Fail closed on the audit trail: an authenticated request that cannot be recorded is
@@ -309,10 +320,32 @@ internal sealed partial class Http1ProxyConnection
         {
             _outcome = RequestOutcome.AuditUnavailable;
             ProxyLog.AuditUnavailable(_logger, _connection.Id, runtime.RouteIds[routeIndex]);
-            return await WriteErrorAsync(503, close: !CanSkipBody());
+            return WriteErrorAsync(503, close: !CanSkipBody());
         }
 
-        return await ForwardAsync(runtime, routeIndex, decision);
+        return ForwardAsync(runtime, routeIndex, decision);
+    }
+
+    /// <summary>Flushes what was written to the client; then <paramref name="keepAlive"/>.</summary>
+    private ValueTask<bool> FlushAsync(bool keepAlive)
+    {
+        var flush = _output.FlushAsync();
+        if (flush.IsCompletedSuccessfully)
+        {
+            // Consumed, so a pooled flush source goes back to its pool; it has completed, nothing blocks.
+#pragma warning disable MA0042
+            _ = flush.Result;
+#pragma warning restore MA0042
+            return new ValueTask<bool>(keepAlive);
+        }
+
+        return AwaitFlushAsync(flush, keepAlive);
+
+        static async ValueTask<bool> AwaitFlushAsync(ValueTask<FlushResult> flush, bool keepAlive)
+        {
+            await flush;
+            return keepAlive;
+        }
     }
 
     private RouteMatchKind Decide(ProxyRuntime runtime, out int routeIndex, out GateDecision decision)
