@@ -46,49 +46,23 @@ internal static unsafe partial class SocketSyscalls
     /// <summary>One non-blocking send: the bytes the kernel took, or 0 with <paramref name="status"/> (WouldBlock when its buffer is full).</summary>
     public static int Send(Socket socket, ReadOnlySpan<byte> buffer, out SocketError status)
     {
-        var handle = socket.SafeHandle;
-        var added = false;
-        try
+        fixed (byte* data = buffer)
         {
-            handle.DangerousAddRef(ref added);
-            var fd = (int)handle.DangerousGetHandle();
-            fixed (byte* data = buffer)
-            {
-                while (true)
-                {
-                    // MSG_NOSIGNAL: a peer that is gone is an EPIPE here, never a SIGPIPE for the process.
-                    var sent = send(fd, data, (nuint)buffer.Length, MsgNoSignal);
-                    if (sent >= 0)
-                    {
-                        status = SocketError.Success;
-                        return (int)sent;
-                    }
-
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno != Errno.Intr)
-                    {
-                        status = ToSocketError(errno);
-                        return 0;
-                    }
-                }
-            }
-        }
-        catch (ObjectDisposedException)
-        {
-            status = SocketError.OperationAborted;
-            return 0;
-        }
-        finally
-        {
-            if (added)
-            {
-                handle.DangerousRelease();
-            }
+            return Transfer(socket, data, buffer.Length, sending: true, out status);
         }
     }
 
     /// <summary>One non-blocking receive: bytes read (0 at FIN), or 0 with <paramref name="status"/> (WouldBlock when there is nothing to read).</summary>
     public static int Receive(Socket socket, Span<byte> buffer, out SocketError status)
+    {
+        fixed (byte* data = buffer)
+        {
+            return Transfer(socket, data, buffer.Length, sending: false, out status);
+        }
+    }
+
+    /// <summary>send(2) or recv(2) on the socket's descriptor, held by a SafeHandle reference for the call, retried on EINTR.</summary>
+    private static int Transfer(Socket socket, byte* data, int length, bool sending, out SocketError status)
     {
         var handle = socket.SafeHandle;
         var added = false;
@@ -96,23 +70,21 @@ internal static unsafe partial class SocketSyscalls
         {
             handle.DangerousAddRef(ref added);
             var fd = (int)handle.DangerousGetHandle();
-            fixed (byte* data = buffer)
+            while (true)
             {
-                while (true)
+                // MSG_NOSIGNAL: a peer that is gone is an EPIPE here, never a SIGPIPE for the process.
+                var done = sending ? send(fd, data, (nuint)length, MsgNoSignal) : recv(fd, data, (nuint)length, 0);
+                if (done >= 0)
                 {
-                    var received = recv(fd, data, (nuint)buffer.Length, 0);
-                    if (received >= 0)
-                    {
-                        status = SocketError.Success;
-                        return (int)received;
-                    }
+                    status = SocketError.Success;
+                    return (int)done;
+                }
 
-                    var errno = Marshal.GetLastPInvokeError();
-                    if (errno != Errno.Intr)
-                    {
-                        status = ToSocketError(errno);
-                        return 0;
-                    }
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Errno.Intr)
+                {
+                    status = ToSocketError(errno);
+                    return 0;
                 }
             }
         }
