@@ -236,8 +236,7 @@ public sealed class UpstreamEndpoint
     internal void Sweep()
     {
         var now = _time.GetTimestamp();
-        List<SocketConnection>? expired = null;
-        List<SocketConnection>? surplus = null;
+        List<(SocketConnection Connection, string Reason)>? discarded = null;
         lock (_lock)
         {
             var kept = 0;
@@ -246,7 +245,7 @@ public sealed class UpstreamEndpoint
                 var entry = _idle[i];
                 if (now - entry.IdleSince >= _idleTimeoutTicks || entry.Connection.IsInputEnded)
                 {
-                    (expired ??= []).Add(entry.Connection);
+                    (discarded ??= []).Add((entry.Connection, entry.Connection.IsInputEnded ? "closed by upstream" : "idle timeout"));
                 }
                 else
                 {
@@ -263,7 +262,7 @@ public sealed class UpstreamEndpoint
                 // The stack's bottom holds the connections idle longest.
                 for (var i = 0; i < unused; i++)
                 {
-                    (surplus ??= []).Add(_idle[i].Connection);
+                    (discarded ??= []).Add((_idle[i].Connection, "unused since the last sweep"));
                 }
 
                 Array.Copy(_idle, unused, _idle, 0, _idleCount - unused);
@@ -274,19 +273,11 @@ public sealed class UpstreamEndpoint
             _idleLowWater = _idleCount;
         }
 
-        if (surplus is not null)
+        if (discarded is not null)
         {
-            foreach (var connection in surplus)
+            foreach (var (connection, reason) in discarded)
             {
-                Discard(connection, "unused since the last sweep");
-            }
-        }
-
-        if (expired is not null)
-        {
-            foreach (var connection in expired)
-            {
-                Discard(connection, connection.IsInputEnded ? "closed by upstream" : "idle timeout");
+                Discard(connection, reason);
             }
         }
     }
