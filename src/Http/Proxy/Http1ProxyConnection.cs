@@ -327,25 +327,11 @@ internal sealed partial class Http1ProxyConnection
     }
 
     /// <summary>Flushes what was written to the client; then <paramref name="keepAlive"/>.</summary>
-    private ValueTask<bool> FlushAsync(bool keepAlive)
+    private async ValueTask<bool> FlushAsync(bool keepAlive)
     {
-        var flush = _output.FlushAsync();
-        if (flush.IsCompletedSuccessfully)
-        {
-            // Consumed, so a pooled flush source goes back to its pool; it has completed, nothing blocks.
-#pragma warning disable MA0042
-            _ = flush.Result;
-#pragma warning restore MA0042
-            return new ValueTask<bool>(keepAlive);
-        }
-
-        return AwaitFlushAsync(flush, keepAlive);
-
-        static async ValueTask<bool> AwaitFlushAsync(ValueTask<FlushResult> flush, bool keepAlive)
-        {
-            await flush;
-            return keepAlive;
-        }
+        // A flush that completes at once (the usual case) costs no state machine.
+        await _output.FlushAsync();
+        return keepAlive;
     }
 
     private RouteMatchKind Decide(ProxyRuntime runtime, out int routeIndex, out GateDecision decision)
