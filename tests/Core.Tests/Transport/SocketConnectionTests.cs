@@ -269,9 +269,7 @@ public abstract class SocketConnectionTests
         var read = pair.Server.Input.ReadAsync().AsTask();
         pair.Server.BeginDrain();
 
-        var result = await read.WaitAsync(Step);
-        Assert.True(result.IsCanceled);
-        Assert.Equal(TimeoutReason.Drain, pair.Server.TimedOutReason);
+        await AssertCanceledByDrainAsync(read, pair.Server);
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -293,9 +291,7 @@ public abstract class SocketConnectionTests
 
         // Request done; going idle while draining closes at once.
         pair.Server.SetTimeout(TimeSpan.FromMinutes(2), TimeoutReason.KeepAliveIdle);
-        result = await pair.Server.Input.ReadAsync().AsTask().WaitAsync(Step);
-        Assert.True(result.IsCanceled);
-        Assert.Equal(TimeoutReason.Drain, pair.Server.TimedOutReason);
+        await AssertCanceledByDrainAsync(pair.Server.Input.ReadAsync().AsTask(), pair.Server);
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -310,9 +306,7 @@ public abstract class SocketConnectionTests
         var read = pair.Server.Input.ReadAsync().AsTask();
         pair.Server.BeginDrain();
 
-        var result = await read.WaitAsync(Step);
-        Assert.True(result.IsCanceled);
-        Assert.Equal(TimeoutReason.Drain, pair.Server.TimedOutReason);
+        await AssertCanceledByDrainAsync(read, pair.Server);
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -326,9 +320,7 @@ public abstract class SocketConnectionTests
         pair.Server.SetTimeout(TimeSpan.FromSeconds(30), TimeoutReason.RequestHeaders);
         pair.Server.SetAwaitingRequest(true);
 
-        var result = await pair.Server.Input.ReadAsync().AsTask().WaitAsync(Step);
-        Assert.True(result.IsCanceled);
-        Assert.Equal(TimeoutReason.Drain, pair.Server.TimedOutReason);
+        await AssertCanceledByDrainAsync(pair.Server.Input.ReadAsync().AsTask(), pair.Server);
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -479,6 +471,14 @@ public abstract class SocketConnectionTests
     }
 
     /// <summary>A connected pair whose deadlines run on a fake clock (advance <see cref="TimedPair.Time"/>, then the heartbeat ticks).</summary>
+    /// <summary>A pending read that the drain woke: canceled, with the drain as the reason.</summary>
+    private static async Task AssertCanceledByDrainAsync(Task<System.IO.Pipelines.ReadResult> read, SocketConnection server)
+    {
+        var result = await read.WaitAsync(Step);
+        Assert.True(result.IsCanceled);
+        Assert.Equal(TimeoutReason.Drain, server.TimedOutReason);
+    }
+
     private async Task<TimedPair> TimedPairAsync()
     {
         var time = new FakeTimeProvider();
