@@ -187,29 +187,16 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         // One block (heads, small bodies): a plain non-blocking send, with no async machinery at all.
         // Only a send the kernel cannot take whole goes through a SocketAsyncEventArgs, and only then
         // does .NET give the socket its async context (~0.5 KB that an idle connection would keep).
-        int sent;
-        SocketError status;
-        try
+        switch (SendOnce(_currentMemory.Span[.._currentLength], out var sent, out var status))
         {
-            sent = Send(_currentMemory.Span[.._currentLength], out status);
+            case SendOutcome.Done:
+                ReleaseBuffers();
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+            case SendOutcome.Failed:
+                return new ValueTask<FlushResult>(Failed(new SocketException((int)status)));
+            default:
+                return FinishSingleAsync(sent);
         }
-        catch (ObjectDisposedException ex)
-        {
-            return new ValueTask<FlushResult>(Failed(ex));
-        }
-
-        if (status == SocketError.Success && sent == _currentLength)
-        {
-            ReleaseBuffers();
-            return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
-        }
-
-        if (status != SocketError.Success && status != SocketError.WouldBlock)
-        {
-            return new ValueTask<FlushResult>(Failed(new SocketException((int)status)));
-        }
-
-        return FinishSingleAsync(status == SocketError.WouldBlock ? 0 : sent);
     }
 
     /// <summary>Marks the next flush canceled. A send already in progress is not interrupted (use <see cref="SocketConnection.Abort"/>).</summary>
@@ -334,10 +321,39 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         }
     }
 
+    /// <summary>What one non-blocking send did: took everything, took <c>sent</c> bytes (possibly none) of a full buffer, or failed.</summary>
+    private enum SendOutcome
+    {
+        Done,
+        Partial,
+        Failed,
+    }
+
     /// <summary>One non-blocking send, through the engine's calls (<see cref="SocketConnection.UsesSyscalls"/>).</summary>
-    private int Send(ReadOnlySpan<byte> bytes, out SocketError status) => _connection.UsesSyscalls
-        ? SocketSyscalls.Send(_connection.Socket, bytes, out status)
-        : _connection.Socket.Send(bytes, SocketFlags.None, out status);
+    private SendOutcome SendOnce(ReadOnlySpan<byte> bytes, out int sent, out SocketError status)
+    {
+        try
+        {
+            sent = _connection.UsesSyscalls
+                ? SocketSyscalls.Send(_connection.Socket, bytes, out status)
+                : _connection.Socket.Send(bytes, SocketFlags.None, out status);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed under us (an abort): the bytes have nowhere to go.
+            sent = 0;
+            status = SocketError.OperationAborted;
+            return SendOutcome.Failed;
+        }
+
+        if (status == SocketError.Success)
+        {
+            return sent == bytes.Length ? SendOutcome.Done : SendOutcome.Partial;
+        }
+
+        sent = 0;
+        return status == SocketError.WouldBlock ? SendOutcome.Partial : SendOutcome.Failed;
+    }
 
     /// <summary>Hands the current block to <paramref name="loop"/>, to be sent when its batch is done; writing goes on in a new block.</summary>
     private void Park(EpollLoop loop)
@@ -354,46 +370,25 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
     /// <summary>State Sending (the caller won it): one non-blocking send; what the kernel does not take is drained asynchronously.</summary>
     private void SendParked()
     {
-        if (_dead)
+        if (!_dead)
         {
-            ReleaseParked();
-            Volatile.Write(ref _parkState, Idle);
-            return;
+            var outcome = SendOnce(_parkedBytes.Span, out var sent, out var status);
+            if (outcome == SendOutcome.Partial)
+            {
+                _parkedBytes = _parkedBytes[sent..];
+                _parkedDrain = DrainParkedAsync();
+                Volatile.Write(ref _parkState, Draining);
+                return;
+            }
+
+            if (outcome == SendOutcome.Failed)
+            {
+                ParkedSendFailed(new SocketException((int)status));
+            }
         }
 
-        int sent;
-        SocketError status;
-        try
-        {
-            sent = Send(_parkedBytes.Span, out status);
-        }
-        catch (ObjectDisposedException)
-        {
-            // Closed under us (abort): the bytes have nowhere to go.
-            _dead = true;
-            ReleaseParked();
-            Volatile.Write(ref _parkState, Idle);
-            return;
-        }
-
-        if (status == SocketError.Success && sent == _parkedBytes.Length)
-        {
-            ReleaseParked();
-            Volatile.Write(ref _parkState, Idle);
-            return;
-        }
-
-        if (status != SocketError.Success && status != SocketError.WouldBlock)
-        {
-            ParkedSendFailed(new SocketException((int)status));
-            ReleaseParked();
-            Volatile.Write(ref _parkState, Idle);
-            return;
-        }
-
-        _parkedBytes = _parkedBytes[(status == SocketError.WouldBlock ? 0 : sent)..];
-        _parkedDrain = DrainParkedAsync();
-        Volatile.Write(ref _parkState, Draining);
+        ReleaseParked();
+        Volatile.Write(ref _parkState, Idle);
     }
 
     /// <summary>Sends the rest of a parked block the kernel could not take at once; the next flush waits for it.</summary>
