@@ -193,9 +193,12 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
                 ThrowReaderCompleted();
             }
 
-            ConsumeLocked(consumed);
+            // Before consuming: consuming returns segments to the process-wide recycler, and a segment another
+            // connection takes at once carries that connection's stream position. An examined index read from it
+            // afterwards could lie far beyond our bytes, and the next read would wait for them forever.
             var examinedIndex = examined.GetObject() is ReceiveSegment segment ? segment.RunningIndex + examined.GetInteger() : _consumedIndex;
-            _examinedIndex = Math.Max(examinedIndex, _consumedIndex);
+            ConsumeLocked(consumed);
+            _examinedIndex = Math.Clamp(examinedIndex, _consumedIndex, _endIndex);
             arm = ShouldArmLocked();
             if (arm)
             {

@@ -213,6 +213,76 @@ public abstract class SocketPipeReaderTests
         other.Server.Input.AdvanceTo(foreign.Buffer.End);
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task AdvanceTo_ExaminedPositionBeyondOwnBytes_NextReadReturnsNewBytes()
+    {
+        // An examined position can only count bytes this reader has: one that claims more (here another
+        // connection's, further into its stream) must not make the next read wait for bytes that never come.
+        var options = new SocketConnectionOptions { Epoll = Engine };
+        await using var reader = await SocketPair.CreateAsync(options);
+        await using var other = await SocketPair.CreateAsync(options);
+        await other.Client.SendAsync(new byte[6000], SocketFlags.None);
+        var far = await ReadUntilAsync(other.Server.Input, 6000);
+
+        await LoopbackHelpers.SendAsync(reader.Client, "ab");
+        var first = await ReadUntilAsync(reader.Server.Input, 2);
+        reader.Server.Input.AdvanceTo(first.Buffer.Start, far.Buffer.End);
+        other.Server.Input.AdvanceTo(far.Buffer.End);
+
+        await LoopbackHelpers.SendAsync(reader.Client, "cd");
+        var second = await ReadUntilAsync(reader.Server.Input, 4);
+        Assert.Equal("abcd", Text(second.Buffer));
+        reader.Server.Input.AdvanceTo(second.Buffer.End);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AdvanceTo_WhileOtherConnectionsRecycleSegments_NextReadStillSeesNewBytes()
+    {
+        // Segments are recycled process-wide. A reader that consumed everything returns its segments at once;
+        // another connection's reader may take one and give it its own (far larger) stream position at any
+        // moment. The examined position must not be read from such a segment, or this reader believes it
+        // has examined bytes it has not received yet and waits for them forever.
+        var options = new SocketConnectionOptions { Epoll = Engine };
+        await using var quiet = await SocketPair.CreateAsync(options);
+        await using var busy = await SocketPair.CreateAsync(options);
+        using var stop = new CancellationTokenSource();
+        var chunk = new byte[3000];
+        var sender = Task.Run(() =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                busy.Client.Send(chunk);
+            }
+        });
+        var drainer = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var result = await busy.Server.Input.ReadAsync(stop.Token);
+                busy.Server.Input.AdvanceTo(result.Buffer.End);
+            }
+        });
+
+        try
+        {
+            var input = quiet.Server.Input;
+            var one = new byte[] { (byte)'x' };
+            for (var i = 0; i < 60_000; i++)
+            {
+                quiet.Client.Send(one);
+                var result = await input.ReadAsync().AsTask().WaitAsync(Step);
+                Assert.Equal(1, result.Buffer.Length);
+                input.AdvanceTo(result.Buffer.End);
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            busy.Server.Abort();
+            await Task.WhenAll(sender, drainer).ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
+    }
+
     private static bool Peek(System.IO.Pipelines.PipeReader input)
     {
         if (!input.TryRead(out var result))
