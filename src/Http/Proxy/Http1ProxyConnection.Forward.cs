@@ -14,9 +14,13 @@ internal sealed partial class Http1ProxyConnection
 {
     private static ReadOnlySpan<byte> Continue100 => "HTTP/1.1 100 Continue\r\n\r\n"u8;
 
-    /// <summary>Sends an allowed request upstream and streams the response back; true when the client connection stays open.</summary>
+    /// <summary>
+    /// Sends an allowed request upstream; true when the client connection stays open. Once the request is on its
+    /// way it sets <see cref="_awaitingResponseHead"/> and returns: RunAsync reads the response head and calls
+    /// <see cref="ContinueForwardAsync"/>. <paramref name="firstAttempt"/> is 1 for the one retry.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> ForwardAsync(ProxyRuntime runtime, int routeIndex, GateDecision decision)
+    private async ValueTask<bool> ForwardAsync(ProxyRuntime runtime, int routeIndex, GateDecision decision, int firstAttempt = 0)
     {
         _response ??= HeadPools.Responses.Get();
         var cluster = runtime.ClusterByRoute[routeIndex];
@@ -37,7 +41,7 @@ internal sealed partial class Http1ProxyConnection
         // connection turned out to be closed before a single response byte came back.
         var retriable = !hasBody && RequestMethods.IsIdempotent(_request.Method);
         var continueSent = false;
-        for (var attempt = 0; ; attempt++)
+        for (var attempt = firstAttempt; ; attempt++)
         {
             var canRetry = retriable && attempt == 0;
             if (!cluster.TryPick(out var endpoint))
@@ -111,73 +115,66 @@ internal sealed partial class Http1ProxyConnection
                 bodyCopy = CopyRequestBodyAsync(upstream);
             }
 
-            // The response head is read in this frame (not a helper async method), which already waits
-            // per request: one state-machine box per request, not two.
+            // The response head is awaited by RunAsync, in the connection's long-lived frame: this method then
+            // returns without ever waiting in the common case, so it costs no state-machine box per request.
+            _forward = new PendingForward(runtime, routeIndex, decision, lease, bodyCopy, canRetry);
             BeginResponseHead(upstream);
-            var sawBytes = false;
-            ResponseHeadOutcome outcome;
-            try
-            {
-                do
-                {
-                    ReadResult result;
-                    try
-                    {
-                        result = await upstream.Input.ReadAsync();
-                    }
-                    catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or System.Net.Sockets.SocketException)
-                    {
-                        outcome = sawBytes ? ResponseHeadOutcome.Closed : ResponseHeadOutcome.ClosedEarly;
-                        break;
-                    }
-
-                    outcome = OnResponseHeadRead(upstream.Input, result, ref sawBytes);
-                }
-                while (outcome == ResponseHeadOutcome.NeedMore);
-            }
-            finally
-            {
-                upstream.ClearTimeout();
-            }
-
-            if (outcome == ResponseHeadOutcome.ClosedEarly && canRetry && lease.IsReused)
-            {
-                endpoint.Release(lease, reusable: false);
-                ProxyLog.Retrying(_logger, _connection.Id, routeId);
-                continue;
-            }
-
-            if (outcome != ResponseHeadOutcome.Complete)
-            {
-                upstream.Abort();
-                var bodyResult = bodyCopy is null ? BodyCopyResult.Complete : await StopBodyCopyAsync(bodyCopy);
-                endpoint.Release(lease, reusable: false);
-                if (bodyResult is BodyCopyResult.TooLarge or BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
-                {
-                    _outcome = RequestOutcome.ClientFailed;
-                }
-
-                if (bodyResult == BodyCopyResult.TooLarge)
-                {
-                    ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, maxBody);
-                    return await WriteErrorAsync(413);
-                }
-
-                if (bodyResult is BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
-                {
-                    // The client broke its own request; the upstream failing is a consequence.
-                    return await WriteErrorAsync(400);
-                }
-
-                endpoint.ReportFailure();
-                var status = outcome == ResponseHeadOutcome.TimedOut ? 504 : 502;
-                LogResponseFailure(outcome, routeId, endpoint, status);
-                return await WriteErrorAsync(status, close: !CanSkipBody() || bodyCopy is not null);
-            }
-
-            endpoint.ReportSuccess();
-            return await RelayResponseAsync(routeId, endpoint, lease, bodyCopy);
+            _awaitingResponseHead = true;
+            return true;
         }
+    }
+
+    /// <summary>
+    /// After RunAsync read the response head of the pending forward (<see cref="_forward"/>): relays the response,
+    /// retries once when a reused pooled connection turned out to be closed, or answers the failure.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> ContinueForwardAsync(ResponseHeadOutcome outcome)
+    {
+        var (runtime, routeIndex, decision, lease, bodyCopy, canRetry) = _forward;
+        _forward = default;
+        var endpoint = lease.Endpoint;
+        var upstream = lease.Connection;
+        var routeId = runtime.RouteIds[routeIndex];
+        upstream.ClearTimeout();
+
+        if (outcome == ResponseHeadOutcome.ClosedEarly && canRetry && lease.IsReused)
+        {
+            endpoint.Release(lease, reusable: false);
+            ProxyLog.Retrying(_logger, _connection.Id, routeId);
+            return await ForwardAsync(runtime, routeIndex, decision, firstAttempt: 1);
+        }
+
+        if (outcome != ResponseHeadOutcome.Complete)
+        {
+            upstream.Abort();
+            var bodyResult = bodyCopy is null ? BodyCopyResult.Complete : await StopBodyCopyAsync(bodyCopy);
+            endpoint.Release(lease, reusable: false);
+            if (bodyResult is BodyCopyResult.TooLarge or BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
+            {
+                _outcome = RequestOutcome.ClientFailed;
+            }
+
+            if (bodyResult == BodyCopyResult.TooLarge)
+            {
+                ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, _options.MaxRequestBodyBytes);
+                return await WriteErrorAsync(413);
+            }
+
+            if (bodyResult is BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
+            {
+                // The client broke its own request; the upstream failing is a consequence.
+                return await WriteErrorAsync(400);
+            }
+
+            endpoint.ReportFailure();
+            var status = outcome == ResponseHeadOutcome.TimedOut ? 504 : 502;
+            LogResponseFailure(outcome, routeId, endpoint, status);
+            return await WriteErrorAsync(status, close: !CanSkipBody() || bodyCopy is not null);
+        }
+
+        endpoint.ReportSuccess();
+        return await RelayResponseAsync(routeId, endpoint, lease, bodyCopy);
     }
 
     private void LogResponseFailure(ResponseHeadOutcome outcome, string routeId, UpstreamEndpoint endpoint, int status)
@@ -315,6 +312,9 @@ internal sealed partial class Http1ProxyConnection
 
         return !closeAfter && requestBodyDone;
     }
+
+    /// <summary>A request sent upstream whose response head RunAsync is reading.</summary>
+    private readonly record struct PendingForward(ProxyRuntime Runtime, int RouteIndex, GateDecision Decision, UpstreamLease Lease, Task<BodyCopyResult>? BodyCopy, bool CanRetry);
 
     private enum ResponseHeadOutcome : byte
     {

@@ -36,6 +36,10 @@ internal sealed partial class Http1ProxyConnection
     private bool _sawRequestBytes;
     private bool _firstRequest = true;
 
+    // Set by ForwardAsync once a request is on its way upstream: RunAsync reads the response head (_forward).
+    private bool _awaitingResponseHead;
+    private PendingForward _forward;
+
     // Per-request facts for the audit record (reset by BeginRequest).
     private GateAudit _gateAudit;
     private RequestOutcome _outcome;
@@ -120,15 +124,41 @@ internal sealed partial class Http1ProxyConnection
                     break;
                 }
 
-                // Awaited here, in the connection's one long-lived frame: every async method between this
-                // frame and the upstream read costs a state-machine box per request while it waits
-                // (the pooling builder keeps one per thread and one per core, not one per connection).
+                // Awaited here, in the connection's one long-lived frame, down to the upstream's response head:
+                // every async method that waits between this frame and the upstream costs a state-machine box
+                // per request (the pooling builder keeps one per thread and one per core, not one per connection).
                 var runtime = _runtime();
                 BeginRequest();
                 bool keepAlive;
                 try
                 {
                     keepAlive = await ProcessRequest(runtime);
+                    while (_awaitingResponseHead)
+                    {
+                        // The upstream's answer is awaited here too (see ForwardAsync), and again after a retry.
+                        _awaitingResponseHead = false;
+                        var upstream = _forward.Lease.Connection.Input;
+                        var sawBytes = false;
+                        ResponseHeadOutcome outcome;
+                        do
+                        {
+                            ReadResult response;
+                            try
+                            {
+                                response = await upstream.ReadAsync();
+                            }
+                            catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException or System.Net.Sockets.SocketException)
+                            {
+                                outcome = sawBytes ? ResponseHeadOutcome.Closed : ResponseHeadOutcome.ClosedEarly;
+                                break;
+                            }
+
+                            outcome = OnResponseHeadRead(upstream, response, ref sawBytes);
+                        }
+                        while (outcome == ResponseHeadOutcome.NeedMore);
+
+                        keepAlive = await ContinueForwardAsync(outcome);
+                    }
                 }
                 finally
                 {
