@@ -6,14 +6,21 @@ namespace FastProxy.Http.Http1;
 /// <summary>
 /// The bytes of one parsed head, copied into an array rented from <see cref="ArrayPool{T}.Shared"/>, and the
 /// offsets of its field lines. Shared by <see cref="Http1RequestHead"/> and <see cref="Http1ResponseHead"/> so
-/// spans handed out stay valid after the caller advances its PipeReader. <see cref="Release"/> returns the array,
-/// so an idle connection holds no buffer.
+/// spans handed out stay valid after the caller advances its PipeReader. <see cref="Release"/> keeps an array of a
+/// typical size for the head's next use (heads are pooled; an idle connection holds none) and returns a larger one.
 /// </summary>
 internal sealed class Http1HeadBuffer
 {
     // 16 entries cover a typical browser request (10-20 fields) without growing; grown by doubling up to the limit
     // and then kept for the life of the head object.
     private const int InitialEntryCapacity = 16;
+
+    /// <summary>
+    /// The largest array <see cref="Release"/> keeps. Heads are pooled objects (a connection holds one only while a request
+    /// is in progress), so keeping a typical head's array with it costs an idle connection nothing, and spares a trip
+    /// through ArrayPool.Shared whose per-core caches miss (and allocate) whenever more requests are in flight than they hold.
+    /// </summary>
+    private const int KeptArrayBytes = 4096;
 
     private byte[]? _bytes;
     private HeaderEntry[] _entries = new HeaderEntry[InitialEntryCapacity];
@@ -194,10 +201,10 @@ internal sealed class Http1HeadBuffer
         return false;
     }
 
-    /// <summary>Returns the rented array and forgets every field.</summary>
+    /// <summary>Forgets every field; returns the array when it is larger than <see cref="KeptArrayBytes"/>, else keeps it for the next head.</summary>
     public void Release()
     {
-        if (_bytes is not null)
+        if (_bytes is { Length: > KeptArrayBytes })
         {
             ArrayPool<byte>.Shared.Return(_bytes);
             _bytes = null;

@@ -1,5 +1,5 @@
-using System.Buffers;
 using FastProxy.Core.Gate;
+using Microsoft.Extensions.ObjectPool;
 
 namespace FastProxy.Http.Proxy;
 
@@ -22,6 +22,10 @@ internal struct RequestIds : IDisposable
 
     private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
 
+    // Its own pool, sized like the head pools: ArrayPool.Shared's per-core caches hold fewer buffers than there are
+    // requests in flight on a busy proxy, and every miss allocated one.
+    private static readonly ObjectPool<byte[]> Buffers = new DefaultObjectPool<byte[]>(new BufferPolicy(), 1024);
+
     private byte[]? _buffer;
     private int _requestIdLength;
 
@@ -35,7 +39,7 @@ internal struct RequestIds : IDisposable
 
     public static RequestIds Create(IRequestHeaders headers)
     {
-        var ids = new RequestIds { _buffer = ArrayPool<byte>.Shared.Rent(BufferLength) };
+        var ids = new RequestIds { _buffer = Buffers.Get() };
         var buffer = ids._buffer.AsSpan();
 
         if (headers.TryGetFirst("x-request-id"u8, out var requestId) && IsSaneId(requestId))
@@ -68,7 +72,7 @@ internal struct RequestIds : IDisposable
     {
         if (_buffer is not null)
         {
-            ArrayPool<byte>.Shared.Return(_buffer);
+            Buffers.Return(_buffer);
             _buffer = null;
         }
     }
@@ -148,5 +152,12 @@ internal struct RequestIds : IDisposable
             destination[2 * i] = HexDigits[random[i] >> 4];
             destination[(2 * i) + 1] = HexDigits[random[i] & 0xF];
         }
+    }
+
+    private sealed class BufferPolicy : PooledObjectPolicy<byte[]>
+    {
+        public override byte[] Create() => new byte[BufferLength];
+
+        public override bool Return(byte[] obj) => true;
     }
 }
