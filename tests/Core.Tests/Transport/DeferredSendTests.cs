@@ -131,6 +131,43 @@ public sealed class DeferredSendTests
     }
 
     /// <summary>Writes and flushes on the loop's thread: true when the flush completed at once and successfully (parked).</summary>
+    [Fact(Timeout = TestTimeout)]
+    public async Task DeferSend_FromADeferredSendWhileAFullBatchIsSent_SendsAtOnce()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = EpollEngine.Shared() });
+
+        var sent = await OnLoopThreadAsync(pair, () =>
+        {
+            var loop = EpollLoop.Dispatching!;
+            var late = new RecordingSend(null);
+            var first = new RecordingSend(() => loop.DeferSend(late));
+            loop.DeferSend(first);
+
+            // Filling the batch's list sends it at once; the first send defers another while the list is being walked.
+            for (var i = 1; i < 32; i++)
+            {
+                loop.DeferSend(new RecordingSend(null));
+            }
+
+            return (first.Sent, late.Sent);
+        });
+
+        Assert.True(sent.Item1, "a full list is sent at once");
+        Assert.True(sent.Item2, "a send deferred while the list is walked goes out at once");
+    }
+
+    /// <summary>A deferred send that records that it ran, and runs <c>onSend</c> then.</summary>
+    private sealed class RecordingSend(Action? onSend) : IDeferredSend
+    {
+        public bool Sent { get; private set; }
+
+        public void SendDeferred()
+        {
+            Sent = true;
+            onSend?.Invoke();
+        }
+    }
+
     private static bool WriteOnLoop(SocketConnection connection, string text)
     {
         var flush = connection.Output.WriteAsync(Encoding.ASCII.GetBytes(text));

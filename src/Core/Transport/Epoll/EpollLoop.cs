@@ -40,6 +40,7 @@ internal sealed unsafe class EpollLoop
     private int _used;
     private readonly IDeferredSend?[] _deferred = new IDeferredSend?[MaxDeferredSends];
     private int _deferredCount;
+    private bool _sendingDeferred;
 
     public EpollLoop(int index, ILogger logger)
     {
@@ -58,6 +59,13 @@ internal sealed unsafe class EpollLoop
     /// </summary>
     public void DeferSend(IDeferredSend send)
     {
+        if (_sendingDeferred)
+        {
+            // Deferred from inside a deferred send (the list is being walked): there is no later point to wait for.
+            send.SendDeferred();
+            return;
+        }
+
         _deferred[_deferredCount++] = send;
         if (_deferredCount == MaxDeferredSends)
         {
@@ -183,6 +191,7 @@ internal sealed unsafe class EpollLoop
     private void SendDeferred()
     {
         // Sent in the order they were flushed; each is independent, and SendDeferred never throws.
+        _sendingDeferred = true;
         for (var i = 0; i < _deferredCount; i++)
         {
             var send = _deferred[i]!;
@@ -191,6 +200,7 @@ internal sealed unsafe class EpollLoop
         }
 
         _deferredCount = 0;
+        _sendingDeferred = false;
     }
 
     private struct Slot
