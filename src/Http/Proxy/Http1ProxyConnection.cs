@@ -162,6 +162,7 @@ internal sealed partial class Http1ProxyConnection
                 }
                 finally
                 {
+                    AbandonPendingForward();
                     EndRequest(runtime);
                 }
 
@@ -189,6 +190,24 @@ internal sealed partial class Http1ProxyConnection
             ReturnHeads();
             await _connection.DisposeAsync();
         }
+    }
+
+    /// <summary>
+    /// After an unexpected failure between sending a request upstream and relaying its answer: the upstream
+    /// connection is closed and its pool slot freed (never pooled with an unread answer on it).
+    /// </summary>
+    private void AbandonPendingForward()
+    {
+        var lease = _forward.Lease;
+        if (lease.Connection is null)
+        {
+            return;
+        }
+
+        _forward = default;
+        _awaitingResponseHead = false;
+        lease.Connection.Abort();
+        lease.Endpoint.Release(lease, reusable: false);
     }
 
     private void ReturnHeads()
