@@ -196,9 +196,9 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             // Before consuming: consuming returns segments to the process-wide recycler, and a segment another
             // connection takes at once carries that connection's stream position. An examined index read from it
             // afterwards could lie far beyond our bytes, and the next read would wait for them forever.
-            var examinedIndex = examined.GetObject() is ReceiveSegment segment ? segment.RunningIndex + examined.GetInteger() : _consumedIndex;
+            var examinedIndex = ExaminedIndexLocked(examined);
             ConsumeLocked(consumed);
-            _examinedIndex = Math.Clamp(examinedIndex, _consumedIndex, _endIndex);
+            _examinedIndex = Math.Max(examinedIndex, _consumedIndex);
             arm = ShouldArmLocked();
             if (arm)
             {
@@ -612,6 +612,24 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         }
 
         return false;
+    }
+
+    /// <summary>The stream index of <paramref name="examined"/>, which must be in the buffer this reader holds (else it throws, like a foreign consumed position).</summary>
+    private long ExaminedIndexLocked(SequencePosition examined)
+    {
+        if (examined.GetObject() is not ReceiveSegment segment)
+        {
+            // A position in an empty buffer: nothing examined beyond what is consumed.
+            return _consumedIndex;
+        }
+
+        var index = segment.RunningIndex + examined.GetInteger();
+        if (index > _endIndex || !HoldsLocked(segment))
+        {
+            ThrowBadPosition();
+        }
+
+        return index;
     }
 
     private void ConsumeLocked(SequencePosition consumed)
