@@ -162,7 +162,11 @@ internal sealed partial class Http1ProxyConnection
                 }
                 finally
                 {
-                    AbandonPendingForward();
+                    if (_forward.Lease.Connection is not null)
+                    {
+                        await AbandonPendingForwardAsync();
+                    }
+
                     EndRequest(runtime);
                 }
 
@@ -193,20 +197,31 @@ internal sealed partial class Http1ProxyConnection
     }
 
     /// <summary>
-    /// After an unexpected failure between sending a request upstream and relaying its answer: the upstream
-    /// connection is closed and its pool slot freed (never pooled with an unread answer on it).
+    /// After an unexpected failure while the response head of a forwarded request was awaited (<see cref="_forward"/>
+    /// still set): the upstream connection is closed and its pool slot freed, never pooled with an unread answer on
+    /// it, and only once a request-body copy still writing to it has stopped.
     /// </summary>
-    private void AbandonPendingForward()
+    private async ValueTask AbandonPendingForwardAsync()
     {
         var lease = _forward.Lease;
-        if (lease.Connection is null)
-        {
-            return;
-        }
-
+        var bodyCopy = _forward.BodyCopy;
         _forward = default;
         _awaitingResponseHead = false;
+        lease.Connection.ClearTimeout();
         lease.Connection.Abort();
+        if (bodyCopy is not null)
+        {
+            try
+            {
+                await StopBodyCopyAsync(bodyCopy);
+            }
+#pragma warning disable CA1031 // the request already failed; how its body copy ended adds nothing, and this must not throw from a finally
+            catch (Exception)
+#pragma warning restore CA1031
+            {
+            }
+        }
+
         lease.Endpoint.Release(lease, reusable: false);
     }
 
