@@ -61,7 +61,7 @@ public sealed class UpstreamFailureTests
         Assert.Equal(2, Volatile.Read(ref connections));
 
         listener.Stop();
-        await serving;
+        await serving.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
     private static async Task ServeFirstRequestOnlyAsync(TcpListener listener, Action accepted)

@@ -130,7 +130,6 @@ public sealed class DeferredSendTests
         Assert.Equal("parked|next", Encoding.ASCII.GetString(received, (int)filled, 11));
     }
 
-    /// <summary>Writes and flushes on the loop's thread: true when the flush completed at once and successfully (parked).</summary>
     [Fact(Timeout = TestTimeout)]
     public async Task DeferSend_FromADeferredSendWhileAFullBatchIsSent_SendsAtOnce()
     {
@@ -168,6 +167,7 @@ public sealed class DeferredSendTests
         }
     }
 
+    /// <summary>Writes and flushes on the loop's thread: true when the flush completed at once and successfully (parked).</summary>
     private static bool WriteOnLoop(SocketConnection connection, string text)
     {
         var flush = connection.Output.WriteAsync(Encoding.ASCII.GetBytes(text));

@@ -192,15 +192,20 @@ internal sealed unsafe class EpollLoop
     {
         // Sent in the order they were flushed; each is independent, and SendDeferred never throws.
         _sendingDeferred = true;
-        for (var i = 0; i < _deferredCount; i++)
+        try
         {
-            var send = _deferred[i]!;
-            _deferred[i] = null;
-            send.SendDeferred();
+            for (var i = 0; i < _deferredCount; i++)
+            {
+                var send = _deferred[i]!;
+                _deferred[i] = null;
+                send.SendDeferred();
+            }
         }
-
-        _deferredCount = 0;
-        _sendingDeferred = false;
+        finally
+        {
+            _deferredCount = 0;
+            _sendingDeferred = false;
+        }
     }
 
     private struct Slot
