@@ -140,4 +140,37 @@ public static partial class Http1Parser
         entry = new HeaderEntry(offset, colon, offset + colon + 1 + valueStart, valueEnd - valueStart, KnownHeaders.Lookup(name));
         return Http1ErrorKind.None;
     }
+
+    /// <summary>
+    /// The Transfer-Encoding rules requests and responses share; None when the body is chunked, exactly once, last.
+    /// <list type="bullet">
+    /// <item>With Content-Length: refused, not "Transfer-Encoding wins". For requests a sender MUST NOT send both (RFC 9112
+    /// §6.1), and for responses the message "ought to be handled as an error" (§6.3 rule 3): forwarding either would hand
+    /// the next hop an ambiguous message, the classic smuggling vector.</item>
+    /// <item>In HTTP/1.0: the framing is faulty (§6.1).</item>
+    /// <item>Chunked present but not the final coding, or twice (§6.1: never applied twice): a request's length cannot be
+    /// determined (§6.3 rule 4: 400 and close); a response would be close-delimited, which we refuse because its length
+    /// would depend on a coding we do not check (smuggling, cache poisoning).</item>
+    /// <item>Any other coding: we cannot decode it, so the body could not be validated (a request SHOULD get 501, §6.1).</item>
+    /// </list>
+    /// </summary>
+    private static Http1ErrorKind CheckTransferEncoding(in FieldState fields, bool http11)
+    {
+        if (fields.ContentLengthSeen)
+        {
+            return Http1ErrorKind.ContentLengthWithTransferEncoding;
+        }
+
+        if (!http11)
+        {
+            return Http1ErrorKind.TransferEncodingInHttp10;
+        }
+
+        if (fields.ChunkedNotFinal)
+        {
+            return Http1ErrorKind.ChunkedNotFinal;
+        }
+
+        return fields.IsExactlyChunked ? Http1ErrorKind.None : Http1ErrorKind.UnsupportedTransferEncoding;
+    }
 }

@@ -140,31 +140,10 @@ public static partial class Http1Parser
 
         if (fields.TransferEncodingCount > 0)
         {
-            // RFC 9112 §6.1: a sender MUST NOT send Content-Length with Transfer-Encoding; the combination is the
-            // classic request-smuggling vector, so it is rejected rather than "TE wins".
-            if (fields.ContentLengthSeen)
+            var framing = CheckTransferEncoding(in fields, http11);
+            if (framing != Http1ErrorKind.None)
             {
-                return Http1ErrorKind.ContentLengthWithTransferEncoding;
-            }
-
-            // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means the framing is faulty.
-            if (!http11)
-            {
-                return Http1ErrorKind.TransferEncodingInHttp10;
-            }
-
-            // RFC 9112 §6.3 rule 4: chunked present but not the final coding: the length cannot be determined, the
-            // server MUST respond 400 and close. "chunked, chunked" lands here too (RFC 9112 §6.1: never applied twice).
-            if (fields.ChunkedNotFinal)
-            {
-                return Http1ErrorKind.ChunkedNotFinal;
-            }
-
-            // RFC 9112 §6.1: a transfer coding the server does not understand SHOULD get 501. We understand exactly one
-            // "chunked": any other coding would need decoding we do not do before the body could be validated.
-            if (!fields.IsExactlyChunked)
-            {
-                return Http1ErrorKind.UnsupportedTransferEncoding;
+                return framing;
             }
 
             head.BodyKind = BodyKind.Chunked;

@@ -96,30 +96,10 @@ public static partial class Http1Parser
 
         if (fields.TransferEncodingCount > 0)
         {
-            // RFC 9112 §6.3 rule 3: with both, Transfer-Encoding overrides, but the message "ought to be handled as an
-            // error": a proxy forwarding it would hand the next hop an ambiguous message.
-            if (fields.ContentLengthSeen)
+            var framing = CheckTransferEncoding(in fields, http11);
+            if (framing != Http1ErrorKind.None)
             {
-                return Http1ErrorKind.ContentLengthWithTransferEncoding;
-            }
-
-            // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 message means the framing is faulty.
-            if (!http11)
-            {
-                return Http1ErrorKind.TransferEncodingInHttp10;
-            }
-
-            // RFC 9112 §6.3 rule 4 would make a non-chunked final coding close-delimited. We refuse it instead: we
-            // cannot decode other codings, and a response whose length depends on a coding we do not check is exactly
-            // what smuggling and cache-poisoning attacks build on. The forwarder answers 502.
-            if (fields.ChunkedNotFinal)
-            {
-                return Http1ErrorKind.ChunkedNotFinal;
-            }
-
-            if (!fields.IsExactlyChunked)
-            {
-                return Http1ErrorKind.UnsupportedTransferEncoding;
+                return framing;
             }
 
             head.BodyKind = ResponseBodyKind.Chunked;

@@ -36,19 +36,10 @@ public static partial class Http1Parser
         // RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) received prior to the request-line.
         // We ignore exactly one (what a client may add after a POST body) and reject more: unbounded blank lines would
         // be a free way to hold a connection.
-        var fresh = new HeadScanner(allowLeadingEmptyLine: true, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
-        var scan = head.Buffer.ResumeScan(fresh, buffer, out var from);
-        var status = scan.Run(buffer, from);
-        if (status == Http1ParseStatus.Incomplete)
+        var status = Scan(buffer, head.Buffer, new HeadScanner(allowLeadingEmptyLine: true, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount), out var scan);
+        if (status != Http1ParseStatus.Complete)
         {
-            head.Buffer.SavePendingScan(scan, buffer);
-            return status;
-        }
-
-        head.Buffer.ClearPendingScan();
-        if (status == Http1ParseStatus.Error)
-        {
-            error = Http1ParseError.ForRequest(scan.Error);
+            error = status == Http1ParseStatus.Error ? Http1ParseError.ForRequest(scan.Error) : default;
             return status;
         }
 
@@ -77,6 +68,26 @@ public static partial class Http1Parser
     }
 
     /// <summary>
+    /// Finds the head's end in <paramref name="buffer"/>, resuming the scan an Incomplete call left in <paramref name="headBuffer"/>
+    /// (and leaving one there when it is Incomplete again).
+    /// </summary>
+    private static Http1ParseStatus Scan(in ReadOnlySequence<byte> buffer, Http1HeadBuffer headBuffer, in HeadScanner fresh, out HeadScanner scan)
+    {
+        scan = headBuffer.ResumeScan(fresh, buffer, out var from);
+        var status = scan.Run(buffer, from);
+        if (status == Http1ParseStatus.Incomplete)
+        {
+            headBuffer.SavePendingScan(scan, buffer);
+        }
+        else
+        {
+            headBuffer.ClearPendingScan();
+        }
+
+        return status;
+    }
+
+    /// <summary>
     /// Parses one upstream response head from the start of <paramref name="buffer"/>. <paramref name="requestMethod"/>
     /// decides framing for HEAD and CONNECT (RFC 9112 §6.3). Any malformed response is an Error with status 502.
     /// The Incomplete contract is the same as for <see cref="TryParseRequest"/>.
@@ -95,19 +106,10 @@ public static partial class Http1Parser
 
         // No leading empty line is tolerated in a response: bytes left over from a previous message mean the
         // framing of that message was wrong, and the connection must not be trusted (RFC 9112 §6.3).
-        var fresh = new HeadScanner(allowLeadingEmptyLine: false, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
-        var scan = head.Buffer.ResumeScan(fresh, buffer, out var from);
-        var status = scan.Run(buffer, from);
-        if (status == Http1ParseStatus.Incomplete)
+        var status = Scan(buffer, head.Buffer, new HeadScanner(allowLeadingEmptyLine: false, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount), out var scan);
+        if (status != Http1ParseStatus.Complete)
         {
-            head.Buffer.SavePendingScan(scan, buffer);
-            return status;
-        }
-
-        head.Buffer.ClearPendingScan();
-        if (status == Http1ParseStatus.Error)
-        {
-            error = Http1ParseError.ForResponse(scan.Error);
+            error = status == Http1ParseStatus.Error ? Http1ParseError.ForResponse(scan.Error) : default;
             return status;
         }
 
