@@ -74,6 +74,8 @@ internal sealed partial class Http1ProxyConnection
                 return await WriteErrorAsync(503, close: !CanSkipBody());
             }
 
+            // From here until its release the lease is in _forward, where RunAsync finds it if anything unexpected throws.
+            _forward = new PendingForward(runtime, routeIndex, decision, lease, null, canRetry);
             var upstream = lease.Connection;
             _upstreamName = endpoint.Name;
             Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme, runtime.StrippedHeaders, _ids);
@@ -89,7 +91,7 @@ internal sealed partial class Http1ProxyConnection
 
             if (!sent)
             {
-                endpoint.Release(lease, reusable: false);
+                ReleaseUpstream(lease, reusable: false);
                 if (canRetry && lease.IsReused)
                 {
                     ProxyLog.Retrying(_logger, _connection.Id, routeId);
@@ -132,7 +134,6 @@ internal sealed partial class Http1ProxyConnection
     private async ValueTask<bool> ContinueForwardAsync(ResponseHeadOutcome outcome)
     {
         var (runtime, routeIndex, decision, lease, bodyCopy, canRetry) = _forward;
-        _forward = default;
         var endpoint = lease.Endpoint;
         var upstream = lease.Connection;
         var routeId = runtime.RouteIds[routeIndex];
@@ -140,7 +141,7 @@ internal sealed partial class Http1ProxyConnection
 
         if (outcome == ResponseHeadOutcome.ClosedEarly && canRetry && lease.IsReused)
         {
-            endpoint.Release(lease, reusable: false);
+            ReleaseUpstream(lease, reusable: false);
             ProxyLog.Retrying(_logger, _connection.Id, routeId);
             return await ForwardAsync(runtime, routeIndex, decision, firstAttempt: 1);
         }
@@ -149,7 +150,7 @@ internal sealed partial class Http1ProxyConnection
         {
             upstream.Abort();
             var bodyResult = bodyCopy is null ? BodyCopyResult.Complete : await StopBodyCopyAsync(bodyCopy);
-            endpoint.Release(lease, reusable: false);
+            ReleaseUpstream(lease, reusable: false);
             if (bodyResult is BodyCopyResult.TooLarge or BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
             {
                 _outcome = RequestOutcome.ClientFailed;
@@ -257,7 +258,7 @@ internal sealed partial class Http1ProxyConnection
             {
                 // A 101 nobody asked for is a protocol violation by the upstream (RFC 9110 §15.2.2).
                 upstream.Abort();
-                endpoint.Release(lease, reusable: false);
+                ReleaseUpstream(lease, reusable: false);
                 ProxyLog.UpstreamBadResponse(_logger, _connection.Id, routeId, endpoint.Address.ToString(), "unsolicited 101 Switching Protocols");
                 return await WriteErrorAsync(502);
             }
@@ -268,7 +269,7 @@ internal sealed partial class Http1ProxyConnection
             await _output.FlushAsync();
             var (result, error) = await PipeSplicer.SpliceAsync(_connection, upstream, CancellationToken.None);
             ProxyLog.SpliceEnded(_logger, _connection.Id, routeId, result, error);
-            endpoint.Release(lease, reusable: false);
+            ReleaseUpstream(lease, reusable: false);
             return false;
         }
 
@@ -294,7 +295,7 @@ internal sealed partial class Http1ProxyConnection
         }
 
         var reusable = copy == BodyCopyResult.Complete && requestBodyDone && _response.KeepAlive && _request.VersionMinor == 1 && !_request.IsUpgrade;
-        endpoint.Release(lease, reusable);
+        ReleaseUpstream(lease, reusable);
 
         _outcome = copy switch
         {
@@ -313,7 +314,14 @@ internal sealed partial class Http1ProxyConnection
         return !closeAfter && requestBodyDone;
     }
 
-    /// <summary>A request sent upstream whose response head RunAsync is reading.</summary>
+    /// <summary>Gives the lease back to its pool; from here it is no longer the pending forward's (see <see cref="AbandonPendingForwardAsync"/>).</summary>
+    private void ReleaseUpstream(UpstreamLease lease, bool reusable)
+    {
+        _forward = default;
+        lease.Endpoint.Release(lease, reusable);
+    }
+
+    /// <summary>A request on an upstream connection from the moment the connection is leased until it is released.</summary>
     private readonly record struct PendingForward(ProxyRuntime Runtime, int RouteIndex, GateDecision Decision, UpstreamLease Lease, Task<BodyCopyResult>? BodyCopy, bool CanRetry);
 
     private enum ResponseHeadOutcome : byte

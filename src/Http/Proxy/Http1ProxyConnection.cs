@@ -36,7 +36,8 @@ internal sealed partial class Http1ProxyConnection
     private bool _sawRequestBytes;
     private bool _firstRequest = true;
 
-    // Set by ForwardAsync once a request is on its way upstream: RunAsync reads the response head (_forward).
+    // _forward holds the upstream lease of the request in progress, from its lease to its release; _awaitingResponseHead
+    // is set by ForwardAsync once the request is on its way, for RunAsync to read the response head.
     private bool _awaitingResponseHead;
     private PendingForward _forward;
 
@@ -197,9 +198,9 @@ internal sealed partial class Http1ProxyConnection
     }
 
     /// <summary>
-    /// After an unexpected failure while the response head of a forwarded request was awaited (<see cref="_forward"/>
-    /// still set): the upstream connection is closed and its pool slot freed, never pooled with an unread answer on
-    /// it, and only once a request-body copy still writing to it has stopped.
+    /// After an unexpected failure while a forward held an upstream lease (<see cref="_forward"/> is set from the lease
+    /// until its release): the upstream connection is closed and its pool slot freed, never pooled with an unread
+    /// answer on it, and only once a request-body copy still writing to it has stopped.
     /// </summary>
     private async ValueTask AbandonPendingForwardAsync()
     {
