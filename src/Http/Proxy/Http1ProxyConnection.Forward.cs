@@ -119,7 +119,7 @@ internal sealed partial class Http1ProxyConnection
 
             // The response head is awaited by RunAsync, in the connection's long-lived frame: this method then
             // returns without ever waiting in the common case, so it costs no state-machine box per request.
-            _forward = new PendingForward(runtime, routeIndex, decision, lease, bodyCopy, canRetry);
+            _forward = _forward with { BodyCopy = bodyCopy };
             BeginResponseHead(upstream);
             _awaitingResponseHead = true;
             return true;
@@ -148,9 +148,7 @@ internal sealed partial class Http1ProxyConnection
 
         if (outcome != ResponseHeadOutcome.Complete)
         {
-            upstream.Abort();
-            var bodyResult = bodyCopy is null ? BodyCopyResult.Complete : await StopBodyCopyAsync(bodyCopy);
-            ReleaseUpstream(lease, reusable: false);
+            var bodyResult = await AbortUpstreamAsync(lease, bodyCopy);
             if (bodyResult is BodyCopyResult.TooLarge or BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
             {
                 _outcome = RequestOutcome.ClientFailed;
@@ -312,6 +310,23 @@ internal sealed partial class Http1ProxyConnection
         }
 
         return !closeAfter && requestBodyDone;
+    }
+
+    /// <summary>
+    /// Closes a leased upstream connection that must not carry another request: aborts it, and releases it only once a
+    /// request-body copy still writing to it has stopped (until then the copy uses its output). Returns how the copy ended.
+    /// </summary>
+    private async ValueTask<BodyCopyResult> AbortUpstreamAsync(UpstreamLease lease, Task<BodyCopyResult>? bodyCopy)
+    {
+        lease.Connection.Abort();
+        try
+        {
+            return bodyCopy is null ? BodyCopyResult.Complete : await StopBodyCopyAsync(bodyCopy);
+        }
+        finally
+        {
+            ReleaseUpstream(lease, reusable: false);
+        }
     }
 
     /// <summary>Gives the lease back to its pool; from here it is no longer the pending forward's (see <see cref="AbandonPendingForwardAsync"/>).</summary>

@@ -204,26 +204,17 @@ internal sealed partial class Http1ProxyConnection
     /// </summary>
     private async ValueTask AbandonPendingForwardAsync()
     {
-        var lease = _forward.Lease;
-        var bodyCopy = _forward.BodyCopy;
-        _forward = default;
         _awaitingResponseHead = false;
-        lease.Connection.ClearTimeout();
-        lease.Connection.Abort();
-        if (bodyCopy is not null)
+        _forward.Lease.Connection.ClearTimeout();
+        try
         {
-            try
-            {
-                await StopBodyCopyAsync(bodyCopy);
-            }
-#pragma warning disable CA1031 // the request already failed; how its body copy ended adds nothing, and this must not throw from a finally
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
+            await AbortUpstreamAsync(_forward.Lease, _forward.BodyCopy);
         }
-
-        lease.Endpoint.Release(lease, reusable: false);
+#pragma warning disable CA1031 // the request already failed; how its body copy ended adds nothing, and this must not throw from a finally
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
     }
 
     private void ReturnHeads()
