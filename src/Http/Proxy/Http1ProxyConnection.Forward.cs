@@ -255,8 +255,7 @@ internal sealed partial class Http1ProxyConnection
             if (!_request.IsUpgrade || bodyCopy is not null)
             {
                 // A 101 nobody asked for is a protocol violation by the upstream (RFC 9110 §15.2.2).
-                upstream.Abort();
-                ReleaseUpstream(lease, reusable: false);
+                await AbortUpstreamAsync(lease, bodyCopy);
                 ProxyLog.UpstreamBadResponse(_logger, _connection.Id, routeId, endpoint.Address.ToString(), "unsolicited 101 Switching Protocols");
                 return await WriteErrorAsync(502);
             }
