@@ -6,7 +6,6 @@ using FastProxy.Core.Timing;
 using FastProxy.Core.Transport.Epoll;
 using Microsoft.Extensions.Logging;
 
-
 namespace FastProxy.Core.Transport;
 
 /// <summary>

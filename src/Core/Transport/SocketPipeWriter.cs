@@ -247,16 +247,9 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<FlushResult> FinishSingleAsync(int sent)
     {
-        var sender = SocketSender.Rent();
         try
         {
-            var memory = _currentMemory[sent.._currentLength];
-            while (!memory.IsEmpty)
-            {
-                sent = await sender.SendAsync(_connection.Socket, memory);
-                memory = memory[sent..];
-            }
-
+            await SendAllAsync(_currentMemory[sent.._currentLength]);
             return new FlushResult(isCanceled: false, isCompleted: false);
         }
         catch (Exception ex)
@@ -265,8 +258,26 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         }
         finally
         {
-            SocketSender.Return(sender);
             ReleaseBuffers();
+        }
+    }
+
+    /// <summary>Sends all of <paramref name="bytes"/> through a pooled <see cref="SocketSender"/> (the kernel's buffer was full: each send waits for room).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes)
+    {
+        var sender = SocketSender.Rent();
+        try
+        {
+            while (!bytes.IsEmpty)
+            {
+                var sent = await sender.SendAsync(_connection.Socket, bytes);
+                bytes = bytes[sent..];
+            }
+        }
+        finally
+        {
+            SocketSender.Return(sender);
         }
     }
 
@@ -397,24 +408,14 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         // Off the caller's stack first: a send that completes inline would otherwise publish Idle before
         // the caller has published Draining (and this task).
         await Task.Yield();
-        var sender = SocketSender.Rent();
         Exception? failure = null;
         try
         {
-            var bytes = _parkedBytes;
-            while (!bytes.IsEmpty)
-            {
-                var sent = await sender.SendAsync(_connection.Socket, bytes);
-                bytes = bytes[sent..];
-            }
+            await SendAllAsync(_parkedBytes);
         }
         catch (Exception ex)
         {
             failure = ex;
-        }
-        finally
-        {
-            SocketSender.Return(sender);
         }
 
         // The caller publishes Draining right after starting this task; wait for it before publishing Idle.
