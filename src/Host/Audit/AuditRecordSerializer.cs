@@ -208,7 +208,7 @@ internal sealed class AuditRecordSerializer : IDisposable
         if (value is not null)
         {
             AuditJson.WriteRaw(line, ref position, name);
-            cache.Write(line, ref position, value, WriteText);
+            WriteText(line, ref position, value, cache);
         }
     }
 

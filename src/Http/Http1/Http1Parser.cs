@@ -36,7 +36,7 @@ public static partial class Http1Parser
         // RFC 9112 §2.2: a server SHOULD ignore at least one empty line (CRLF) received prior to the request-line.
         // We ignore exactly one (what a client may add after a POST body) and reject more: unbounded blank lines would
         // be a free way to hold a connection.
-        var status = Scan(buffer, head.Buffer, new HeadScanner(allowLeadingEmptyLine: true, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount), out var scan);
+        var status = Scan(buffer, head.Buffer, allowLeadingEmptyLine: true, limits, out var scan);
         if (status != Http1ParseStatus.Complete)
         {
             error = status == Http1ParseStatus.Error ? Http1ParseError.ForRequest(scan.Error) : default;
@@ -71,8 +71,9 @@ public static partial class Http1Parser
     /// Finds the head's end in <paramref name="buffer"/>, resuming the scan an Incomplete call left in <paramref name="headBuffer"/>
     /// (and leaving one there when it is Incomplete again).
     /// </summary>
-    private static Http1ParseStatus Scan(in ReadOnlySequence<byte> buffer, Http1HeadBuffer headBuffer, in HeadScanner fresh, out HeadScanner scan)
+    private static Http1ParseStatus Scan(in ReadOnlySequence<byte> buffer, Http1HeadBuffer headBuffer, bool allowLeadingEmptyLine, in Http1Limits limits, out HeadScanner scan)
     {
+        var fresh = new HeadScanner(allowLeadingEmptyLine, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount);
         scan = headBuffer.ResumeScan(fresh, buffer, out var from);
         var status = scan.Run(buffer, from);
         if (status == Http1ParseStatus.Incomplete)
@@ -106,7 +107,7 @@ public static partial class Http1Parser
 
         // No leading empty line is tolerated in a response: bytes left over from a previous message mean the
         // framing of that message was wrong, and the connection must not be trusted (RFC 9112 §6.3).
-        var status = Scan(buffer, head.Buffer, new HeadScanner(allowLeadingEmptyLine: false, limits.MaxRequestLineBytes, limits.MaxHeaderBytes, limits.MaxHeaderCount), out var scan);
+        var status = Scan(buffer, head.Buffer, allowLeadingEmptyLine: false, limits, out var scan);
         if (status != Http1ParseStatus.Complete)
         {
             error = status == Http1ParseStatus.Error ? Http1ParseError.ForResponse(scan.Error) : default;
