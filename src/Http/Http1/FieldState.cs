@@ -46,16 +46,13 @@ internal struct FieldState
 
     public bool ContentLengthList { get; private set; }
 
-    public bool ConnectionClose { get; private set; }
-
-    public bool ConnectionKeepAlive { get; private set; }
-
-    public bool ConnectionUpgrade { get; private set; }
-
     public bool ExpectContinue { get; private set; }
 
-    /// <summary>Records one field line; returns an error for an invalid Content-Length.</summary>
-    public Http1ErrorKind Observe(ReadOnlySpan<byte> head, in HeaderEntry entry, int index)
+    /// <summary>
+    /// Records one field line, Connection options into <paramref name="options"/>; returns an error for an invalid
+    /// Content-Length or Connection field.
+    /// </summary>
+    public Http1ErrorKind Observe(ReadOnlySpan<byte> head, in HeaderEntry entry, int index, ConnectionOptions options)
     {
         Seen |= 1UL << (int)entry.Known;
         switch (entry.Known)
@@ -71,11 +68,7 @@ internal struct FieldState
                 ObserveTransferCodings(head.Slice(entry.ValueStart, entry.ValueLength));
                 break;
             case KnownHeader.Connection:
-                var value = head.Slice(entry.ValueStart, entry.ValueLength);
-                ConnectionClose |= Http1HeadBuffer.ListContains(value, "close"u8);
-                ConnectionKeepAlive |= Http1HeadBuffer.ListContains(value, "keep-alive"u8);
-                ConnectionUpgrade |= Http1HeadBuffer.ListContains(value, "upgrade"u8);
-                break;
+                return options.Add(head, entry.ValueStart, entry.ValueLength);
             case KnownHeader.Expect:
                 // RFC 9110 §10.1.1: the only expectation defined is "100-continue" (case-insensitive).
                 ExpectContinue |= Ascii.EqualsIgnoreCase(head.Slice(entry.ValueStart, entry.ValueLength), "100-continue"u8);

@@ -51,6 +51,13 @@ public enum Http1ErrorKind : byte
     ChunkedNotFinal,
     TransferEncodingInHttp10,
 
+    // Connection options (RFC 9110 §7.6.1)
+    InvalidConnectionOption,
+    TooManyConnectionOptions,
+
+    /// <summary>Connection names Host, Content-Length or Transfer-Encoding: a next hop honouring it would lose the framing.</summary>
+    ConnectionNamesFraming,
+
     // Chunked body
     InvalidChunkSize,
     InvalidChunkExtension,

@@ -26,6 +26,9 @@ internal sealed class Http1HeadBuffer
     private HeaderEntry[] _entries = new HeaderEntry[InitialEntryCapacity];
     private int _count;
 
+    /// <summary>The options the head's Connection fields list, parsed with the fields.</summary>
+    public ConnectionOptions ConnectionOptions { get; } = new();
+
     // Phase-1 progress kept between Incomplete calls (a few integers; no buffer is held while waiting).
     private HeadScanner _pendingScan;
     private long _pendingScanned;
@@ -90,6 +93,7 @@ internal sealed class Http1HeadBuffer
         }
 
         _count = 0;
+        ConnectionOptions.Clear();
         return _bytes.AsSpan(0, length);
     }
 
@@ -157,49 +161,8 @@ internal sealed class Http1HeadBuffer
         return count;
     }
 
-    /// <summary>True when a Connection field lists <paramref name="headerName"/> (RFC 9110 §7.6.1 connection options).</summary>
-    public bool IsNamedInConnection(ReadOnlySpan<byte> headerName)
-    {
-        if (headerName.IsEmpty)
-        {
-            return false;
-        }
-
-        var entries = _entries.AsSpan(0, _count);
-        for (var i = 0; i < entries.Length; i++)
-        {
-            ref readonly var e = ref entries[i];
-            if (e.Known == KnownHeader.Connection && ListContains(_bytes.AsSpan(e.ValueStart, e.ValueLength), headerName))
-            {
-                return true;
-            }
-        }
-
-        return false;
-    }
-
-    /// <summary>Whether a comma-separated list (RFC 9110 §5.6.1) holds <paramref name="token"/>, ASCII case-insensitively.</summary>
-    public static bool ListContains(ReadOnlySpan<byte> list, ReadOnlySpan<byte> token)
-    {
-        while (!list.IsEmpty)
-        {
-            var comma = list.IndexOf(Http1Chars.Comma);
-            var item = comma < 0 ? list : list[..comma];
-            if (Ascii.EqualsIgnoreCase(Http1Chars.TrimOws(item), token))
-            {
-                return true;
-            }
-
-            if (comma < 0)
-            {
-                break;
-            }
-
-            list = list[(comma + 1)..];
-        }
-
-        return false;
-    }
+    /// <summary>True when a Connection field lists <paramref name="name"/> (recognised as <paramref name="known"/>): a hop-by-hop field.</summary>
+    public bool IsNamedInConnection(ReadOnlySpan<byte> name, KnownHeader known) => ConnectionOptions.Names(_bytes, name, known);
 
     /// <summary>Forgets every field; returns the array when it is larger than <see cref="KeptArrayBytes"/>, else keeps it for the next head.</summary>
     public void Release()
@@ -211,6 +174,7 @@ internal sealed class Http1HeadBuffer
         }
 
         _count = 0;
+        ConnectionOptions.Clear();
         ClearPendingScan();
     }
 

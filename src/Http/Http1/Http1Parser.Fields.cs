@@ -37,7 +37,7 @@ public static partial class Http1Parser
 
             var index = buffer.HeaderCount;
             buffer.Add(entry);
-            kind = fields.Observe(h, entry, index);
+            kind = fields.Observe(h, entry, index, buffer.ConnectionOptions);
             if (kind != Http1ErrorKind.None)
             {
                 return kind;

@@ -160,13 +160,14 @@ public static partial class Http1Parser
         Ascii.ToLowerInPlace(head.Buffer.WritableSlice(head.HostStart, head.HostLength), out _);
 
         // RFC 9112 §9.3: HTTP/1.1 persists unless "close"; HTTP/1.0 persists only with "keep-alive".
-        head.KeepAlive = !fields.ConnectionClose && (http11 || fields.ConnectionKeepAlive);
+        var options = head.Buffer.ConnectionOptions;
+        head.KeepAlive = !options.Close && (http11 || options.KeepAlive);
 
         // RFC 9110 §10.1.1: a server MUST ignore a 100-continue expectation in an HTTP/1.0 request.
         head.ExpectContinue = http11 && fields.ExpectContinue;
 
         // RFC 9110 §7.8: Upgrade needs "upgrade" in Connection; a server MUST ignore Upgrade in an HTTP/1.0 request.
-        if (http11 && fields.ConnectionUpgrade && fields.UpgradeIndex >= 0 && head.Buffer.Entry(fields.UpgradeIndex).ValueLength > 0)
+        if (http11 && options.Upgrade && fields.UpgradeIndex >= 0 && head.Buffer.Entry(fields.UpgradeIndex).ValueLength > 0)
         {
             ref readonly var upgrade = ref head.Buffer.Entry(fields.UpgradeIndex);
             head.IsUpgrade = true;

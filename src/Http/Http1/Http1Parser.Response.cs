@@ -83,7 +83,10 @@ public static partial class Http1Parser
     {
         var http11 = head.VersionMinor == 1;
         var status = head.StatusCode;
-        head.KeepAlive = !fields.ConnectionClose && (http11 || fields.ConnectionKeepAlive);
+        var options = head.Buffer.ConnectionOptions;
+        head.KeepAlive = !options.Close && (http11 || options.KeepAlive);
+        head.HasContentLength = fields.ContentLengthSeen;
+        head.DeclaredContentLength = fields.ContentLength;
 
         // RFC 9112 §6.3 rule 1: a response to HEAD, any 1xx, 204 and 304 end at the blank line whatever their fields
         // say. Rule 2: a 2xx to CONNECT switches to a tunnel.

@@ -96,6 +96,12 @@ public sealed class Http1RequestHead : IRequestHeaders
     /// <summary>HTTP/1.1 request whose Connection lists "upgrade" and that carries an Upgrade field (RFC 9110 §7.8).</summary>
     public bool IsUpgrade { get; internal set; }
 
+    /// <summary>
+    /// Treats the request as a plain one (RFC 9110 §7.8: a server may ignore Upgrade), for a protocol the proxy does
+    /// not switch to. The Upgrade field stays in the head; it is hop-by-hop, so it is not forwarded.
+    /// </summary>
+    public void IgnoreUpgrade() => IsUpgrade = false;
+
     /// <summary>The Upgrade field value (e.g. <c>websocket</c>) when <see cref="IsUpgrade"/>.</summary>
     public ReadOnlySpan<byte> UpgradeProtocol => IsUpgrade ? _buffer.Slice(UpgradeStart, UpgradeLength) : default;
 
@@ -133,7 +139,11 @@ public sealed class Http1RequestHead : IRequestHeaders
     internal int UpgradeLength { get; set; }
 
     /// <summary>True when a Connection field lists <paramref name="headerName"/>: a hop-by-hop field the forwarder drops.</summary>
-    public bool IsNamedInConnection(ReadOnlySpan<byte> headerName) => _buffer.IsNamedInConnection(headerName);
+    public bool IsNamedInConnection(ReadOnlySpan<byte> headerName)
+        => !headerName.IsEmpty && _buffer.IsNamedInConnection(headerName, KnownHeaders.Lookup(headerName));
+
+    /// <summary>As <see cref="IsNamedInConnection(ReadOnlySpan{byte})"/> for a field already recognised as <paramref name="known"/> (a bit test for known fields).</summary>
+    public bool IsNamedInConnection(ReadOnlySpan<byte> headerName, KnownHeader known) => _buffer.IsNamedInConnection(headerName, known);
 
     public bool TryGetFirst(ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value) => _buffer.TryGetFirst(name, out value);
 

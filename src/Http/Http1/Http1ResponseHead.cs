@@ -46,6 +46,15 @@ public sealed class Http1ResponseHead
     public bool HasContentLengthList { get; internal set; }
 
     /// <summary>
+    /// A valid Content-Length was received, also where it does not delimit the body (a response to HEAD, a 304:
+    /// RFC 9110 §8.6, there it states the length the selected representation would have). Then <see cref="DeclaredContentLength"/> is its value.
+    /// </summary>
+    public bool HasContentLength { get; internal set; }
+
+    /// <summary>The received Content-Length value when <see cref="HasContentLength"/>, else 0.</summary>
+    public long DeclaredContentLength { get; internal set; }
+
+    /// <summary>
     /// Whether the upstream connection may be reused after this response: HTTP/1.1 unless "close", HTTP/1.0 only with
     /// "keep-alive", never for a close-delimited body (RFC 9112 §9.3).
     /// </summary>
@@ -63,7 +72,11 @@ public sealed class Http1ResponseHead
     public int Count(ReadOnlySpan<byte> name) => _buffer.Count(name);
 
     /// <summary>True when a Connection field lists <paramref name="headerName"/>: a hop-by-hop field the forwarder drops.</summary>
-    public bool IsNamedInConnection(ReadOnlySpan<byte> headerName) => _buffer.IsNamedInConnection(headerName);
+    public bool IsNamedInConnection(ReadOnlySpan<byte> headerName)
+        => !headerName.IsEmpty && _buffer.IsNamedInConnection(headerName, KnownHeaders.Lookup(headerName));
+
+    /// <summary>As <see cref="IsNamedInConnection(ReadOnlySpan{byte})"/> for a field already recognised as <paramref name="known"/> (a bit test for known fields).</summary>
+    public bool IsNamedInConnection(ReadOnlySpan<byte> headerName, KnownHeader known) => _buffer.IsNamedInConnection(headerName, known);
 
     /// <summary>Forgets the head and returns its rented buffer to the pool.</summary>
     public void Reset()
@@ -79,6 +92,8 @@ public sealed class Http1ResponseHead
         BodyKind = ResponseBodyKind.None;
         ContentLength = 0;
         HasContentLengthList = false;
+        HasContentLength = false;
+        DeclaredContentLength = 0;
         KeepAlive = false;
         HeadLength = 0;
         SeenHeaders = 0;

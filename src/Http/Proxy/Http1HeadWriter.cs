@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Text;
-using System.Text;
 using System.IO.Pipelines;
 using System.Net;
 using FastProxy.Core.Gate;
@@ -53,32 +52,13 @@ internal static class Http1HeadWriter
         for (var i = 0; i < head.HeaderCount; i++)
         {
             var name = head.GetName(i);
-            switch (head.GetKnown(i))
-            {
-                case KnownHeader.Host:
-                case KnownHeader.Connection:
-                case KnownHeader.KeepAlive:
-                case KnownHeader.ProxyConnection:
-                case KnownHeader.TE:
-                case KnownHeader.Trailer:
-                case KnownHeader.TransferEncoding:
-                case KnownHeader.Upgrade:
-                case KnownHeader.Expect:
-                case KnownHeader.ProxyAuthorization:
-                case KnownHeader.XForwardedFor:
-                case KnownHeader.XForwardedProto:
-                case KnownHeader.XForwardedHost:
-                case KnownHeader.XForwardedPort:
-                case KnownHeader.XRealIp:
-                case KnownHeader.Forwarded:
-                case KnownHeader.Http2Settings:
-                    continue;
-                case KnownHeader.Authorization when !decision.ForwardAuthorization:
-                case KnownHeader.ContentLength when head.HasContentLengthList:
-                    continue;
-            }
+            var known = head.GetKnown(i);
 
-            if (head.IsNamedInConnection(name) || IsStripped(name, strippedHeaders) || IsRestated(name))
+            // "X_Forwarded_For" is X-Forwarded-For to a CGI-style upstream (see FieldNames).
+            var underscored = known == KnownHeader.Unknown && FieldNames.HasUnderscore(name);
+            var owned = underscored ? FieldNames.LookupUnderscoreSpelling(name) : known;
+            if (IsProxyOwned(owned, decision.ForwardAuthorization) || head.IsNamedInConnection(name, known)
+                || IsStripped(name, strippedHeaders, underscored) || IsRestated(name, underscored))
             {
                 continue;
             }
@@ -97,11 +77,12 @@ internal static class Http1HeadWriter
         writer.Write(ids.Flags);
         writer.Write(Crlf);
 
+        // RFC 9112 §6: the framing the proxy parsed, and only that, goes upstream.
         if (head.BodyKind == BodyKind.Chunked)
         {
             writer.Write("Transfer-Encoding: chunked\r\n"u8);
         }
-        else if (head.HasContentLengthList)
+        else if (head.BodyKind == BodyKind.ContentLength)
         {
             WriteContentLength(writer, head.ContentLength);
         }
@@ -143,19 +124,20 @@ internal static class Http1HeadWriter
             var name = head.GetName(i);
             switch (head.GetKnown(i))
             {
+                // Framing is restated below from the parsed response, as for requests.
+                case KnownHeader.ContentLength:
+                case KnownHeader.TransferEncoding:
                 case KnownHeader.Connection:
                 case KnownHeader.KeepAlive:
                 case KnownHeader.ProxyConnection:
                 case KnownHeader.TE:
                 case KnownHeader.Trailer:
-                case KnownHeader.TransferEncoding:
                 case KnownHeader.Upgrade:
                 case KnownHeader.ProxyAuthenticate:
-                case KnownHeader.ContentLength when head.HasContentLengthList:
                     continue;
             }
 
-            if (head.IsNamedInConnection(name))
+            if (head.IsNamedInConnection(name, head.GetKnown(i)))
             {
                 continue;
             }
@@ -179,9 +161,11 @@ internal static class Http1HeadWriter
             {
                 writer.Write("Transfer-Encoding: chunked\r\n"u8);
             }
-            else if (head.HasContentLengthList)
+            else if (head.HasContentLength && head.StatusCode is >= 200 and not 204)
             {
-                WriteContentLength(writer, head.ContentLength);
+                // RFC 9110 §8.6: a server MUST NOT send Content-Length in a 1xx or 204 response; in a response to
+                // HEAD or a 304 it is the length the representation would have, so it is passed on (restated).
+                WriteContentLength(writer, head.DeclaredContentLength);
             }
 
             if (closeAfter)
@@ -258,24 +242,40 @@ internal static class Http1HeadWriter
         writer.Write(Crlf);
     }
 
-    /// <summary>Fields the proxy writes itself once (X-Request-Id, traceparent): inbound copies are not passed on.</summary>
-    private static bool IsRestated(ReadOnlySpan<byte> name) => name.Length switch
+    /// <summary>
+    /// Request fields never copied upstream: framing (Content-Length and Transfer-Encoding are written from the parsed
+    /// body, so a copied field can never disagree with how the proxy delimited it; Host is written first), hop-by-hop
+    /// fields (RFC 9110 §7.6.1), fields meant for this proxy, and forwarding metadata the proxy restates.
+    /// </summary>
+    private static bool IsProxyOwned(KnownHeader field, bool forwardAuthorization) => field switch
     {
-        11 => Ascii.EqualsIgnoreCase(name, "traceparent"u8),
-        12 => Ascii.EqualsIgnoreCase(name, "x-request-id"u8),
+        KnownHeader.Host or KnownHeader.ContentLength or KnownHeader.TransferEncoding
+            or KnownHeader.Connection or KnownHeader.KeepAlive or KnownHeader.ProxyConnection or KnownHeader.TE
+            or KnownHeader.Trailer or KnownHeader.Upgrade or KnownHeader.Expect or KnownHeader.ProxyAuthorization
+            or KnownHeader.XForwardedFor or KnownHeader.XForwardedProto or KnownHeader.XForwardedHost
+            or KnownHeader.XForwardedPort or KnownHeader.XRealIp or KnownHeader.Forwarded or KnownHeader.Http2Settings => true,
+        KnownHeader.Authorization => !forwardAuthorization,
         _ => false,
     };
 
-    private static bool IsStripped(ReadOnlySpan<byte> name, byte[][] strippedHeaders)
+    /// <summary>Fields the proxy writes itself once (X-Request-Id, traceparent): inbound copies are not passed on.</summary>
+    private static bool IsRestated(ReadOnlySpan<byte> name, bool foldUnderscores) => name.Length switch
     {
-        if (name.Length >= ProxyHeaderPrefix.Length && Ascii.EqualsIgnoreCase(name[..ProxyHeaderPrefix.Length], ProxyHeaderPrefix))
+        11 => FieldNames.Equal(name, "traceparent"u8, foldUnderscores),
+        12 => FieldNames.Equal(name, "x-request-id"u8, foldUnderscores),
+        _ => false,
+    };
+
+    private static bool IsStripped(ReadOnlySpan<byte> name, byte[][] strippedHeaders, bool foldUnderscores)
+    {
+        if (FieldNames.StartsWith(name, ProxyHeaderPrefix, foldUnderscores))
         {
             return true;
         }
 
         foreach (var stripped in strippedHeaders)
         {
-            if (Ascii.EqualsIgnoreCase(name, stripped))
+            if (FieldNames.Equal(name, stripped, foldUnderscores))
             {
                 return true;
             }

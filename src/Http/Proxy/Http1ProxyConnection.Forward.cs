@@ -260,6 +260,15 @@ internal sealed partial class Http1ProxyConnection
                 return await WriteErrorAsync(502);
             }
 
+            if (!SwitchesToAllowedProtocol(_response))
+            {
+                // RFC 9110 §15.2.2: the server switches to a protocol the client listed; anything else (h2c above all)
+                // would be a tunnel the gate cannot see into.
+                await AbortUpstreamAsync(lease, bodyCopy);
+                ProxyLog.UpstreamBadResponse(_logger, _connection.Id, routeId, endpoint.Address.ToString(), "101 Switching Protocols to a protocol other than websocket");
+                return await WriteErrorAsync(502);
+            }
+
             _status = 101;
             _outcome = RequestOutcome.Forwarded;
             Http1HeadWriter.WriteResponseHead(_output, _response, clientIsHttp10: false, closeAfter: false, isUpgrade: true);
@@ -310,6 +319,9 @@ internal sealed partial class Http1ProxyConnection
 
         return !closeAfter && requestBodyDone;
     }
+
+    private static bool SwitchesToAllowedProtocol(Http1ResponseHead response)
+        => response.Count("upgrade"u8) == 1 && response.TryGetFirst("upgrade"u8, out var protocol) && UpgradeProtocols.IsAllowed(protocol);
 
     /// <summary>
     /// Closes a leased upstream connection that must not carry another request: aborts it, and releases it only once a

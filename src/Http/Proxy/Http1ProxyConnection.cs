@@ -321,6 +321,24 @@ internal sealed partial class Http1ProxyConnection
     /// </summary>
     private ValueTask<bool> ProcessRequest(ProxyRuntime runtime)
     {
+        // RFC 9110 §9.3.6: CONNECT asks for a tunnel, whose bytes no route, gate or audit would ever see again.
+        // 501 (RFC 9110 §15.6.2: a method the server does not support) and close: tunnel bytes may follow.
+        if (_request.Method == RequestMethod.Connect)
+        {
+            _outcome = RequestOutcome.ClientFailed;
+            ProxyLog.ConnectRefused(_logger, _connection.Id, ClientName);
+            return WriteErrorAsync(501);
+        }
+
+        // RFC 9110 §7.8: a server may ignore Upgrade. Only WebSocket is switched to; anything else (h2c above all:
+        // an HTTP/2 connection to the upstream would carry requests the gate never sees) goes as a plain request,
+        // with its Upgrade and Connection fields dropped like every hop-by-hop field.
+        if (_request.IsUpgrade && !UpgradeProtocols.IsAllowed(_request.UpgradeProtocol))
+        {
+            ProxyLog.UpgradeIgnored(_logger, _connection.Id, ClientName);
+            _request.IgnoreUpgrade();
+        }
+
         var match = Decide(runtime, out var routeIndex, out var decision);
         if (match != RouteMatchKind.Matched)
         {

@@ -59,4 +59,10 @@ internal static partial class ProxyLog
     public static partial void ConnectionLost(ILogger logger, long connectionId, string reason);
 
     public static string Describe(Http1ParseError error) => Http1ParseError.Describe(error.Kind);
+
+    [LoggerMessage(40, LogLevel.Information, "conn {ConnectionId}: CONNECT from {Client} refused: the proxy opens no tunnels -> 501")]
+    public static partial void ConnectRefused(ILogger logger, long connectionId, string? client);
+
+    [LoggerMessage(41, LogLevel.Information, "conn {ConnectionId}: Upgrade to a protocol other than websocket from {Client} ignored; forwarded as a plain request")]
+    public static partial void UpgradeIgnored(ILogger logger, long connectionId, string? client);
 }

@@ -370,4 +370,30 @@ public sealed class Http1ParserRequestRejectionTests
         Assert.Equal(Http1ParseStatus.Complete, ParseRequest("GET / HTTP/1.1\r\nHost: h\r\n\r\n", head, out _));
         Assert.Equal("h", Text(head.Host));
     }
+
+    // The reported smuggling: "Connection: content-length" made the forwarder drop the body's framing, so the body
+    // became a second request upstream. A Connection token can never name framing or Host (RFC 9110 §7.6.1 lets a
+    // recipient drop named fields; these it must not).
+    [Theory]
+    [InlineData("Connection: content-length\r\nContent-Length: 5\r\n")]
+    [InlineData("Connection: Content-Length\r\n")]
+    [InlineData("Connection: keep-alive, transfer-encoding\r\nTransfer-Encoding: chunked\r\n")]
+    [InlineData("Connection: close\r\nConnection: HOST\r\n")]
+    [InlineData("Connection: ,,host,\r\n")]
+    public void TryParseRequest_ConnectionNamesFramingOrHost_400(string fields)
+        => AssertRequestError("POST / HTTP/1.1\r\n" + H + fields + "\r\n", Http1ErrorKind.ConnectionNamesFraming, 400);
+
+    [Theory]
+    [InlineData("Connection: a b\r\n")]
+    [InlineData("Connection: close;x\r\n")]
+    [InlineData("Connection: \"close\"\r\n")]
+    public void TryParseRequest_ConnectionOptionNotAToken_400(string fields)
+        => AssertRequestError("GET / HTTP/1.1\r\n" + H + fields + "\r\n", Http1ErrorKind.InvalidConnectionOption, 400);
+
+    [Fact]
+    public void TryParseRequest_MoreConnectionOptionsThanTheLimit_400()
+    {
+        var options = string.Join(", ", Enumerable.Range(0, ConnectionOptions.MaxOptions + 1).Select(i => $"x-opt-{i}"));
+        AssertRequestError($"GET / HTTP/1.1\r\n{H}Connection: {options}\r\n\r\n", Http1ErrorKind.TooManyConnectionOptions, 400);
+    }
 }

@@ -211,4 +211,10 @@ public sealed class Http1ParserResponseTests
         Assert.Equal(Http1ErrorKind.HeadersTooLarge, error.Kind);
         Assert.Equal(502, error.Status);
     }
+
+    [Theory]
+    [InlineData("HTTP/1.1 200 OK\r\nConnection: content-length\r\nContent-Length: 3\r\n\r\n")]
+    [InlineData("HTTP/1.1 200 OK\r\nConnection: Transfer-Encoding\r\nTransfer-Encoding: chunked\r\n\r\n")]
+    public void TryParseResponse_ConnectionNamesItsFraming_Refused(string raw)
+        => AssertResponseError(raw, Http1ErrorKind.ConnectionNamesFraming);
 }

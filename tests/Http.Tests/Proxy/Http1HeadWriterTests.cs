@@ -21,9 +21,10 @@ public sealed class Http1HeadWriterTests
         return head;
     }
 
-    private static async Task<string> WriteRequestAsync(string request, GateDecision? decision = null, byte[][]? stripped = null, IUpstreamIdentity? identity = null)
+    private static async Task<string> WriteRequestAsync(string request, GateDecision? decision = null, byte[][]? stripped = null, IUpstreamIdentity? identity = null, Action<Http1RequestHead>? beforeWrite = null)
     {
         var head = ParseRequest(request);
+        beforeWrite?.Invoke(head);
         var pipe = new Pipe();
         var ids = RequestIds.Create(head);
         try
@@ -126,11 +127,79 @@ public sealed class Http1HeadWriterTests
     }
 
     [Fact]
-    public async Task WriteRequestHead_SingleContentLength_KeptAsReceived()
+    public async Task WriteRequestHead_SingleContentLength_RestatedFromTheParsedLength()
     {
         var lines = Lines(await WriteRequestAsync("POST /u HTTP/1.1\r\nHost: a\r\ncontent-length: 7\r\n\r\n"));
 
-        Assert.Equal("content-length: 7", Assert.Single(lines, l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)));
+        Assert.Equal("Content-Length: 7", Assert.Single(lines, l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_ChunkedBody_OneRestatedTransferEncoding()
+    {
+        var lines = Lines(await WriteRequestAsync("POST /u HTTP/1.1\r\nHost: a\r\ntransfer-encoding: Chunked\r\n\r\n"));
+
+        Assert.Equal("Transfer-Encoding: chunked", Assert.Single(lines, l => l.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase)));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_NoBody_NoFramingFields()
+    {
+        var lines = Lines(await WriteRequestAsync("GET /u HTTP/1.1\r\nHost: a\r\n\r\n"));
+
+        Assert.DoesNotContain(lines, l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Transfer-Encoding:", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Theory]
+    [InlineData("X_User_Id")]
+    [InlineData("x_user_id")]
+    [InlineData("X-USER-ID")]
+    [InlineData("X_User-Id")]
+    public async Task WriteRequestHead_UnderscoreOrCaseSpellingOfIdentityHeader_Stripped(string spelling)
+    {
+        var lines = Lines(await WriteRequestAsync($"GET /u HTTP/1.1\r\nHost: a\r\n{spelling}: admin\r\n\r\n", stripped: ["x-user-id"u8.ToArray()]));
+
+        Assert.DoesNotContain(lines, l => l.Contains("admin", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("X_Forwarded_For")]
+    [InlineData("X_Real_IP")]
+    [InlineData("X_Request_Id")]
+    [InlineData("X_FastProxy_Anything")]
+    [InlineData("Content_Length")]
+    [InlineData("Transfer_Encoding")]
+    [InlineData("Proxy_Authorization")]
+    public async Task WriteRequestHead_UnderscoreSpellingOfProxyOwnedField_Dropped(string spelling)
+    {
+        var lines = Lines(await WriteRequestAsync($"GET /u HTTP/1.1\r\nHost: a\r\n{spelling}: forged\r\n\r\n"));
+
+        Assert.DoesNotContain(lines, l => l.Contains("forged", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task WriteRequestHead_UnrelatedUnderscoreField_Kept()
+    {
+        var lines = Lines(await WriteRequestAsync("GET /u HTTP/1.1\r\nHost: a\r\nX_Custom_Thing: 1\r\n\r\n", stripped: ["x-user-id"u8.ToArray()]));
+
+        Assert.Contains("X_Custom_Thing: 1", lines, StringComparer.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("h2c")]
+    [InlineData("websocket, h2c")]
+    [InlineData("TLS/1.2")]
+    public async Task WriteRequestHead_IgnoredUpgrade_NoUpgradeOrConnectionForwarded(string protocol)
+    {
+        var lines = Lines(await WriteRequestAsync(
+            $"GET /u HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: {protocol}\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n\r\n",
+            beforeWrite: head => head.IgnoreUpgrade()));
+
+        Assert.DoesNotContain(lines, l => l.StartsWith("Upgrade", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(lines, l => l.StartsWith("Connection", StringComparison.OrdinalIgnoreCase));
+        Assert.DoesNotContain(lines, l => l.StartsWith("HTTP2-Settings", StringComparison.OrdinalIgnoreCase));
     }
 
     [Theory]
@@ -173,15 +242,7 @@ public sealed class Http1HeadWriterTests
     [Fact]
     public async Task WriteResponseHead_ContentLengthList_ForwardedAsOneValue()
     {
-        var head = new Http1ResponseHead();
-        var text = "HTTP/1.1 200 OK\r\nContent-Length: 12, 12\r\nContent-Type: text/plain\r\n\r\n";
-        Assert.Equal(Http1ParseStatus.Complete, Http1Parser.TryParseResponse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), head, RequestMethod.Get, Http1Limits.Default, out _, out _));
-        var pipe = new Pipe();
-        Http1HeadWriter.WriteResponseHead(pipe.Writer, head, clientIsHttp10: false, closeAfter: false, isUpgrade: false);
-        await pipe.Writer.FlushAsync();
-        await pipe.Writer.CompleteAsync();
-        var lines = Lines(Encoding.ASCII.GetString((await pipe.Reader.ReadAsync()).Buffer.ToArray()));
-        head.Reset();
+        var lines = await WriteResponseAsync("HTTP/1.1 200 OK\r\nContent-Length: 12, 12\r\nContent-Type: text/plain\r\n\r\n");
 
         Assert.Equal("Content-Length: 12", Assert.Single(lines, l => l.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)));
     }
@@ -189,15 +250,9 @@ public sealed class Http1HeadWriterTests
     [Fact]
     public async Task WriteResponseHead_HopByHopRemoved_CloseAnnounced()
     {
-        var head = new Http1ResponseHead();
-        var text = "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Internal\r\nX-Internal: 1\r\nKeep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n";
-        Assert.Equal(Http1ParseStatus.Complete, Http1Parser.TryParseResponse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), head, RequestMethod.Get, Http1Limits.Default, out _, out _));
-        var pipe = new Pipe();
-        Http1HeadWriter.WriteResponseHead(pipe.Writer, head, clientIsHttp10: false, closeAfter: true, isUpgrade: false);
-        await pipe.Writer.FlushAsync();
-        await pipe.Writer.CompleteAsync();
-        var lines = Lines(Encoding.ASCII.GetString((await pipe.Reader.ReadAsync()).Buffer.ToArray()));
-        head.Reset();
+        var lines = await WriteResponseAsync(
+            "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Internal\r\nX-Internal: 1\r\nKeep-Alive: timeout=5\r\nTransfer-Encoding: chunked\r\nContent-Type: text/plain\r\n\r\n",
+            closeAfter: true);
 
         Assert.Equal("HTTP/1.1 200 OK", lines[0]);
         Assert.Contains("Content-Type: text/plain", lines, StringComparer.Ordinal);
@@ -205,6 +260,53 @@ public sealed class Http1HeadWriterTests
         Assert.Contains("Connection: close", lines, StringComparer.Ordinal);
         Assert.DoesNotContain(lines, l => l.StartsWith("X-Internal", StringComparison.OrdinalIgnoreCase));
         Assert.DoesNotContain(lines, l => l.StartsWith("Keep-Alive", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static async Task<string[]> WriteResponseAsync(string text, RequestMethod method = RequestMethod.Get, bool closeAfter = false)
+    {
+        var head = new Http1ResponseHead();
+        Assert.Equal(Http1ParseStatus.Complete, Http1Parser.TryParseResponse(new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(text)), head, method, Http1Limits.Default, out _, out _));
+        var pipe = new Pipe();
+        Http1HeadWriter.WriteResponseHead(pipe.Writer, head, clientIsHttp10: false, closeAfter, isUpgrade: false);
+        await pipe.Writer.FlushAsync();
+        await pipe.Writer.CompleteAsync();
+        var lines = Lines(Encoding.ASCII.GetString((await pipe.Reader.ReadAsync()).Buffer.ToArray()));
+        head.Reset();
+        return lines;
+    }
+
+    [Fact]
+    public async Task WriteResponseHead_204WithContentLength_ContentLengthStripped()
+    {
+        // RFC 9110 §8.6: a server MUST NOT send Content-Length in a 204.
+        var lines = await WriteResponseAsync("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\nX-A: 1\r\n\r\n");
+
+        Assert.DoesNotContain(lines, l => l.StartsWith("Content-Length", StringComparison.OrdinalIgnoreCase));
+        Assert.Contains("X-A: 1", lines, StringComparer.Ordinal);
+    }
+
+    [Fact]
+    public async Task WriteResponseHead_HeadResponseContentLength_PassedOn()
+    {
+        var lines = await WriteResponseAsync("HTTP/1.1 200 OK\r\ncontent-length: 1234\r\n\r\n", RequestMethod.Head);
+
+        Assert.Equal("Content-Length: 1234", Assert.Single(lines, l => l.StartsWith("Content-Length", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public async Task WriteResponseHead_304ContentLength_PassedOn()
+    {
+        var lines = await WriteResponseAsync("HTTP/1.1 304 Not Modified\r\nContent-Length: 99\r\n\r\n");
+
+        Assert.Equal("Content-Length: 99", Assert.Single(lines, l => l.StartsWith("Content-Length", StringComparison.OrdinalIgnoreCase)));
+    }
+
+    [Fact]
+    public async Task WriteResponseHead_SingleContentLength_RestatedOnce()
+    {
+        var lines = await WriteResponseAsync("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
+
+        Assert.Equal("Content-Length: 5", Assert.Single(lines, l => l.StartsWith("Content-Length", StringComparison.OrdinalIgnoreCase)));
     }
 
     private sealed class FixedIdentity(string lines) : IUpstreamIdentity
