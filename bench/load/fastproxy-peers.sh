@@ -36,6 +36,14 @@ if [ -n "${FASTPROXY_ADMIN_PORT:-}" ]; then
   admin_json="\"admin\": { \"address\": \"127.0.0.1:$FASTPROXY_ADMIN_PORT\" },"
 fi
 
+# Optional: PEERS_JWKS_URL takes the provider's keys from that JWKS URL (fetched at start, refetched on an
+# unknown kid, last good keys kept while it fails) instead of the static PEERS_PUBKEY.
+if [ -n "${PEERS_JWKS_URL:-}" ]; then
+  keys_json="\"jwks_uri\": \"$PEERS_JWKS_URL\","
+else
+  keys_json="\"keys\": [ \"${PEERS_PUBKEY:-}\" ],"
+fi
+
 config="$PEERS_RUN_DIR/fastproxy.json"
 cat > "$config" <<JSON
 {
@@ -46,7 +54,7 @@ cat > "$config" <<JSON
       "name": "peers",
       "issuer": "${PEERS_ISSUER:-https://idp.test}",
       "audiences": [ "${PEERS_AUDIENCE:-orders-api}" ],
-      "keys": [ "${PEERS_PUBKEY:-}" ],
+      $keys_json
       "algorithms": [ "RS256" ]
     } ]
   },
