@@ -209,6 +209,11 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
         _socket.Dispose();
         _input.Dispose();
 
+        // A send still in flight (a flush whose caller stopped waiting and aborted) owns its blocks until it ends,
+        // promptly now that the socket is closed; returned earlier, they would carry another connection's bytes
+        // while this send still reads them. Once it has ended, nothing but this close touches the writer.
+        await _output.WhenSendsEndedAsync();
+
         // Whatever was written after the last flush (or left by a failed one) goes back to the pool.
         _output.ReleaseBuffers();
         _output.DropParked();
