@@ -23,7 +23,7 @@ namespace FastProxy.Core.Transport;
 /// </para>
 /// <para>
 /// Who owns a block: the application while it writes into it; from the moment a flush has to wait for the kernel,
-/// that flush (see <see cref="_sending"/>), until its send completed or failed, when it returns the block itself;
+/// that flush (see <see cref="_sendState"/>), until its send completed or failed, when it returns the block itself;
 /// a parked block, whoever won <see cref="_parkState"/>. Nothing returns a block another owner still holds: a block
 /// back in the pool while a send still reads from it is handed to another connection, and its bytes reach the
 /// wrong client (issue 10, item 10).
@@ -40,7 +40,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
     private const int Sending = 2;
     private const int Draining = 3;
 
-    // _sendState: no flush waiting for the kernel; one is (it owns _sending / _sendingBlock); one is and someone waits for its end.
+    // _sendState: no flush waiting for the kernel; one is; one is and someone waits for its end.
     private const int NoSend = 0;
     private const int SendInFlight = 1;
     private const int SendInFlightWaited = 2;
@@ -75,14 +75,12 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
     private ReadOnlyMemory<byte> _parkedBytes;
     private Task? _parkedDrain;
 
-    // The blocks of the flush that is waiting for the kernel (the socket's buffer was full): the several blocks of a
-    // gathered send, or the one block of a single-block send. From the moment the flush goes asynchronous until its
-    // send completed or failed they belong to that flush alone, and it returns them to the pool: a SocketAsyncEventArgs
-    // reads them until it completes (even after an abort closed the socket), so a dispose, or a flush after an abort
-    // whose caller stopped waiting (a flush deadline), must not. The application writes on in new blocks meanwhile.
-    // Only a flush that finds _sendState NoSend starts a send (flushes are serialized), so one set of these suffices.
-    private List<BufferedBlock>? _sending;
-    private IMemoryOwner<byte>? _sendingBlock;
+    // A flush the kernel cannot take at once (its buffer is full) goes asynchronous, and from that moment its blocks
+    // (the several of a gathered send, or the one of a single-block send) leave the writer's fields for the send's own
+    // frame: they belong to that send alone until it completed or failed, and it returns them to the pool. A
+    // SocketAsyncEventArgs reads them until it completes (even after an abort closed the socket), so a dispose, or a
+    // flush after an abort whose caller stopped waiting (a flush deadline), must not; the application writes on in
+    // new blocks meanwhile. Only a flush that finds NoSend starts a send: flushes are serialized.
     private int _sendState;
 
     // Completed when the send in flight ends, for whoever waits for that (a flush or a dispose racing an abandoned
@@ -229,7 +227,8 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
                 ReleaseBuffers();
                 return new ValueTask<FlushResult>(Failed(new SocketException((int)status)));
             default:
-                return FinishSingleAsync(TakeBlockForSend(sent));
+                var rest = _currentMemory[sent.._currentLength];
+                return FinishSingleAsync(TakeBlockForSend(), rest);
         }
     }
 
@@ -280,9 +279,9 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         _unflushed = 0;
     }
 
-    /// <summary>The kernel took only part of the single block: send the rest (<paramref name="rest"/>, in the send's own block) asynchronously.</summary>
+    /// <summary>The kernel took only part of the single block (now the send's, <paramref name="block"/>): send the rest, <paramref name="rest"/>, asynchronously.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> FinishSingleAsync(ReadOnlyMemory<byte> rest)
+    private async ValueTask<FlushResult> FinishSingleAsync(IMemoryOwner<byte> block, ReadOnlyMemory<byte> rest)
     {
         try
         {
@@ -295,7 +294,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         }
         finally
         {
-            EndSend();
+            EndSend(block, null);
         }
     }
 
@@ -364,45 +363,42 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         {
             _gather?.Clear();
             SocketSender.Return(sender);
-            EndSend();
+            EndSend(null, blocks);
         }
     }
 
     /// <summary>
-    /// A gathered flush starts: the filled blocks (and the current one) become the send's, and the application's list
-    /// is empty again. The lists swap rather than copy, so this allocates nothing after the first time.
+    /// A gathered flush starts: the filled blocks (and the current one), list and all, become the send's; the
+    /// application's next blocks go to a new list, or to this one once the send gives it back empty (<see cref="EndSend"/>),
+    /// so a flush allocates nothing after the first.
     /// </summary>
     private List<BufferedBlock> TakeBlocksForSend()
     {
         RetireCurrent();
         var blocks = _filled!;
         _filled = null;
-        _sending = blocks;
         _unflushed = 0;
         Volatile.Write(ref _sendState, SendInFlight);
         return blocks;
     }
 
-    /// <summary>A single-block flush the kernel took only <paramref name="sent"/> bytes of: the block becomes the send's; returns what is left to send.</summary>
-    private ReadOnlyMemory<byte> TakeBlockForSend(int sent)
+    /// <summary>A single-block flush the kernel took only part of: the block becomes the send's; writing goes on in a new one.</summary>
+    private IMemoryOwner<byte> TakeBlockForSend()
     {
-        var rest = _currentMemory[sent.._currentLength];
-        _sendingBlock = _current;
+        var block = _current!;
         ClearCurrent();
         _currentLength = 0;
         _unflushed = 0;
         Volatile.Write(ref _sendState, SendInFlight);
-        return rest;
+        return block;
     }
 
     /// <summary>The send in flight completed or failed: nothing reads its blocks any more, so they go back to the pool now (and only now).</summary>
-    private void EndSend()
+    private void EndSend(IMemoryOwner<byte>? single, List<BufferedBlock>? blocks)
     {
-        _sendingBlock?.Dispose();
-        _sendingBlock = null;
-        if (_sending is { } blocks)
+        single?.Dispose();
+        if (blocks is not null)
         {
-            _sending = null;
             foreach (var block in blocks)
             {
                 block.Owner.Dispose();
