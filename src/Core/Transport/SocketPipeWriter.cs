@@ -451,7 +451,8 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
 
     /// <summary>
     /// A task that completes when the send in flight ends (at once when none is). It may complete early (a waiter of
-    /// an earlier send woke with it): callers check <see cref="_sendState"/> again.
+    /// an earlier send woke with it): callers check <see cref="_sendState"/> again. Waiting is rare (a flush or a close
+    /// racing an abandoned flush), so the wake-up is made only then.
     /// </summary>
     private Task WhenSendEnded()
     {
@@ -470,10 +471,23 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
                 ended = Interlocked.CompareExchange(ref _sendEnded, fresh, null) ?? fresh;
             }
 
-            // Published before the state says someone waits: the send's end, seeing Waited, finds it.
-            if (state == SendInFlightWaited || Interlocked.CompareExchange(ref _sendState, SendInFlightWaited, SendInFlight) == SendInFlight)
+            // The wake-up is in place before the state says someone waits, so the send's end (state first, then
+            // the wake-up) finds it: either this waiter moves the state to Waited, or it sees Waited after placing it.
+            if (state == SendInFlight)
+            {
+                if (Interlocked.CompareExchange(ref _sendState, SendInFlightWaited, SendInFlight) == SendInFlight)
+                {
+                    return ended.Task;
+                }
+            }
+            else if (Volatile.Read(ref _sendState) == SendInFlightWaited)
             {
                 return ended.Task;
+            }
+            else if (Interlocked.CompareExchange(ref _sendEnded, null, ended) == ended)
+            {
+                // The send ended before the wake-up was in place: nobody else will complete it.
+                ended.TrySetResult();
             }
         }
     }

@@ -79,6 +79,40 @@ public abstract class SocketPipeWriterOwnershipTests
         pair.Client.Dispose();
     }
 
+    [Theory(Timeout = TestTimeout)]
+    [InlineData(1)]
+    [InlineData(16)]
+    public async Task FlushAsync_WhileAnAbandonedFlushStillSends_SendsItsBytesAfterThose(int blocks)
+    {
+        using var pool = new TrackingMemoryPool();
+        var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine, Pool = pool });
+        var output = pair.Server.Output;
+        var filled = FillKernelBuffers(pair.Server);
+        var first = Payload(blocks * 4000);
+        Write(output, first);
+        var abandoned = output.FlushAsync().AsTask();
+        Assert.False(abandoned.IsCompleted, "the kernel's buffers are full: the flush waits");
+
+        // The writer goes on while the first flush still sends (its caller stopped waiting for it).
+        var second = Payload(3000);
+        second.AsSpan().Reverse();
+        Write(output, second);
+        var next = output.FlushAsync().AsTask();
+        var received = ReceiveExactlyAsync(pair.Client, filled + first.Length + second.Length);
+
+        Assert.False((await next.WaitAsync(Step)).IsCompleted);
+        Assert.False((await abandoned.WaitAsync(Step)).IsCompleted);
+        var bytes = await received;
+        pair.Client.Shutdown(SocketShutdown.Send);
+        await pair.Server.DisposeAsync();
+        Assert.Equal(first, bytes[filled..(filled + first.Length)]);
+        Assert.Equal(second, bytes[(filled + first.Length)..]);
+        Assert.Equal(0, await pair.Client.ReceiveAsync(new byte[1], SocketFlags.None).WaitAsync(Step));
+        Assert.Equal(0, pool.Outstanding);
+        Assert.Equal(0, pool.ReturnedTwice);
+        pair.Client.Dispose();
+    }
+
     /// <summary>Fills the kernel's send and receive buffers behind the writer's back, so that its next flush must wait; returns how many bytes that took.</summary>
     private int FillKernelBuffers(SocketConnection connection)
     {
@@ -134,6 +168,25 @@ public abstract class SocketPipeWriterOwnershipTests
             piece.CopyTo(output.GetSpan(piece.Length));
             output.Advance(piece.Length);
         }
+    }
+
+    private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int count)
+    {
+        using var cts = new CancellationTokenSource(Step);
+        var buffer = new byte[count];
+        var read = 0;
+        while (read < count)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, cts.Token);
+            if (n == 0)
+            {
+                throw new EndOfStreamException($"EOF after {read} of {count} bytes");
+            }
+
+            read += n;
+        }
+
+        return buffer;
     }
 
     private static async Task<byte[]> ReceiveToEndAsync(Socket socket)
