@@ -120,6 +120,9 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             return;
         }
 
+        // First: a second Abort (say a flush deadline's, racing one from another thread) returns at once, and its
+        // caller's DisposeAsync must find the output dead rather than flush it.
+        _output.MarkDead();
         TransportLog.ConnectionAborted(_options.Logger, Id);
         try
         {
@@ -131,7 +134,6 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             // Already closed: nothing to reset.
         }
 
-        _output.MarkDead();
         _socket.Dispose();
 
         // A waiting read fails now; a pending send fails with the socket.
