@@ -8,6 +8,11 @@ internal sealed class PinnedBlock : IMemoryOwner<byte>
 {
     private readonly PinnedBlockMemoryPool _pool;
 
+    // 1 while rented. Disposing twice returns the block once: a block in the pool twice is rented by two connections
+    // at once, each writing into the other's bytes, which then reach the wrong client (issue 10, item 10). (A stale
+    // owner disposing after the block was rented again cannot be told apart; the owners' own rules prevent that.)
+    private int _rented = 1;
+
     public PinnedBlock(PinnedBlockMemoryPool pool, int size)
     {
         _pool = pool;
@@ -20,5 +25,14 @@ internal sealed class PinnedBlock : IMemoryOwner<byte>
 
     public Memory<byte> Memory { get; }
 
-    public void Dispose() => _pool.Return(this);
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _rented, 0) == 1)
+        {
+            _pool.Return(this);
+        }
+    }
+
+    /// <summary>Taken out of the pool again: the next Dispose returns it.</summary>
+    internal void OnRented() => Volatile.Write(ref _rented, 1);
 }

@@ -80,6 +80,7 @@ public sealed class PinnedBlockMemoryPool : MemoryPool<byte>
         if (_blocks.TryDequeue(out var block))
         {
             Interlocked.Decrement(ref _retained);
+            block.OnRented();
             return block;
         }
 

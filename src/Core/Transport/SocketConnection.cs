@@ -120,6 +120,9 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             return;
         }
 
+        // First: a second Abort (say a flush deadline's, racing one from another thread) returns at once, and its
+        // caller's DisposeAsync must find the output dead rather than flush it.
+        _output.MarkDead();
         TransportLog.ConnectionAborted(_options.Logger, Id);
         try
         {
@@ -131,7 +134,6 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
             // Already closed: nothing to reset.
         }
 
-        _output.MarkDead();
         _socket.Dispose();
 
         // A waiting read fails now; a pending send fails with the socket.
@@ -208,6 +210,11 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
         await _input.CompleteAsync();
         _socket.Dispose();
         _input.Dispose();
+
+        // A send still in flight (a flush whose caller stopped waiting and aborted) owns its blocks until it ends,
+        // promptly now that the socket is closed; returned earlier, they would carry another connection's bytes
+        // while this send still reads them. Once it has ended, nothing but this close touches the writer.
+        await _output.WhenSendsEndedAsync();
 
         // Whatever was written after the last flush (or left by a failed one) goes back to the pool.
         _output.ReleaseBuffers();

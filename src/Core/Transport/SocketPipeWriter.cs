@@ -21,6 +21,13 @@ namespace FastProxy.Core.Transport;
 /// it runs, and a parked block the kernel could not take whole is drained before the next flush sends.
 /// Backpressure then lags by one flush.
 /// </para>
+/// <para>
+/// Who owns a block: the application while it writes into it; from the moment a flush has to wait for the kernel,
+/// that flush (see <see cref="_sendState"/>), until its send completed or failed, when it returns the block itself;
+/// a parked block, whoever won <see cref="_parkState"/>. Nothing returns a block another owner still holds: a block
+/// back in the pool while a send still reads from it is handed to another connection, and its bytes reach the
+/// wrong client (issue 10, item 10).
+/// </para>
 /// </summary>
 internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
 {
@@ -32,6 +39,11 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
     private const int Parked = 1;
     private const int Sending = 2;
     private const int Draining = 3;
+
+    // _sendState: no flush waiting for the kernel; one is; one is and someone waits for its end.
+    private const int NoSend = 0;
+    private const int SendInFlight = 1;
+    private const int SendInFlightWaited = 2;
 
     private readonly SocketConnection _connection;
     private readonly MemoryPool<byte> _pool;
@@ -63,6 +75,18 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
     private ReadOnlyMemory<byte> _parkedBytes;
     private Task? _parkedDrain;
 
+    // A flush the kernel cannot take at once (its buffer is full) goes asynchronous, and from that moment its blocks
+    // (the several of a gathered send, or the one of a single-block send) leave the writer's fields for the send's own
+    // frame: they belong to that send alone until it completed or failed, and it returns them to the pool. A
+    // SocketAsyncEventArgs reads them until it completes (even after an abort closed the socket), so a dispose, or a
+    // flush after an abort whose caller stopped waiting (a flush deadline), must not; the application writes on in
+    // new blocks meanwhile. Only a flush that finds NoSend starts a send: flushes are serialized.
+    private int _sendState;
+
+    // Completed when the send in flight ends, for whoever waits for that (a flush or a dispose racing an abandoned
+    // flush); created only then, so a flush allocates nothing.
+    private TaskCompletionSource? _sendEnded;
+
     public SocketPipeWriter(SocketConnection connection, MemoryPool<byte> pool)
     {
         _connection = connection;
@@ -82,8 +106,8 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
 
     public override long UnflushedBytes => _unflushed;
 
-    /// <summary>True while bytes are written but not yet handed to the kernel: unflushed, or flushed and parked.</summary>
-    internal bool HasUnsentBytes => _unflushed > 0 || Volatile.Read(ref _parkState) != Idle;
+    /// <summary>True while bytes are written but not yet handed to the kernel: unflushed, flushed and parked, or flushed and still being sent.</summary>
+    internal bool HasUnsentBytes => _unflushed > 0 || Volatile.Read(ref _parkState) != Idle || Volatile.Read(ref _sendState) != NoSend;
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
@@ -158,8 +182,15 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
 
         if (_dead)
         {
+            // Only the application's blocks: a send still in flight (its flush abandoned before an abort) returns its own.
             ReleaseBuffers();
             return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+        }
+
+        if (Volatile.Read(ref _sendState) != NoSend)
+        {
+            // An earlier flush is still sending (its caller stopped waiting): these bytes go after its.
+            return FlushAfterSendAsync(allowPark);
         }
 
         if (Volatile.Read(ref _parkState) != Idle)
@@ -175,7 +206,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
 
         if (_filled is { Count: > 0 })
         {
-            return SendGatheredAsync();
+            return SendGatheredAsync(TakeBlocksForSend());
         }
 
         if (allowPark && EpollLoop.Dispatching is { } loop)
@@ -193,9 +224,11 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
                 ReleaseBuffers();
                 return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
             case SendOutcome.Failed:
+                ReleaseBuffers();
                 return new ValueTask<FlushResult>(Failed(new SocketException((int)status)));
             default:
-                return FinishSingleAsync(sent);
+                var rest = _currentMemory[sent.._currentLength];
+                return FinishSingleAsync(TakeBlockForSend(), rest);
         }
     }
 
@@ -224,17 +257,20 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         }
     }
 
-    /// <summary>Returns every buffered block to its pool (after the last flush, or when dropping data).</summary>
+    /// <summary>
+    /// Returns the application's blocks (written, not being sent) to their pool: after a flush, or when dropping data.
+    /// Never a send's blocks: a send in flight returns those itself when it ends (<see cref="WhenSendsEndedAsync"/>).
+    /// </summary>
     internal void ReleaseBuffers()
     {
-        if (_filled is { Count: > 0 })
+        if (_filled is { Count: > 0 } filled)
         {
-            foreach (var block in _filled)
+            foreach (var block in filled)
             {
                 block.Owner.Dispose();
             }
 
-            _filled.Clear();
+            filled.Clear();
         }
 
         _current?.Dispose();
@@ -243,13 +279,13 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         _unflushed = 0;
     }
 
-    /// <summary>The kernel took only <paramref name="sent"/> bytes of the single block: send the rest asynchronously.</summary>
+    /// <summary>The kernel took only part of the single block (now the send's, <paramref name="block"/>): send the rest, <paramref name="rest"/>, asynchronously.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> FinishSingleAsync(int sent)
+    private async ValueTask<FlushResult> FinishSingleAsync(IMemoryOwner<byte> block, ReadOnlyMemory<byte> rest)
     {
         try
         {
-            await SendAllAsync(_currentMemory[sent.._currentLength]);
+            await SendAllAsync(rest);
             return new FlushResult(isCanceled: false, isCompleted: false);
         }
         catch (Exception ex)
@@ -258,7 +294,7 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         }
         finally
         {
-            ReleaseBuffers();
+            EndSend(block, null);
         }
     }
 
@@ -281,17 +317,16 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         }
     }
 
-    /// <summary>Several blocks: one sendmsg with an iovec per block (looping on partial sends).</summary>
+    /// <summary>Several blocks (the send's own, <paramref name="blocks"/>): one sendmsg with an iovec per block (looping on partial sends).</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<FlushResult> SendGatheredAsync()
+    private async ValueTask<FlushResult> SendGatheredAsync(List<BufferedBlock> blocks)
     {
         var sender = SocketSender.Rent();
         try
         {
-            RetireCurrent();
             var gather = _gather ??= [];
             gather.Clear();
-            foreach (var block in _filled!)
+            foreach (var block in blocks)
             {
                 if (!MemoryMarshal.TryGetArray<byte>(block.Owner.Memory[..block.Length], out var segment))
                 {
@@ -328,8 +363,145 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         {
             _gather?.Clear();
             SocketSender.Return(sender);
-            ReleaseBuffers();
+            EndSend(null, blocks);
         }
+    }
+
+    /// <summary>
+    /// A gathered flush starts: the filled blocks (and the current one), list and all, become the send's; the
+    /// application's next blocks go to a new list, or to this one once the send gives it back empty (<see cref="EndSend"/>),
+    /// so a flush allocates nothing after the first.
+    /// </summary>
+    private List<BufferedBlock> TakeBlocksForSend()
+    {
+        RetireCurrent();
+        var blocks = _filled!;
+        _filled = null;
+        _unflushed = 0;
+        Volatile.Write(ref _sendState, SendInFlight);
+        return blocks;
+    }
+
+    /// <summary>A single-block flush the kernel took only part of: the block becomes the send's; writing goes on in a new one.</summary>
+    private IMemoryOwner<byte> TakeBlockForSend()
+    {
+        var block = _current!;
+        ClearCurrent();
+        _currentLength = 0;
+        _unflushed = 0;
+        Volatile.Write(ref _sendState, SendInFlight);
+        return block;
+    }
+
+    /// <summary>The send in flight completed or failed: nothing reads its blocks any more, so they go back to the pool now (and only now).</summary>
+    private void EndSend(IMemoryOwner<byte>? single, List<BufferedBlock>? blocks)
+    {
+        single?.Dispose();
+        if (blocks is not null)
+        {
+            foreach (var block in blocks)
+            {
+                block.Owner.Dispose();
+            }
+
+            blocks.Clear();
+
+            // The empty list serves the application's next blocks, unless it started a new one while this send was
+            // abandoned (it writes on its own thread meanwhile; then this one is left to the GC).
+            Interlocked.CompareExchange(ref _filled, blocks, null);
+        }
+
+        if (Interlocked.Exchange(ref _sendState, NoSend) == SendInFlightWaited)
+        {
+            Interlocked.Exchange(ref _sendEnded, null)?.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Completes when no send of this writer is in flight any more: an asynchronous flush's, or a parked block's drain.
+    /// After the socket is closed they end promptly (a pending send fails), and every block they held is back in its pool.
+    /// </summary>
+    internal async ValueTask WhenSendsEndedAsync()
+    {
+        while (true)
+        {
+            if (Volatile.Read(ref _sendState) != NoSend)
+            {
+                await WhenSendEnded().ConfigureAwait(false);
+            }
+            else if (Volatile.Read(ref _parkState) is var park && park is Sending or Draining)
+            {
+                if (park == Draining && Volatile.Read(ref _parkedDrain) is { } drain)
+                {
+                    // Never faults: the drain records a failure and returns.
+                    await drain.ConfigureAwait(false);
+                }
+                else
+                {
+                    // One non-blocking send, or the drain publishing Idle: microseconds.
+                    await Task.Yield();
+                }
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A task that completes when the send in flight ends (at once when none is). It may complete early (a waiter of
+    /// an earlier send woke with it): callers check <see cref="_sendState"/> again. Waiting is rare (a flush or a close
+    /// racing an abandoned flush), so the wake-up is made only then.
+    /// </summary>
+    private Task WhenSendEnded()
+    {
+        while (true)
+        {
+            var state = Volatile.Read(ref _sendState);
+            if (state == NoSend)
+            {
+                return Task.CompletedTask;
+            }
+
+            var ended = Volatile.Read(ref _sendEnded);
+            if (ended is null)
+            {
+                var fresh = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                ended = Interlocked.CompareExchange(ref _sendEnded, fresh, null) ?? fresh;
+            }
+
+            // The wake-up is in place before the state says someone waits, so the send's end (state first, then
+            // the wake-up) finds it: either this waiter moves the state to Waited, or it sees Waited after placing it.
+            if (state == SendInFlight)
+            {
+                if (Interlocked.CompareExchange(ref _sendState, SendInFlightWaited, SendInFlight) == SendInFlight)
+                {
+                    return ended.Task;
+                }
+            }
+            else if (Volatile.Read(ref _sendState) == SendInFlightWaited)
+            {
+                return ended.Task;
+            }
+            else if (Interlocked.CompareExchange(ref _sendEnded, null, ended) == ended)
+            {
+                // The send ended before the wake-up was in place: nobody else will complete it.
+                ended.TrySetResult();
+            }
+        }
+    }
+
+    /// <summary>An earlier flush is still sending: wait for its end, then flush as usual (its bytes go first).</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<FlushResult> FlushAfterSendAsync(bool allowPark)
+    {
+        while (Volatile.Read(ref _sendState) != NoSend)
+        {
+            await WhenSendEnded().ConfigureAwait(false);
+        }
+
+        return await Flush(allowPark).ConfigureAwait(false);
     }
 
     /// <summary>What one non-blocking send did: took everything, took <c>sent</c> bytes (possibly none) of a full buffer, or failed.</summary>
@@ -500,10 +672,10 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         _parkedBytes = default;
     }
 
+    /// <summary>A send failed: later flushes report IsCompleted. The caller returns the blocks it owns.</summary>
     private FlushResult Failed(Exception ex)
     {
         _dead = true;
-        ReleaseBuffers();
         _connection.OnSendFailed(ex);
         return new FlushResult(isCanceled: false, isCompleted: true);
     }

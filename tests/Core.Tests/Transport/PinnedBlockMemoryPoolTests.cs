@@ -52,6 +52,39 @@ public sealed class PinnedBlockMemoryPoolTests
     }
 
     [Fact]
+    public void Dispose_Twice_ReturnsTheBlockOnce()
+    {
+        using var pool = new PinnedBlockMemoryPool();
+        var block = pool.Rent();
+
+        block.Dispose();
+        block.Dispose();
+
+        Assert.Equal(1, pool.RetainedCount);
+        Assert.Equal(0, pool.Outstanding);
+        var first = pool.Rent();
+        var second = pool.Rent();
+        Assert.NotSame(first, second);
+        first.Dispose();
+        second.Dispose();
+    }
+
+    [Fact]
+    public void Dispose_AfterTheBlockWasRentedAgain_ReturnsItOnceMore()
+    {
+        using var pool = new PinnedBlockMemoryPool();
+        var block = pool.Rent();
+        block.Dispose();
+
+        var again = pool.Rent();
+        Assert.Same(block, again);
+        again.Dispose();
+
+        Assert.Equal(1, pool.RetainedCount);
+        Assert.Equal(0, pool.Outstanding);
+    }
+
+    [Fact]
     public void Rent_LargerThanBlock_Throws()
     {
         using var pool = new PinnedBlockMemoryPool();
