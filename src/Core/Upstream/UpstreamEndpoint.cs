@@ -352,7 +352,6 @@ public sealed class UpstreamEndpoint
             {
                 waiter.TrySetException(new ObjectDisposedException(nameof(UpstreamCluster)));
             }
-
         }
 
         foreach (var entry in idle)
@@ -405,7 +404,9 @@ public sealed class UpstreamEndpoint
         return null;
     }
 
+    /// <summary>Fails an acquire at the queue bound: counted, logged, and kept out of <see cref="AcquireAsync"/>'s body (a cold path).</summary>
     [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private void ThrowQueueFull(int pending)
     {
         Interlocked.Increment(ref _queueRejections);
