@@ -20,4 +20,10 @@ internal static partial class UpstreamLog
 
     [LoggerMessage(1104, LogLevel.Debug, "Cluster {Cluster}: opened connection {ConnectionId} to {EndPoint}")]
     public static partial void ConnectionOpened(ILogger logger, string cluster, long connectionId, EndPoint endPoint);
+
+    [LoggerMessage(1105, LogLevel.Warning, "Cluster {Cluster}: request refused: all {MaxConnections} connections to {EndPoint} busy and {Pending} requests already waiting")]
+    public static partial void QueueFull(ILogger logger, string cluster, EndPoint endPoint, int maxConnections, int pending);
+
+    [LoggerMessage(1106, LogLevel.Warning, "Cluster {Cluster}: connection {ConnectionId} to {EndPoint} had bytes nobody asked for when its exchange ended (e.g. the response to a smuggled request); closed, never reused")]
+    public static partial void UnsolicitedBytes(ILogger logger, string cluster, long connectionId, EndPoint endPoint);
 }

@@ -36,6 +36,11 @@ public sealed class UpstreamCluster : IAsyncDisposable
             throw new ArgumentException("MaxConnectionsPerEndpoint must be at least 1.", nameof(options));
         }
 
+        if (options.MaxPendingRequestsPerEndpoint < 0)
+        {
+            throw new ArgumentException("MaxPendingRequestsPerEndpoint must not be negative.", nameof(options));
+        }
+
         Name = name;
         _policy = policy;
         _endpoints = new UpstreamEndpoint[endpoints.Count];

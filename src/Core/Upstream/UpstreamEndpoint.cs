@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using FastProxy.Core.Logging;
 using FastProxy.Core.Transport;
 using Microsoft.Extensions.Logging;
@@ -9,19 +10,28 @@ namespace FastProxy.Core.Upstream;
 /// One upstream address: a LIFO pool of keep-alive connections (the most recently used is the
 /// most likely still open), a cap on open connections, and passive health (consecutive
 /// failures eject it for a while). Acquiring an idle connection and releasing it allocate nothing.
+/// A connection carries another request only if nothing is readable on it, checked when it is
+/// released (before a waiter or the idle stack gets it) and again when it is taken from the idle stack.
+/// Requests waiting at the cap are bounded by <see cref="UpstreamPoolOptions.MaxPendingRequestsPerEndpoint"/>.
 /// </summary>
 public sealed class UpstreamEndpoint
 {
+    private const string ClosedByUpstream = "closed by upstream";
+    private const string UnsolicitedBytes = "unsolicited bytes";
+
     private readonly string _cluster;
     private readonly UpstreamPoolOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private long _ejections;
+    private long _queueRejections;
+    private long _unsolicitedBytes;
     private readonly long _idleTimeoutTicks;
     private readonly long _ejectionTicks;
     private readonly Lock _lock = new();
     private readonly IdleConnection[] _idle;
-    private readonly Queue<PoolWaiter> _waiters = new();
+    private readonly PoolWaiterQueue _waiters = new();
+    private readonly int _maxPending;
     private int _idleCount;
 
     // The fewest idle connections since the last sweep: that many sat unused the whole interval.
@@ -40,6 +50,7 @@ public sealed class UpstreamEndpoint
         _options = options;
         _time = time;
         _logger = logger;
+        _maxPending = options.EffectiveMaxPendingRequests;
         _idle = new IdleConnection[Math.Max(0, options.MaxIdlePerEndpoint)];
         _idleTimeoutTicks = ToTimestampTicks(options.IdleTimeout, time);
         _ejectionTicks = ToTimestampTicks(options.EjectionDuration, time);
@@ -77,6 +88,24 @@ public sealed class UpstreamEndpoint
         }
     }
 
+    /// <summary>Requests waiting now for a connection at the per-endpoint cap.</summary>
+    public int PendingRequests
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _waiters.Count;
+            }
+        }
+    }
+
+    /// <summary>Acquires refused at once because the wait queue was full (a counter for metrics).</summary>
+    public long QueueRejections => Volatile.Read(ref _queueRejections);
+
+    /// <summary>Connections closed because the upstream sent bytes nobody asked for (a counter for metrics: each is a desync or smuggling sign).</summary>
+    public long UnsolicitedBytesClosures => Volatile.Read(ref _unsolicitedBytes);
+
     /// <summary>Consecutive failures reported since the last success or ejection.</summary>
     public int ConsecutiveFailures => Volatile.Read(ref _consecutiveFailures);
 
@@ -109,7 +138,9 @@ public sealed class UpstreamEndpoint
     /// A pooled connection that is still open (one the upstream closed, or that has stray bytes, is
     /// discarded), else a new one (connect bounded by <see cref="UpstreamPoolOptions.ConnectTimeout"/>).
     /// At <see cref="UpstreamPoolOptions.MaxConnectionsPerEndpoint"/> it waits, also bounded by the
-    /// connect timeout, for a release, then throws <see cref="UpstreamPoolExhaustedException"/>.
+    /// connect timeout, for a release, then throws <see cref="UpstreamPoolExhaustedException"/>; when
+    /// <see cref="UpstreamPoolOptions.MaxPendingRequestsPerEndpoint"/> already wait it throws
+    /// <see cref="UpstreamQueueFullException"/> at once.
     /// Throws <see cref="UpstreamConnectException"/> when connecting fails. Does not report health:
     /// call <see cref="ReportFailure"/> / <see cref="ReportSuccess"/> for the outcome of the exchange.
     /// </summary>
@@ -119,6 +150,7 @@ public sealed class UpstreamEndpoint
         {
             SocketConnection? candidate = null;
             PoolWaiter? waiter = null;
+            var pending = -1;
             lock (_lock)
             {
                 ObjectDisposedException.ThrowIf(_disposed, this);
@@ -133,23 +165,33 @@ public sealed class UpstreamEndpoint
                 {
                     _open++;
                 }
-                else
+                else if (_waiters.Count < _maxPending)
                 {
                     waiter = new PoolWaiter();
                     _waiters.Enqueue(waiter);
+                }
+                else
+                {
+                    pending = _waiters.Count;
                 }
             }
 
             if (candidate is not null)
             {
-                if (IsReusable(candidate))
+                var unusable = WhyNotReusable(candidate);
+                if (unusable is null)
                 {
                     Interlocked.Increment(ref _outstanding);
                     return new ValueTask<UpstreamLease>(new UpstreamLease(candidate, isReused: true, this));
                 }
 
-                Discard(candidate, "closed by upstream");
+                Discard(candidate, unusable);
                 continue;
+            }
+
+            if (pending >= 0)
+            {
+                ThrowQueueFull(pending);
             }
 
             return waiter is null ? ConnectNewAsync(ct) : WaitForConnectionAsync(waiter, ct);
@@ -158,12 +200,14 @@ public sealed class UpstreamEndpoint
 
     /// <summary>
     /// Returns a lease. <paramref name="reusable"/>: the exchange ended cleanly and the connection may
-    /// carry another request (it goes to a waiter or onto the idle stack); otherwise it is closed.
+    /// carry another request (it goes to a waiter or onto the idle stack) unless something is readable
+    /// on it; otherwise it is closed, and a waiter gets its slot to connect anew.
     /// </summary>
     public void Release(UpstreamLease lease, bool reusable)
     {
         var connection = lease.Connection;
-        if (reusable && !connection.IsInputEnded && !connection.IsAborted)
+        var reason = reusable ? WhyNotReusable(connection) : "not reusable";
+        if (reason is null)
         {
             connection.ClearTimeout();
             lock (_lock)
@@ -188,9 +232,16 @@ public sealed class UpstreamEndpoint
                 }
             }
         }
+        else if (string.Equals(reason, UnsolicitedBytes, StringComparison.Ordinal))
+        {
+            // Bytes after a complete response are an answer to something no user of this connection sent
+            // (a smuggled or desynced request): the next request's user would read them as its response.
+            Interlocked.Increment(ref _unsolicitedBytes);
+            UpstreamLog.UnsolicitedBytes(_logger, _cluster, connection.Id, Address);
+        }
 
         Interlocked.Decrement(ref _outstanding);
-        Discard(connection, reusable ? "pool full" : "not reusable");
+        Discard(connection, reason ?? "pool full");
     }
 
     /// <summary>The exchange succeeded: the consecutive-failure count starts over.</summary>
@@ -309,29 +360,58 @@ public sealed class UpstreamEndpoint
         }
     }
 
-    private static bool IsReusable(SocketConnection connection)
+    /// <summary>
+    /// Null when nothing is readable on <paramref name="connection"/>, else why it must not carry another
+    /// request. On an HTTP/1.1 connection between exchanges nothing may be readable: a FIN or an error
+    /// means the upstream closed it; bytes mean it sent something no request asked for (a 408, or the
+    /// response to a smuggled second request) that the next request's user would read as its own response.
+    /// Looks at the kernel first (poll(2), then FIONREAD to tell bytes from a close), then at what the
+    /// reader already took in: a byte moving from the socket to the reader in between is seen by the
+    /// first look. Two syscalls, no allocation.
+    /// </summary>
+    private static string? WhyNotReusable(SocketConnection connection)
     {
-        if (connection.IsInputEnded || connection.IsAborted)
+        if (connection.IsInputEnded)
         {
-            return false;
+            return ClosedByUpstream;
+        }
+
+        if (connection.IsAborted)
+        {
+            return "aborted";
         }
 
         try
         {
-            // Nothing may be readable on an idle HTTP/1.1 connection: bytes or a completion mean the
-            // upstream closed it or sent something unsolicited (e.g. a 408); neither can be reused.
+            var socket = connection.Socket;
+            if (socket.Poll(0, SelectMode.SelectRead))
+            {
+                return socket.Available > 0 ? UnsolicitedBytes : ClosedByUpstream;
+            }
+
             if (connection.Input.TryRead(out var result))
             {
+                var any = !result.Buffer.IsEmpty;
                 connection.Input.AdvanceTo(result.Buffer.Start);
-                return false;
+                return any ? UnsolicitedBytes : result.IsCompleted ? ClosedByUpstream : "read cancelled";
             }
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException)
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or SocketException or ObjectDisposedException)
         {
-            return false;
+            return ClosedByUpstream;
         }
 
-        return true;
+        return null;
+    }
+
+    /// <summary>Fails an acquire at the queue bound: counted, logged, and kept out of <see cref="AcquireAsync"/>'s body (a cold path).</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void ThrowQueueFull(int pending)
+    {
+        Interlocked.Increment(ref _queueRejections);
+        UpstreamLog.QueueFull(_logger, _cluster, Address, _options.MaxConnectionsPerEndpoint, pending);
+        throw new UpstreamQueueFullException($"All {_options.MaxConnectionsPerEndpoint} connections to {Address} are busy and {pending} requests already wait for one.");
     }
 
     private async ValueTask<UpstreamLease> ConnectNewAsync(CancellationToken ct)
@@ -364,8 +444,8 @@ public sealed class UpstreamEndpoint
             bool gaveUp;
             lock (_lock)
             {
-                // Under the lock so a concurrent Release either handed us a connection already or will skip us.
-                gaveUp = waiter.TrySetCanceled(CancellationToken.None);
+                // Under the lock so a concurrent Release either handed us a connection already or no longer finds us.
+                gaveUp = _waiters.Remove(waiter) && waiter.TrySetCanceled(CancellationToken.None);
             }
 
             if (gaveUp)

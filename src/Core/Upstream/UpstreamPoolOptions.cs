@@ -5,8 +5,24 @@ namespace FastProxy.Core.Upstream;
 /// <summary>Per-endpoint pool limits, timeouts and passive health settings of an <see cref="UpstreamCluster"/>.</summary>
 public sealed class UpstreamPoolOptions
 {
+    /// <summary>Waiters per connection when <see cref="MaxPendingRequestsPerEndpoint"/> is unset.</summary>
+    public const int DefaultPendingPerConnection = 4;
+
     /// <summary>Open connections (idle + leased + connecting) per endpoint; beyond it acquirers wait.</summary>
     public int MaxConnectionsPerEndpoint { get; init; } = 512;
+
+    /// <summary>
+    /// Requests allowed to wait per endpoint while all <see cref="MaxConnectionsPerEndpoint"/> connections
+    /// are busy; one more fails at once with <see cref="UpstreamQueueFullException"/> (503) instead of
+    /// queueing without bound. 0: none waits. Unset: <see cref="DefaultPendingPerConnection"/> times
+    /// <see cref="MaxConnectionsPerEndpoint"/> (each waits at most <see cref="ConnectTimeout"/>, so a
+    /// queue of a few rounds of every connection is as much as can still be served in time).
+    /// </summary>
+    public int? MaxPendingRequestsPerEndpoint { get; init; }
+
+    /// <summary>The queue bound in effect: <see cref="MaxPendingRequestsPerEndpoint"/>, or its default.</summary>
+    public int EffectiveMaxPendingRequests =>
+        MaxPendingRequestsPerEndpoint ?? (int)Math.Min(int.MaxValue, (long)DefaultPendingPerConnection * Math.Max(1, MaxConnectionsPerEndpoint));
 
     /// <summary>Idle connections kept per endpoint; a release beyond it closes the connection.</summary>
     public int MaxIdlePerEndpoint { get; init; } = 128;

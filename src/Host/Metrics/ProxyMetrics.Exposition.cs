@@ -111,6 +111,12 @@ public sealed partial class ProxyMetrics
         ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_endpoint_ejected", endpoint.IsEjected ? 1L : 0L, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
         writer.Family("fastproxy_upstream_ejections_total", MetricType.Counter, "Passive ejections of an upstream endpoint (after consecutive failures), by cluster and endpoint, since its configuration was loaded.");
         ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_ejections_total", endpoint.Ejections, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_requests_queued", MetricType.Gauge, "Requests waiting for a connection to an upstream endpoint whose connections are all busy, by cluster and endpoint.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_requests_queued", endpoint.PendingRequests, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_queue_rejections_total", MetricType.Counter, "Requests refused with 503 at once because every connection to the endpoint was busy and its wait queue was full, by cluster and endpoint.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_queue_rejections_total", endpoint.QueueRejections, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_unsolicited_bytes_closures_total", MetricType.Counter, "Upstream connections closed instead of reused because the upstream sent bytes no request asked for (a desync or smuggling sign), by cluster and endpoint.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_unsolicited_bytes_closures_total", endpoint.UnsolicitedBytesClosures, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
         writer.Family("fastproxy_upstream_endpoints_ejected", MetricType.Gauge, "Ejected endpoints per cluster.");
         foreach (var cluster in clusters)
         {

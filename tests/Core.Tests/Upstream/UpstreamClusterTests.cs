@@ -21,6 +21,12 @@ public sealed class UpstreamClusterTests
         new("c", endpoints ?? ThreeEndpoints, policy, new UpstreamPoolOptions { EjectAfterConsecutiveFailures = 1, EjectionDuration = TimeSpan.FromSeconds(10) }, time ?? new FakeTimeProvider(), NullLogger.Instance);
 
     [Fact]
+    public void Constructor_NegativeQueueBound_Refused()
+    {
+        Assert.Throws<ArgumentException>(() => new UpstreamCluster("bad", ThreeEndpoints, BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxPendingRequestsPerEndpoint = -1 }, new FakeTimeProvider(), NullLogger.Instance));
+    }
+
+    [Fact]
     public void TryPick_RoundRobin_CyclesEvenly()
     {
         var cluster = NewCluster(BalancePolicy.RoundRobin);

@@ -12,7 +12,12 @@ public sealed class UpstreamEndpointTests
 
     private static readonly TimeSpan Step = LoopbackHelpers.StepTimeout;
 
-    private static UpstreamCluster NewCluster(TestUpstream upstream, TimeProvider? time = null, int maxConnections = 16, int maxIdle = 8, TimeSpan? connectTimeout = null) => new(
+    private const string Response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
+
+    // What an upstream answers to a smuggled second request: bytes the proxy never asked for.
+    private const string SmuggledResponse = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecret";
+
+    private static UpstreamCluster NewCluster(TestUpstream upstream, TimeProvider? time = null, int maxConnections = 16, int maxIdle = 8, TimeSpan? connectTimeout = null, int? maxPending = null) => new(
         "test",
         [upstream.EndPoint],
         BalancePolicy.RoundRobin,
@@ -21,6 +26,7 @@ public sealed class UpstreamEndpointTests
             MaxConnectionsPerEndpoint = maxConnections,
             MaxIdlePerEndpoint = maxIdle,
             ConnectTimeout = connectTimeout ?? TimeSpan.FromSeconds(5),
+            MaxPendingRequestsPerEndpoint = maxPending,
         },
         time ?? TimeProvider.System,
         NullLogger.Instance);
@@ -182,6 +188,185 @@ public sealed class UpstreamEndpointTests
 
         // The slot was returned: a second attempt fails the same way instead of waiting.
         await Assert.ThrowsAsync<UpstreamConnectException>(async () => await endpoint.AcquireAsync(CancellationToken.None));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Release_WaiterQueuedAndUpstreamSentBytesAfterTheResponse_WaiterGetsAFreshConnection()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream, maxConnections: 1);
+        var endpoint = cluster.Endpoints[0];
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        await LoopbackHelpers.WaitUntilAsync(() => upstream.AcceptedCount == 1, "accepted");
+        await LoopbackHelpers.SendAsync(upstream.Accepted[0], Response + SmuggledResponse);
+        await ReadOneResponseAsync(first.Connection, Response.Length, Response.Length + SmuggledResponse.Length);
+        var waiting = endpoint.AcquireAsync(CancellationToken.None).AsTask();
+        Assert.False(waiting.IsCompleted);
+
+        endpoint.Release(first, reusable: true);
+        var second = await waiting.WaitAsync(Step);
+
+        // The waiter must never read the response to a request it did not send.
+        Assert.NotSame(first.Connection, second.Connection);
+        Assert.False(second.IsReused);
+        Assert.Equal(1, endpoint.OpenConnections);
+        Assert.Equal(1, endpoint.Outstanding);
+        Assert.Equal(1, endpoint.UnsolicitedBytesClosures);
+        var (_, cleanFin) = await LoopbackHelpers.ReceiveToEndAsync(upstream.Accepted[0]);
+        Assert.True(cleanFin);
+        endpoint.Release(second, reusable: true);
+        Assert.Equal(1, endpoint.IdleCount);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Release_BytesPendingAfterTheResponse_ClosedNotPooled()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream);
+        var endpoint = cluster.Endpoints[0];
+        var lease = await endpoint.AcquireAsync(CancellationToken.None);
+        await LoopbackHelpers.WaitUntilAsync(() => upstream.AcceptedCount == 1, "accepted");
+        await LoopbackHelpers.SendAsync(upstream.Accepted[0], Response + SmuggledResponse);
+        await ReadOneResponseAsync(lease.Connection, Response.Length, Response.Length + SmuggledResponse.Length);
+
+        endpoint.Release(lease, reusable: true);
+
+        Assert.Equal(0, endpoint.IdleCount);
+        Assert.Equal(0, endpoint.OpenConnections);
+        Assert.Equal(0, endpoint.Outstanding);
+        Assert.Equal(1, endpoint.UnsolicitedBytesClosures);
+        var (_, cleanFin) = await LoopbackHelpers.ReceiveToEndAsync(upstream.Accepted[0]);
+        Assert.True(cleanFin);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Release_BytesSentJustBeforeTheRelease_ClosedNotPooled()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream);
+        var endpoint = cluster.Endpoints[0];
+        var lease = await endpoint.AcquireAsync(CancellationToken.None);
+        await LoopbackHelpers.WaitUntilAsync(() => upstream.AcceptedCount == 1, "accepted");
+
+        // No wait for the reader to take them in: on loopback they are in the socket's receive
+        // queue when send returns, so the release must look at the kernel, not only at the reader.
+        await LoopbackHelpers.SendAsync(upstream.Accepted[0], SmuggledResponse);
+        endpoint.Release(lease, reusable: true);
+
+        Assert.Equal(0, endpoint.IdleCount);
+        Assert.Equal(0, endpoint.OpenConnections);
+        Assert.Equal(1, endpoint.UnsolicitedBytesClosures);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Release_UpstreamClosedAfterTheResponse_ClosedNotPooledAndNotCountedAsUnsolicited()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream);
+        var endpoint = cluster.Endpoints[0];
+        var lease = await endpoint.AcquireAsync(CancellationToken.None);
+        await LoopbackHelpers.WaitUntilAsync(() => upstream.AcceptedCount == 1, "accepted");
+        await LoopbackHelpers.SendAsync(upstream.Accepted[0], Response);
+        await ReadOneResponseAsync(lease.Connection, Response.Length, Response.Length);
+        upstream.Accepted[0].Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        await Task.Delay(50);
+
+        endpoint.Release(lease, reusable: true);
+
+        Assert.Equal(0, endpoint.IdleCount);
+        Assert.Equal(0, endpoint.OpenConnections);
+        Assert.Equal(0, endpoint.UnsolicitedBytesClosures);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_AllConnectionsBusyAndQueueFull_FailsAtOnceAndIsCounted()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream, maxConnections: 1, maxPending: 2);
+        var endpoint = cluster.Endpoints[0];
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        var waiting1 = endpoint.AcquireAsync(CancellationToken.None).AsTask();
+        var waiting2 = endpoint.AcquireAsync(CancellationToken.None).AsTask();
+        Assert.Equal(2, endpoint.PendingRequests);
+
+        await Assert.ThrowsAsync<UpstreamQueueFullException>(async () => await endpoint.AcquireAsync(CancellationToken.None));
+
+        Assert.Equal(1, endpoint.QueueRejections);
+        Assert.Equal(2, endpoint.PendingRequests);
+        Assert.False(waiting1.IsCompleted);
+        Assert.False(waiting2.IsCompleted);
+
+        // The queued requests keep their places and are served in order.
+        endpoint.Release(first, reusable: true);
+        var second = await waiting1.WaitAsync(Step);
+        Assert.Same(first.Connection, second.Connection);
+        Assert.False(waiting2.IsCompleted);
+        endpoint.Release(second, reusable: true);
+        var third = await waiting2.WaitAsync(Step);
+        Assert.Same(first.Connection, third.Connection);
+        Assert.Equal(0, endpoint.PendingRequests);
+        endpoint.Release(third, reusable: true);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_NoQueueAllowed_FailsAtOnceWhenAllConnectionsBusy()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream, maxConnections: 1, maxPending: 0);
+        var endpoint = cluster.Endpoints[0];
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+
+        await Assert.ThrowsAsync<UpstreamQueueFullException>(async () => await endpoint.AcquireAsync(CancellationToken.None));
+
+        Assert.Equal(1, endpoint.QueueRejections);
+        endpoint.Release(first, reusable: true);
+        var again = await endpoint.AcquireAsync(CancellationToken.None);
+        Assert.Same(first.Connection, again.Connection);
+        endpoint.Release(again, reusable: true);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_QueuedWaiterTimedOut_FreesItsPlaceInTheQueue()
+    {
+        using var upstream = new TestUpstream();
+        var time = new FakeTimeProvider();
+        await using var cluster = NewCluster(upstream, time, maxConnections: 1, connectTimeout: TimeSpan.FromSeconds(5), maxPending: 1);
+        var endpoint = cluster.Endpoints[0];
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        var timingOut = endpoint.AcquireAsync(CancellationToken.None).AsTask();
+        time.Advance(TimeSpan.FromSeconds(5));
+        await Assert.ThrowsAsync<UpstreamPoolExhaustedException>(() => timingOut.WaitAsync(Step));
+        Assert.Equal(0, endpoint.PendingRequests);
+
+        // No release happened in between: the place is free anyway.
+        var waiting = endpoint.AcquireAsync(CancellationToken.None).AsTask();
+        Assert.Equal(1, endpoint.PendingRequests);
+        endpoint.Release(first, reusable: true);
+        var second = await waiting.WaitAsync(Step);
+
+        Assert.Same(first.Connection, second.Connection);
+        Assert.Equal(0, endpoint.QueueRejections);
+        endpoint.Release(second, reusable: true);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task AcquireAsync_QueuedWaiterCanceled_FreesItsPlaceInTheQueue()
+    {
+        using var upstream = new TestUpstream();
+        await using var cluster = NewCluster(upstream, maxConnections: 1, maxPending: 1);
+        var endpoint = cluster.Endpoints[0];
+        var first = await endpoint.AcquireAsync(CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        var canceled = endpoint.AcquireAsync(cts.Token).AsTask();
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => canceled.WaitAsync(Step));
+
+        Assert.Equal(0, endpoint.PendingRequests);
+        var waiting = endpoint.AcquireAsync(CancellationToken.None).AsTask();
+        endpoint.Release(first, reusable: true);
+        var second = await waiting.WaitAsync(Step);
+        Assert.Same(first.Connection, second.Connection);
+        endpoint.Release(second, reusable: true);
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -352,7 +537,9 @@ public sealed class UpstreamEndpointTests
             Transport.TestHandlers.EchoAsync,
             NullLogger.Instance);
         await listener.StartAsync(CancellationToken.None);
-        await using var cluster = new UpstreamCluster("echo", [listener.BoundEndPoints[0]], BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxConnectionsPerEndpoint = 4, MaxIdlePerEndpoint = 4 }, TimeProvider.System, NullLogger.Instance);
+
+        // 32 callers over 4 connections: up to 28 wait, more than the default queue bound of 16 allows.
+        await using var cluster = new UpstreamCluster("echo", [listener.BoundEndPoints[0]], BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxConnectionsPerEndpoint = 4, MaxIdlePerEndpoint = 4, MaxPendingRequestsPerEndpoint = 32 }, TimeProvider.System, NullLogger.Instance);
         var endpoint = cluster.Endpoints[0];
         var maxOpen = 0;
 
@@ -403,6 +590,23 @@ public sealed class UpstreamEndpointTests
             }
 
             current = seen;
+        }
+    }
+
+    /// <summary>Plays the proxy's part in an exchange: waits for <paramref name="arrived"/> bytes, consumes the first response's <paramref name="response"/> bytes and leaves the rest unread.</summary>
+    private static async Task ReadOneResponseAsync(SocketConnection connection, int response, int arrived)
+    {
+        while (true)
+        {
+            var result = await connection.Input.ReadAsync().AsTask().WaitAsync(Step);
+            if (result.Buffer.Length >= arrived)
+            {
+                connection.Input.AdvanceTo(result.Buffer.GetPosition(response));
+                return;
+            }
+
+            Assert.False(result.IsCompleted);
+            connection.Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
         }
     }
 

@@ -37,6 +37,25 @@ public class ProxyMetricsPromtoolTests
     }
 
     [Fact]
+    public async Task ToPrometheusText_UpstreamQueueRejectionCounted_PassesPromtool()
+    {
+        using var listen = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listen.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listen.Listen(8);
+        await using var cluster = new UpstreamCluster("app", [listen.LocalEndPoint!], BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxConnectionsPerEndpoint = 1, MaxPendingRequestsPerEndpoint = 0 }, TimeProvider.System, NullLogger.Instance);
+        using var metrics = new ProxyMetrics { Sources = new MetricsSources { Clusters = () => [cluster] } };
+        var busy = await cluster.Endpoints[0].AcquireAsync(CancellationToken.None);
+        await Assert.ThrowsAsync<UpstreamQueueFullException>(async () => await cluster.Endpoints[0].AcquireAsync(CancellationToken.None));
+        var text = metrics.ToPrometheusText();
+        Assert.Contains("fastproxy_upstream_queue_rejections_total{", text, StringComparison.Ordinal);
+
+        var (exitCode, output) = await PromtoolCheckAsync(text);
+
+        Assert.True(exitCode == 0, $"promtool check metrics failed ({exitCode}):\n{output}");
+        cluster.Endpoints[0].Release(busy, reusable: false);
+    }
+
+    [Fact]
     public async Task ToPrometheusText_Empty_PassesPromtool()
     {
         using var metrics = new ProxyMetrics();

@@ -156,6 +156,29 @@ public class ProxyMetricsTests
     }
 
     [Fact]
+    public async Task ToPrometheusText_UpstreamQueueFull_RejectionCountedPerEndpoint()
+    {
+        using var listen = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listen.Bind(LoopbackHelpers.AnyPortV4);
+        listen.Listen(8);
+        var address = (IPEndPoint)listen.LocalEndPoint!;
+        await using var cluster = new UpstreamCluster("app", [address], BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxConnectionsPerEndpoint = 1, MaxPendingRequestsPerEndpoint = 0 }, TimeProvider.System, NullLogger.Instance);
+        using var metrics = new ProxyMetrics { Sources = new MetricsSources { Clusters = () => [cluster] } };
+        var series = $"{{cluster=\"app\",endpoint=\"{address}\"}}";
+        Assert.Equal(0, Value(metrics.ToPrometheusText(), "fastproxy_upstream_queue_rejections_total" + series));
+        var busy = await cluster.Endpoints[0].AcquireAsync(CancellationToken.None);
+
+        await Assert.ThrowsAsync<UpstreamQueueFullException>(async () => await cluster.Endpoints[0].AcquireAsync(CancellationToken.None));
+        var text = metrics.ToPrometheusText();
+
+        Assert.Contains("# TYPE fastproxy_upstream_queue_rejections_total counter", text, StringComparison.Ordinal);
+        Assert.Equal(1, Value(text, "fastproxy_upstream_queue_rejections_total" + series));
+        Assert.Equal(0, Value(text, "fastproxy_upstream_requests_queued" + series));
+        Assert.Equal(0, Value(text, "fastproxy_upstream_unsolicited_bytes_closures_total" + series));
+        cluster.Endpoints[0].Release(busy, reusable: false);
+    }
+
+    [Fact]
     public void SetRoutes_ReloadKeepsId_TotalsSurviveAndIndexesFollow()
     {
         using var metrics = new ProxyMetrics();
