@@ -20,9 +20,15 @@ namespace FastProxy.Policy.Identity;
 /// HS*, RFC 8725 §3.1), keys usable (KeysUnavailable), kid known (else an unknown-kid refresh or
 /// UnknownKey), signature (InvalidSignature), exp / nbf (MissingExpiration, Expired, NotYetValid,
 /// RFC 7519 §4.1.4-5), audience (InvalidAudience, RFC 7519 §4.1.3).
-/// Failures never throw, except the JSON readers on bytes that are not JSON: those throw inside
-/// System.Text.Json, and a cheap `{`...`}` precheck keeps random input off that path, so only a
-/// deliberately crafted near-JSON token pays for an exception (no more than an RSA verify costs).
+/// Every failure is a result, never an exception out of here (hostile input must not become an
+/// error log and an aborted connection). Header and payload must be valid UTF-8 without unpaired
+/// surrogate escapes (<see cref="JsonUnicode"/>) before a reader sees them: System.Text.Json
+/// parses such text but throws InvalidOperationException when a string is later unescaped or
+/// transcoded, and the payload is read again after validation (claims, principal). What the
+/// readers still throw on text that is not JSON (JsonException: syntax, depth, duplicates) is
+/// caught; a cheap `{`...`}` precheck keeps random input off that path, so only a deliberately
+/// crafted near-JSON token pays for an exception (no more than an RSA verify costs). Numbers are
+/// only read with TryGet* (out of range is a false, not a throw).
 /// </remarks>
 internal sealed class JwsValidator
 {
@@ -121,8 +127,15 @@ internal sealed class JwsValidator
                 return AuthFailure.Malformed;
             }
 
+            // RFC 7515 §5.2 steps 3 and 8: both are UTF-8 JSON; checked once, so no later read throws.
+            var headerBytes = buffer.AsSpan(0, headerLength);
+            if (!JsonUnicode.IsWellFormed(headerBytes) || !JsonUnicode.IsWellFormed(buffer.AsSpan(headerMax, payloadLength)))
+            {
+                return AuthFailure.Malformed;
+            }
+
             Span<byte> kidBuffer = stackalloc byte[MaxKidBytes];
-            if (!TryReadHeader(buffer.AsSpan(0, headerLength), kidBuffer, out var alg, out var kidLength))
+            if (!TryReadHeader(headerBytes, kidBuffer, out var alg, out var kidLength))
             {
                 return AuthFailure.Malformed;
             }
@@ -377,7 +390,8 @@ internal sealed class JwsValidator
     /// <summary>
     /// Reads the JOSE header (RFC 7515 §4): `alg` and `kid` (strings), `crit` refused (RFC 7515
     /// §4.1.11: we understand no extension), duplicate member names refused, `jku` / `x5u` / `jwk` /
-    /// `x5c` ignored (keys only ever come from our own key set). Never throws.
+    /// `x5c` ignored (keys only ever come from our own key set). Never throws (run
+    /// <see cref="JsonUnicode.IsWellFormed"/> first, or a lone surrogate is a false via a caught exception).
     /// </summary>
     internal static bool TryReadHeader(ReadOnlySpan<byte> header, Span<byte> kidBuffer, out JwsAlgorithm alg, out int kidLength)
     {
@@ -455,8 +469,10 @@ internal sealed class JwsValidator
             // The object must close and nothing may follow it.
             return reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0 && !reader.Read();
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // JsonException: not JSON, too deep. InvalidOperationException (unescaping a lone
+            // surrogate) cannot happen after JsonUnicode.IsWellFormed; caught for callers that skip it.
             return false;
         }
     }
@@ -489,8 +505,9 @@ internal sealed class JwsValidator
             document = JsonDocument.Parse(payload, PayloadOptions);
             return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // The duplicate-name check unescapes names: InvalidOperationException as in TryReadHeader.
             document = null;
             return false;
         }
