@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace FastProxy.Host.Config;
 
 /// <summary>
@@ -11,6 +13,13 @@ internal static class IdentityValidator
 
     /// <summary>Each entry holds a validated principal; ten million is far past any sensible memory budget.</summary>
     private const int MaxTokenCacheSize = 10_000_000;
+
+    /// <summary>RFC 6838 §4.2 restricted-name characters (the `/` between type and subtype is separate).</summary>
+    private static readonly SearchValues<char> MediaTypeNameChars =
+        SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789!#$&-^_.+");
+
+    /// <summary>RFC 6838 §4.2: a type or subtype name is 1 to 127 characters.</summary>
+    private const int MaxMediaTypeNameLength = 127;
 
     public static void Validate(FastProxyConfig config, ConfigErrorSink errors)
     {
@@ -45,6 +54,8 @@ internal static class IdentityValidator
             {
                 errors.Add(DocumentPath.Property(path, "issuer"), "a provider needs a non-empty issuer");
             }
+
+            ValidateTokenTypes(provider.TokenTypes, DocumentPath.Property(path, "token_types"), errors);
         }
 
         if (identity.Token is { } token && token.MaxBytes is < 1 or > MaxTokenBytes)
@@ -57,4 +68,30 @@ internal static class IdentityValidator
             errors.Add("identity.token_cache.size", $"must be from 0 (no cache) to {MaxTokenCacheSize}");
         }
     }
+
+    /// <summary>
+    /// token_types (JWT `typ` values, RFC 7515 §4.1.9): each a media type, `subtype` or
+    /// `type/subtype` of RFC 6838 names (`at+jwt`, `application/at+jwt`), so a typo cannot make
+    /// the provider refuse every token without a word at startup.
+    /// </summary>
+    private static void ValidateTokenTypes(IReadOnlyList<string>? types, string path, ConfigErrorSink errors)
+    {
+        if (types is null)
+        {
+            return;
+        }
+
+        for (var j = 0; j < types.Count; j++)
+        {
+            var type = types[j];
+            var slash = type?.IndexOf('/', StringComparison.Ordinal) ?? -1;
+            if (type is null || !IsMediaTypeName(slash < 0 ? type : type[..slash]) || (slash >= 0 && !IsMediaTypeName(type[(slash + 1)..])))
+            {
+                errors.Add(DocumentPath.Index(path, j), "must be a media type such as at+jwt or application/at+jwt (RFC 6838 names, at most one '/')");
+            }
+        }
+    }
+
+    private static bool IsMediaTypeName(string name)
+        => name.Length is > 0 and <= MaxMediaTypeNameLength && char.IsAsciiLetterOrDigit(name[0]) && !name.AsSpan().ContainsAnyExcept(MediaTypeNameChars);
 }

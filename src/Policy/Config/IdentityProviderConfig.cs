@@ -19,6 +19,13 @@ public sealed record IdentityProviderConfig
 
     public IReadOnlyList<string> Algorithms { get; init; } = ["RS256"];
 
+    /// <summary>
+    /// Accepted JWT `typ` header values (RFC 7515 §4.1.9, RFC 8725 §3.11), e.g. `at+jwt` so only
+    /// access tokens pass (RFC 9068 §2.1), not ID tokens. Case-insensitive, `application/` optional.
+    /// Empty (the default): `typ` is not checked. Set: a token without one of these is refused.
+    /// </summary>
+    public IReadOnlyList<string> TokenTypes { get; init; } = [];
+
     public int ClockSkewSeconds { get; init; } = 30;
 
     public int RefreshSeconds { get; init; } = 300;

@@ -27,4 +27,7 @@ public enum AuthFailure : byte
 
     /// <summary>No usable verification keys (IdP down past the age limit): 503, not 401.</summary>
     KeysUnavailable,
+
+    /// <summary>The JWT `typ` header is missing or not one of the provider's token_types (RFC 8725 §3.11).</summary>
+    InvalidTokenType,
 }

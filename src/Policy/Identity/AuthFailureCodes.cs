@@ -20,6 +20,7 @@ internal static class AuthFailureCodes
         AuthFailure.AlgorithmNotAllowed => "algorithm_not_allowed",
         AuthFailure.ProviderNotAccepted => "provider_not_accepted",
         AuthFailure.KeysUnavailable => "identity_unavailable",
+        AuthFailure.InvalidTokenType => "invalid_token_type",
         _ => "unknown",
     };
 }

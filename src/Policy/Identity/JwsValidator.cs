@@ -17,12 +17,19 @@ namespace FastProxy.Policy.Identity;
 /// <remarks>
 /// Checks, in order (the first failing one is the reason): structure (Malformed), issuer picks
 /// the provider (InvalidIssuer), `alg` in its allow-list (AlgorithmNotAllowed: never none, never
-/// HS*, RFC 8725 §3.1), keys usable (KeysUnavailable), kid known (else an unknown-kid refresh or
+/// HS*, RFC 8725 §3.1), `typ` one of the provider's token_types if it has any (InvalidTokenType,
+/// RFC 8725 §3.11), keys usable (KeysUnavailable), kid known (else an unknown-kid refresh or
 /// UnknownKey), signature (InvalidSignature), exp / nbf (MissingExpiration, Expired, NotYetValid,
 /// RFC 7519 §4.1.4-5), audience (InvalidAudience, RFC 7519 §4.1.3).
-/// Failures never throw, except the JSON readers on bytes that are not JSON: those throw inside
-/// System.Text.Json, and a cheap `{`...`}` precheck keeps random input off that path, so only a
-/// deliberately crafted near-JSON token pays for an exception (no more than an RSA verify costs).
+/// Every failure is a result, never an exception out of here (hostile input must not become an
+/// error log and an aborted connection). Header and payload must be valid UTF-8 without unpaired
+/// surrogate escapes (<see cref="JsonUnicode"/>) before a reader sees them: System.Text.Json
+/// parses such text but throws InvalidOperationException when a string is later unescaped or
+/// transcoded, and the payload is read again after validation (claims, principal). What the
+/// readers still throw on text that is not JSON (JsonException: syntax, depth, duplicates) is
+/// caught; a cheap `{`...`}` precheck keeps random input off that path, so only a deliberately
+/// crafted near-JSON token pays for an exception (no more than an RSA verify costs). Numbers are
+/// only read with TryGet* (out of range is a false, not a throw).
 /// </remarks>
 internal sealed class JwsValidator
 {
@@ -40,6 +47,9 @@ internal sealed class JwsValidator
 
     /// <summary>Total unescaped bytes of header member names kept for the duplicate check.</summary>
     private const int MaxHeaderNameBytes = 512;
+
+    /// <summary>A `typ` media type with an `application/` prefix (RFC 7515 §4.1.9); a longer one matches no configured type.</summary>
+    private const int MaxTypBytes = TokenTypes.MaxBytes + 12;
 
     /// <summary>`alg` values we know are 5 bytes; a longer one is read into this much and is unknown.</summary>
     private const int MaxAlgBytes = 16;
@@ -121,8 +131,16 @@ internal sealed class JwsValidator
                 return AuthFailure.Malformed;
             }
 
+            // RFC 7515 §5.2 steps 3 and 8: both are UTF-8 JSON; checked once, so no later read throws.
+            var headerBytes = buffer.AsSpan(0, headerLength);
+            if (!JsonUnicode.IsWellFormed(headerBytes) || !JsonUnicode.IsWellFormed(buffer.AsSpan(headerMax, payloadLength)))
+            {
+                return AuthFailure.Malformed;
+            }
+
             Span<byte> kidBuffer = stackalloc byte[MaxKidBytes];
-            if (!TryReadHeader(buffer.AsSpan(0, headerLength), kidBuffer, out var alg, out var kidLength))
+            Span<byte> typBuffer = stackalloc byte[MaxTypBytes];
+            if (!TryReadHeader(headerBytes, kidBuffer, typBuffer, out var alg, out var kidLength, out var typLength))
             {
                 return AuthFailure.Malformed;
             }
@@ -135,7 +153,7 @@ internal sealed class JwsValidator
                 return AuthFailure.Malformed;
             }
 
-            var failure = Validate(token[..secondDot], signatureSegment, alg, kidBuffer[..kidLength], document.RootElement, nowUtcTicks, out var provider, out var generation, out pending);
+            var failure = Validate(token[..secondDot], signatureSegment, alg, kidBuffer[..kidLength], typLength >= 0, typBuffer[..Math.Max(typLength, 0)], document.RootElement, nowUtcTicks, out var provider, out var generation, out pending);
             if (failure != AuthFailure.None || pending is not null)
             {
                 return failure;
@@ -161,6 +179,8 @@ internal sealed class JwsValidator
         ReadOnlySpan<byte> signatureSegment,
         JwsAlgorithm alg,
         ReadOnlySpan<byte> kid,
+        bool hasTyp,
+        ReadOnlySpan<byte> typ,
         JsonElement payload,
         long now,
         out IdentityProvider? provider,
@@ -181,6 +201,12 @@ internal sealed class JwsValidator
         if (!provider.AllowsAlgorithm(alg))
         {
             return AuthFailure.AlgorithmNotAllowed;
+        }
+
+        // RFC 8725 §3.11 / RFC 9068 §2.1: an ID token is no access token where the provider says so.
+        if (!provider.AcceptsTokenType(hasTyp, typ))
+        {
+            return AuthFailure.InvalidTokenType;
         }
 
         if (!provider.Keys.IsUsable(now))
@@ -375,14 +401,17 @@ internal sealed class JwsValidator
     }
 
     /// <summary>
-    /// Reads the JOSE header (RFC 7515 §4): `alg` and `kid` (strings), `crit` refused (RFC 7515
+    /// Reads the JOSE header (RFC 7515 §4): `alg` and `kid` (strings), `typ` (<paramref name="typLength"/>
+    /// -1 when absent; a non-string or over-long one reads as empty, which no token type matches), `crit` refused (RFC 7515
     /// §4.1.11: we understand no extension), duplicate member names refused, `jku` / `x5u` / `jwk` /
-    /// `x5c` ignored (keys only ever come from our own key set). Never throws.
+    /// `x5c` ignored (keys only ever come from our own key set). Never throws (run
+    /// <see cref="JsonUnicode.IsWellFormed"/> first, or a lone surrogate is a false via a caught exception).
     /// </summary>
-    internal static bool TryReadHeader(ReadOnlySpan<byte> header, Span<byte> kidBuffer, out JwsAlgorithm alg, out int kidLength)
+    internal static bool TryReadHeader(ReadOnlySpan<byte> header, Span<byte> kidBuffer, Span<byte> typBuffer, out JwsAlgorithm alg, out int kidLength, out int typLength)
     {
         alg = JwsAlgorithm.Unknown;
         kidLength = 0;
+        typLength = -1;
         if (!LooksLikeObject(header))
         {
             return false;
@@ -442,6 +471,14 @@ internal sealed class JwsValidator
                         return false;
                     }
                 }
+                else if (name.SequenceEqual("typ"u8))
+                {
+                    if (reader.TokenType != JsonTokenType.String || !TryCopyString(ref reader, typBuffer, out typLength))
+                    {
+                        typLength = 0;
+                        reader.Skip();
+                    }
+                }
                 else if (name.SequenceEqual("crit"u8))
                 {
                     return false;
@@ -455,8 +492,10 @@ internal sealed class JwsValidator
             // The object must close and nothing may follow it.
             return reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0 && !reader.Read();
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // JsonException: not JSON, too deep. InvalidOperationException (unescaping a lone
+            // surrogate) cannot happen after JsonUnicode.IsWellFormed; caught for callers that skip it.
             return false;
         }
     }
@@ -489,8 +528,9 @@ internal sealed class JwsValidator
             document = JsonDocument.Parse(payload, PayloadOptions);
             return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
+            // The duplicate-name check unescapes names: InvalidOperationException as in TryReadHeader.
             document = null;
             return false;
         }

@@ -54,6 +54,12 @@ internal static class KeyLoader
     /// <summary>Parses a JWKS document ({"keys": [...]}) or, with <paramref name="allowSingleKey"/>, one JWK.</summary>
     public static List<SecurityKey> ParseJson(ReadOnlyMemory<byte> json, bool allowSingleKey)
     {
+        // GetString / TryGetProperty would throw InvalidOperationException on such text later.
+        if (!JsonUnicode.IsWellFormed(json.Span))
+        {
+            throw new KeyLoadException("key document is not valid UTF-8 JSON text (invalid bytes or an unpaired surrogate escape)");
+        }
+
         JsonDocument document;
         try
         {
@@ -108,7 +114,13 @@ internal static class KeyLoader
         }
     }
 
-    private static SecurityKey? TryFromJwk(JsonElement jwk, bool strict)
+    /// <summary>
+    /// A JWK as a <see cref="JsonWebKey"/> (public members only), so what it declares about its own
+    /// use reaches <see cref="VerificationKey"/>: `use` (RFC 7517 §4.2, must be `sig`), `key_ops`
+    /// (§4.3, must include `verify`) and `alg` (§4.4, the one algorithm it may verify). The key
+    /// material is imported here once to refuse what cannot be a public key of ours.
+    /// </summary>
+    private static JsonWebKey? TryFromJwk(JsonElement jwk, bool strict)
     {
         if (jwk.ValueKind != JsonValueKind.Object)
         {
@@ -118,11 +130,27 @@ internal static class KeyLoader
         var kty = GetString(jwk, "kty");
         var kid = GetString(jwk, "kid");
         var use = GetString(jwk, "use");
+        var alg = GetString(jwk, "alg");
 
         // RFC 7517 §4.2: only signature keys verify tokens.
         if (use is not null && !string.Equals(use, "sig", StringComparison.Ordinal))
         {
             return strict ? throw new KeyLoadException($"JWK '{kid}' has use '{use}', not 'sig'") : null;
+        }
+
+        // RFC 7517 §4.3: when key_ops is there, it must allow "verify".
+        var keyOps = GetStrings(jwk, "key_ops", kid);
+        if (keyOps is not null && !keyOps.Contains("verify", StringComparer.Ordinal))
+        {
+            return strict ? throw new KeyLoadException($"JWK '{kid}' has key_ops without 'verify'") : null;
+        }
+
+        // RFC 7517 §4.4: a key published for one algorithm verifies only that one; one we do not
+        // verify (HS256, RSA-OAEP, EdDSA, ...) makes the key useless here.
+        var declared = alg is null ? JwsAlgorithm.Unknown : JwsAlgorithms.Parse(alg);
+        if (alg is not null && declared == JwsAlgorithm.Unknown)
+        {
+            return strict ? throw new KeyLoadException($"JWK '{kid}' has alg '{alg}', not an RS*, PS* or ES* algorithm") : null;
         }
 
         // RFC 7518 §6.3.2.1 / §6.2.2.1: 'd' is private key material; a public key set must not carry it.
@@ -131,32 +159,40 @@ internal static class KeyLoader
             throw new KeyLoadException($"JWK '{kid}' contains private key material; publish only the public key");
         }
 
+        var key = new JsonWebKey { Kty = kty, Kid = kid, Use = use, Alg = alg };
+        foreach (var op in keyOps ?? [])
+        {
+            key.KeyOps.Add(op);
+        }
+
         try
         {
             switch (kty)
             {
                 case "RSA":
                     {
-                        var n = Base64UrlEncoder.DecodeBytes(GetString(jwk, "n") ?? throw new KeyLoadException($"RSA JWK '{kid}' has no 'n'"));
-                        var e = Base64UrlEncoder.DecodeBytes(GetString(jwk, "e") ?? throw new KeyLoadException($"RSA JWK '{kid}' has no 'e'"));
-                        var rsa = RSA.Create();
-                        rsa.ImportParameters(new RSAParameters { Modulus = n, Exponent = e });
-                        return CheckRsa(rsa, kid);
+                        key.N = GetString(jwk, "n") ?? throw new KeyLoadException($"RSA JWK '{kid}' has no 'n'");
+                        key.E = GetString(jwk, "e") ?? throw new KeyLoadException($"RSA JWK '{kid}' has no 'e'");
+                        using var rsa = RSA.Create();
+                        rsa.ImportParameters(new RSAParameters { Modulus = Base64UrlEncoder.DecodeBytes(key.N), Exponent = Base64UrlEncoder.DecodeBytes(key.E) });
+                        CheckRsaSize(rsa.KeySize);
+                        break;
                     }
 
                 case "EC":
                     {
-                        var curve = GetString(jwk, "crv") switch
+                        key.Crv = GetString(jwk, "crv");
+                        var curve = key.Crv switch
                         {
                             "P-256" => ECCurve.NamedCurves.nistP256,
                             "P-384" => ECCurve.NamedCurves.nistP384,
                             "P-521" => ECCurve.NamedCurves.nistP521,
                             var other => throw new KeyLoadException($"EC JWK '{kid}' has unsupported curve '{other}'"),
                         };
-                        var x = Base64UrlEncoder.DecodeBytes(GetString(jwk, "x") ?? throw new KeyLoadException($"EC JWK '{kid}' has no 'x'"));
-                        var y = Base64UrlEncoder.DecodeBytes(GetString(jwk, "y") ?? throw new KeyLoadException($"EC JWK '{kid}' has no 'y'"));
-                        var ec = ECDsa.Create(new ECParameters { Curve = curve, Q = new ECPoint { X = x, Y = y } });
-                        return new ECDsaSecurityKey(ec) { KeyId = kid };
+                        key.X = GetString(jwk, "x") ?? throw new KeyLoadException($"EC JWK '{kid}' has no 'x'");
+                        key.Y = GetString(jwk, "y") ?? throw new KeyLoadException($"EC JWK '{kid}' has no 'y'");
+                        using var ec = ECDsa.Create(new ECParameters { Curve = curve, Q = new ECPoint { X = Base64UrlEncoder.DecodeBytes(key.X), Y = Base64UrlEncoder.DecodeBytes(key.Y) } });
+                        break;
                     }
 
                 default:
@@ -167,6 +203,14 @@ internal static class KeyLoader
         {
             throw new KeyLoadException($"JWK '{kid}' is not a valid public key: {ex.Message}", ex);
         }
+
+        // An alg of the other family or curve (ES256 on an RSA key) verifies nothing.
+        if (declared != JwsAlgorithm.Unknown && VerificationKey.TryCreate(key) is null)
+        {
+            return strict ? throw new KeyLoadException($"JWK '{kid}' has alg '{alg}', which its {kty} key cannot verify") : null;
+        }
+
+        return key;
     }
 
     private static SecurityKey ParsePem(string pem)
@@ -231,10 +275,18 @@ internal static class KeyLoader
         {
             var size = rsa.KeySize;
             rsa.Dispose();
-            throw new KeyLoadException($"RSA key of {size} bits is too small (at least {MinRsaBits})");
+            CheckRsaSize(size);
         }
 
         return new RsaSecurityKey(rsa) { KeyId = kid };
+    }
+
+    private static void CheckRsaSize(int bits)
+    {
+        if (bits < MinRsaBits)
+        {
+            throw new KeyLoadException($"RSA key of {bits} bits is too small (at least {MinRsaBits})");
+        }
     }
 
     /// <summary>A stable identity of a key set's material, so an unchanged refresh keeps its generation.</summary>
@@ -247,6 +299,9 @@ internal static class KeyLoader
             {
                 RsaSecurityKey rsa => Convert.ToBase64String(rsa.Rsa.ExportSubjectPublicKeyInfo()),
                 ECDsaSecurityKey ec => Convert.ToBase64String(ec.ECDsa.ExportSubjectPublicKeyInfo()),
+
+                // What a JWK declares is part of the key: a changed alg or key_ops is a new generation.
+                JsonWebKey jwk => string.Join("|", jwk.Kty, jwk.N, jwk.E, jwk.Crv, jwk.X, jwk.Y, jwk.Alg, jwk.Use, string.Join(",", jwk.KeyOps)),
                 _ => key.KeyId ?? "",
             };
             parts.Add((key.KeyId ?? "") + ":" + material);
@@ -257,5 +312,30 @@ internal static class KeyLoader
     }
 
     private static string? GetString(JsonElement element, string name)
-        => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        => element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? ReadString(value) : null;
+
+    /// <summary>An array of strings (RFC 7517 §4.3 key_ops), or null when the member is absent.</summary>
+    private static List<string>? GetStrings(JsonElement element, string name, string? kid)
+    {
+        if (!element.TryGetProperty(name, out var value))
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            throw new KeyLoadException($"JWK '{kid}' has a '{name}' that is not an array");
+        }
+
+        var list = new List<string>();
+        foreach (var item in value.EnumerateArray())
+        {
+            list.Add(item.ValueKind == JsonValueKind.String ? ReadString(item) : throw new KeyLoadException($"JWK '{kid}' has a '{name}' that is not an array of strings"));
+        }
+
+        return list;
+    }
+
+    /// <summary>Cannot throw: ParseJson checked the text with <see cref="JsonUnicode.IsWellFormed"/>.</summary>
+    private static string ReadString(JsonElement value) => value.GetString()!;
 }

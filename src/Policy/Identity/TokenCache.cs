@@ -1,3 +1,5 @@
+using FastProxy.Policy.Crypto;
+
 namespace FastProxy.Policy.Identity;
 
 /// <summary>
@@ -88,9 +90,14 @@ internal sealed class TokenCache
         Interlocked.CompareExchange(ref slots[index ^ 1], null, principal);
     }
 
+    /// <summary>
+    /// The same token, or the same ECDSA token with the other form of its signature (same R,
+    /// S = n - S: valid whenever the cached one is, see EcdsaSignatureForms), which is one cache
+    /// entry, not two. The twin check runs only when the hash matched and the bytes did not.
+    /// </summary>
     private static bool IsHit(Principal? candidate, ReadOnlySpan<byte> token, ulong hash, long nowUtcTicks)
         => candidate is not null
             && candidate.TokenHash == hash
             && candidate.ExpiresUtcTicks > nowUtcTicks
-            && token.SequenceEqual(candidate.TokenBytes);
+            && (token.SequenceEqual(candidate.TokenBytes) || EcdsaSignatureForms.IsOtherForm(token, candidate.TokenBytes));
 }

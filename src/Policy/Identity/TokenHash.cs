@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Security.Cryptography;
+using FastProxy.Policy.Crypto;
 
 namespace FastProxy.Policy.Identity;
 
@@ -14,6 +15,9 @@ namespace FastProxy.Policy.Identity;
 /// signature, which differs unpredictably between any two tokens that can enter the cache (only
 /// validated tokens do). A forged token sharing a cached token's tail lands in the same slot and
 /// fails the byte comparison. Hashing the tail keeps the hit path cost independent of token size.
+/// For an ES256/384/512 signature only its R part is hashed (42, 64, 88 characters), so both forms
+/// of a malleable ECDSA signature land in one slot pair, where <see cref="TokenCache"/> takes them
+/// for one token.
 /// </remarks>
 internal static class TokenHash
 {
@@ -29,7 +33,15 @@ internal static class TokenHash
     public static readonly ulong Seed = BinaryPrimitives.ReadUInt64LittleEndian(RandomNumberGenerator.GetBytes(8));
 
     public static ulong Compute(ReadOnlySpan<byte> token)
-        => Compute(token.Length > TailBytes ? token[^TailBytes..] : token, Seed ^ ((ulong)token.Length * Prime2));
+    {
+        // An ECDSA token and its malleated twin (S replaced by n - S, EcdsaSignatureForms) are one
+        // token: hash only the signature characters that depend on R, the same in both forms.
+        var signatureLength = EcdsaSignatureForms.SignatureSegmentLength(token);
+        var keyed = signatureLength != 0
+            ? token.Slice(token.Length - signatureLength, EcdsaSignatureForms.RPrefixLength(signatureLength))
+            : token.Length > TailBytes ? token[^TailBytes..] : token;
+        return Compute(keyed, Seed ^ ((ulong)token.Length * Prime2));
+    }
 
     public static ulong Compute(ReadOnlySpan<byte> data, ulong seed)
     {

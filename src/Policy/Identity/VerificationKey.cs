@@ -27,9 +27,13 @@ internal sealed class VerificationKey
     /// <summary>RS* through reused OpenSSL contexts where libcrypto 3 is there (PS* and ES* stay on .NET's classes).</summary>
     private readonly NativeRsaVerifier? _pkcs1;
 
-    private VerificationKey(byte[]? kid, RSA? rsa, ECDsa? ecdsa)
+    /// <summary>The JWK's `alg` (RFC 7517 §4.4), or Unknown when it declares none.</summary>
+    private readonly JwsAlgorithm _declaredAlgorithm;
+
+    private VerificationKey(byte[]? kid, RSA? rsa, ECDsa? ecdsa, JwsAlgorithm declaredAlgorithm = JwsAlgorithm.Unknown)
     {
         Kid = kid;
+        _declaredAlgorithm = declaredAlgorithm;
         _rsa = rsa;
         _ecdsa = ecdsa;
         KeySizeBits = rsa?.KeySize ?? ecdsa!.KeySize;
@@ -77,10 +81,13 @@ internal sealed class VerificationKey
 
     /// <summary>
     /// Whether this key can verify <paramref name="alg"/>: RSA keys for RS*/PS*, EC keys on the
-    /// algorithm's own curve for ES* (RFC 7518 §3.4). A key of the other family is skipped.
+    /// algorithm's own curve for ES* (RFC 7518 §3.4), and only the JWK's own `alg` when it declares
+    /// one (RFC 7517 §4.4: a key published for RS256 is not used for PS256). Other keys are
+    /// skipped; when none is left the token fails as InvalidSignature.
     /// </summary>
     public bool Supports(JwsAlgorithm alg)
-        => _rsa is not null ? JwsAlgorithms.IsRsa(alg) : JwsAlgorithms.CurveBits(alg) == KeySizeBits;
+        => (_declaredAlgorithm == JwsAlgorithm.Unknown || _declaredAlgorithm == alg)
+            && (_rsa is not null ? JwsAlgorithms.IsRsa(alg) : JwsAlgorithms.CurveBits(alg) == KeySizeBits);
 
     /// <summary>
     /// Verifies <paramref name="signature"/> over <paramref name="hash"/> (the JWS signing input
@@ -118,11 +125,15 @@ internal sealed class VerificationKey
         }
     }
 
-    private static VerificationKey? Rsa(byte[]? kid, RSA rsa)
-        => rsa.KeySize >= MinRsaBits ? new VerificationKey(kid, rsa, null) : null;
+    private static VerificationKey? Rsa(byte[]? kid, RSA rsa, JwsAlgorithm declared = JwsAlgorithm.Unknown)
+        => rsa.KeySize >= MinRsaBits ? Usable(new VerificationKey(kid, rsa, null, declared)) : null;
 
-    private static VerificationKey? Ec(byte[]? kid, ECDsa? ecdsa)
-        => ecdsa is { KeySize: 256 or 384 or 521 } ? new VerificationKey(kid, null, ecdsa) : null;
+    private static VerificationKey? Ec(byte[]? kid, ECDsa? ecdsa, JwsAlgorithm declared = JwsAlgorithm.Unknown)
+        => ecdsa is { KeySize: 256 or 384 or 521 } ? Usable(new VerificationKey(kid, null, ecdsa, declared)) : null;
+
+    /// <summary>A key whose declared alg it cannot verify (ES256 on an RSA key) verifies nothing.</summary>
+    private static VerificationKey? Usable(VerificationKey key)
+        => key._declaredAlgorithm == JwsAlgorithm.Unknown || key.Supports(key._declaredAlgorithm) ? key : null;
 
     private static RSA CreateRsa(RSAParameters parameters)
     {
@@ -139,9 +150,22 @@ internal sealed class VerificationKey
             return null;
         }
 
+        // RFC 7517 §4.3: key_ops, when present, must allow verification.
+        if (jwk.KeyOps.Count != 0 && !jwk.KeyOps.Contains("verify"))
+        {
+            return null;
+        }
+
+        // RFC 7517 §4.4: an alg we do not verify (HS256, RSA-OAEP, ...) leaves the key nothing to verify.
+        var declared = string.IsNullOrEmpty(jwk.Alg) ? JwsAlgorithm.Unknown : JwsAlgorithms.Parse(jwk.Alg);
+        if (!string.IsNullOrEmpty(jwk.Alg) && declared == JwsAlgorithm.Unknown)
+        {
+            return null;
+        }
+
         if (string.Equals(jwk.Kty, "RSA", StringComparison.Ordinal) && jwk.N is not null && jwk.E is not null)
         {
-            return Rsa(kid, CreateRsa(new RSAParameters { Modulus = Base64UrlEncoder.DecodeBytes(jwk.N), Exponent = Base64UrlEncoder.DecodeBytes(jwk.E) }));
+            return Rsa(kid, CreateRsa(new RSAParameters { Modulus = Base64UrlEncoder.DecodeBytes(jwk.N), Exponent = Base64UrlEncoder.DecodeBytes(jwk.E) }), declared);
         }
 
         if (string.Equals(jwk.Kty, "EC", StringComparison.Ordinal) && jwk.X is not null && jwk.Y is not null)
@@ -159,7 +183,7 @@ internal sealed class VerificationKey
             }
 
             var point = new ECPoint { X = Base64UrlEncoder.DecodeBytes(jwk.X), Y = Base64UrlEncoder.DecodeBytes(jwk.Y) };
-            return Ec(kid, ECDsa.Create(new ECParameters { Curve = curve.Value, Q = point }));
+            return Ec(kid, ECDsa.Create(new ECParameters { Curve = curve.Value, Q = point }), declared);
         }
 
         return null;

@@ -39,6 +39,7 @@ internal static class DenyResponses
         AuthFailure.AlgorithmNotAllowed => "algorithm_not_allowed",
         AuthFailure.ProviderNotAccepted => "issuer_not_accepted",
         AuthFailure.KeysUnavailable => "identity_unavailable",
+        AuthFailure.InvalidTokenType => "invalid_token_type",
         _ => "none",
     };
 
@@ -55,6 +56,7 @@ internal static class DenyResponses
         AuthFailure.UnknownKey => "The token signing key is unknown",
         AuthFailure.AlgorithmNotAllowed => "The token algorithm is not allowed",
         AuthFailure.ProviderNotAccepted => "The token issuer is not accepted here",
+        AuthFailure.InvalidTokenType => "The token type is not accepted here",
         _ => "The token is invalid",
     };
 

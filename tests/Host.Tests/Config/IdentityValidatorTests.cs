@@ -1,3 +1,5 @@
+using FastProxy.Host.Config;
+
 namespace FastProxy.Host.Tests.Config;
 
 public class IdentityValidatorTests
@@ -30,5 +32,46 @@ public class IdentityValidatorTests
 
         Assert.Equal(path, error.Path);
         Assert.Equal(9, error.Line);
+    }
+
+    [Fact]
+    public void Load_TokenTypes_ReachTheProviderConfig()
+    {
+        var result = ConfigLoader.LoadFromText(ConfigSamples.MinimalYaml + """
+            identity:
+              providers:
+                - name: corp
+                  issuer: https://a
+                  token_types: [at+jwt, application/JWT]
+            """, "fastproxy.yaml", isYaml: true);
+
+        Assert.True(result.Success, string.Join(" | ", result.Errors));
+        Assert.Equal(["at+jwt", "application/JWT"], result.Config!.Identity.Providers[0].TokenTypes);
+    }
+
+    [Fact]
+    public void Load_NoTokenTypes_EmptyList()
+    {
+        var result = ConfigLoader.LoadFromText(ConfigSamples.MinimalYaml + "identity:\n  providers:\n    - { name: corp, issuer: https://a }\n", "fastproxy.yaml", isYaml: true);
+
+        Assert.True(result.Success, string.Join(" | ", result.Errors));
+        Assert.Empty(result.Config!.Identity.Providers[0].TokenTypes);
+    }
+
+    [Theory]
+    [InlineData("''")]
+    [InlineData("'at jwt'")]
+    [InlineData("a/b/c")]
+    [InlineData("/jwt")]
+    [InlineData("at+jwt/")]
+    [InlineData("+jwt")]
+    [InlineData("'at+jwt;q=1'")]
+    [InlineData("ät+jwt")]
+    public void Validate_BadTokenType_ErrorAtTheEntry(string value)
+    {
+        var error = ConfigSamples.Single(ConfigSamples.MinimalYaml + "identity:\n  providers:\n    - name: corp\n      issuer: https://a\n      token_types: [at+jwt, " + value + "]\n");
+
+        Assert.Equal("identity.providers[0].token_types[1]", error.Path);
+        Assert.Contains("media type", error.Message, StringComparison.Ordinal);
     }
 }
