@@ -63,7 +63,10 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
         }
 
         Assert.Contains($"traceparent: 00-{TraceId}-", tracedBody, StringComparison.Ordinal);
-        Assert.Contains($"x-request-id: {tracedId}\n", tracedBody, StringComparison.Ordinal);
+        // The client's X-Request-Id is not passed on: the upstream sees the proxy's own id (issue 10, item 11).
+        Assert.DoesNotContain(tracedId, tracedBody, StringComparison.Ordinal);
+        var tracedUpstreamId = RequestIdHeader().Match(tracedBody);
+        Assert.True(tracedUpstreamId.Success, "the upstream saw no x-request-id:\n" + tracedBody);
         var generatedId = RequestIdHeader().Match(generatedBody);
         Assert.True(generatedId.Success, "the upstream saw no generated x-request-id:\n" + generatedBody);
 
@@ -71,7 +74,8 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
         var context = "\naudit file:\n" + string.Join("\n", records.Select(r => r.Line)) + "\nproxy:\n" + proxy.Output;
 
         Assert.True(records.Count == script.Count + 2, $"{records.Count} records for {script.Count + 2} requests" + context);
-        var tracedRecord = records.Single(r => Is(r.Root.GetProperty("request_id").GetString(), tracedId)).Root;
+        var tracedRecord = records.Single(r => Is(StringOrNull(r.Root, "client_request_id"), tracedId)).Root;
+        Assert.True(Is(tracedRecord.GetProperty("request_id").GetString(), tracedUpstreamId.Groups["id"].Value), "the recorded request id is not the one sent upstream" + context);
         Assert.True(Is(tracedRecord.GetProperty("trace_id").GetString(), TraceId), "traceparent's trace id not recorded" + context);
         Assert.True(Is(tracedRecord.GetProperty("route").GetString(), "public") && Is(tracedRecord.GetProperty("reason").GetString(), "public")
             && Is(tracedRecord.GetProperty("decision").GetString(), "allow") && !tracedRecord.TryGetProperty("principal", out _), context);
@@ -115,7 +119,7 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
 
         foreach (var step in script)
         {
-            var matching = records.Where(r => Is(r.Root.GetProperty("request_id").GetString(), step.RequestId)).ToList();
+            var matching = records.Where(r => Is(StringOrNull(r.Root, "client_request_id"), step.RequestId)).ToList();
             Assert.True(matching.Count == 1, $"{matching.Count} records for request {step.RequestId} ({step.Path}, {step.Status})" + context);
             var r = matching[0].Root;
             var where = $"request {step.RequestId} ({step.Path}, expected {step.Status} {step.Reason}): {matching[0].Line}" + context;
@@ -308,7 +312,7 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
             var context = "\naudit file:\n" + string.Join("\n", records.Select(r => r.Line)) + "\nproxy:\n" + proxy.Output;
             foreach (var id in outageIds)
             {
-                var record = records.Where(r => Is(r.Root.GetProperty("request_id").GetString(), id)).ToList();
+                var record = records.Where(r => Is(StringOrNull(r.Root, "client_request_id"), id)).ToList();
                 Assert.True(record.Count == 1, $"{record.Count} records for {id}" + context);
                 var r = record[0].Root;
                 Assert.True(r.GetProperty("status").GetInt32() == (int)outageStatus, id + context);
@@ -317,7 +321,7 @@ public sealed partial class ObservabilityTests : IAsyncLifetime
                 Assert.True(Is(r.GetProperty("principal").GetProperty("subject").GetString(), "alice"), id + context);
             }
 
-            Assert.Single(records, r => Is(r.Root.GetProperty("request_id").GetString(), $"repaired-{stance}"));
+            Assert.Single(records, r => Is(StringOrNull(r.Root, "client_request_id"), $"repaired-{stance}"));
             var (exitCode, output) = await ProxyProcess.RunToEndAsync("audit", "verify", auditPath);
             Assert.True(exitCode == 0, $"verify after the outage exited {exitCode}:\n{output}" + context);
         }

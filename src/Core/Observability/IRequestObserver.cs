@@ -8,11 +8,23 @@ namespace FastProxy.Core.Observability;
 public interface IRequestObserver
 {
     /// <summary>
-    /// False while the audit trail cannot take records (queue full, sink failing). With
-    /// `on_audit_failure: deny` the proxy then refuses authenticated requests with 503 instead
-    /// of serving them unrecorded.
+    /// False while the audit trail could not promise a record to an authenticated request (no room
+    /// left for one, sink failing, stopping): for health reports. The proxy does not decide on it:
+    /// a look now and an enqueue later can disagree; it decides with <see cref="TryReserveRecord"/>.
     /// </summary>
     bool IsAuditAvailable { get; }
+
+    /// <summary>
+    /// Takes room for the record of the request being decided, so that record cannot be dropped
+    /// later (pass the reservation in <see cref="RequestRecord.AuditReservation"/>). False when no
+    /// room can be promised: with `on_audit_failure: deny` the proxy then refuses the request with
+    /// 503, decided once. Observers that keep no records have nothing to reserve: they promise.
+    /// </summary>
+    bool TryReserveRecord(out AuditReservation reservation)
+    {
+        reservation = default;
+        return IsAuditAvailable;
+    }
 
     void OnRequestCompleted(in RequestRecord record);
 }

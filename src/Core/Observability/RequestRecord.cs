@@ -16,7 +16,14 @@ public readonly ref struct RequestRecord
     /// <summary>From head complete to the last response byte sent.</summary>
     public long DurationMicroseconds { get; init; }
 
+    /// <summary>The proxy's own id for the request (generated, never the client's; sent upstream as X-Request-Id).</summary>
     public ReadOnlySpan<byte> RequestId { get; init; }
+
+    /// <summary>
+    /// The X-Request-Id the client sent, sanitised and capped (empty when none): recorded beside
+    /// <see cref="RequestId"/>, never as it, so a client cannot choose or collide the proxy's ids.
+    /// </summary>
+    public ReadOnlySpan<byte> ClientRequestId { get; init; }
 
     /// <summary>W3C trace id (32 lower-case hex digits).</summary>
     public ReadOnlySpan<byte> TraceId { get; init; }
@@ -54,4 +61,7 @@ public readonly ref struct RequestRecord
 
     /// <summary>Response body bytes sent to the client.</summary>
     public long BytesOut { get; init; }
+
+    /// <summary>The room taken for this record when the request was decided (<c>default</c> when none was taken).</summary>
+    public AuditReservation AuditReservation { get; init; }
 }

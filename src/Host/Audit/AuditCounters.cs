@@ -10,8 +10,14 @@ public sealed class AuditCounters
     /// <summary>Records written to the sink (and flushed to the operating system).</summary>
     public long Written;
 
-    /// <summary>Records refused because the queue was full or the trail was stopping (never written).</summary>
+    /// <summary>Records refused because the queue was full or the trail was stopping (never written, not summarised).</summary>
     public long Dropped;
+
+    /// <summary>Unauthenticated requests beyond their share of the queue: not recorded one by one, counted in a summary record.</summary>
+    public long Summarised;
+
+    /// <summary>Summary records written into the chain (each stands for some of <see cref="Summarised"/>).</summary>
+    public long Summaries;
 
     /// <summary>Failed attempts to open, write or rotate the sink (each retry that fails counts again).</summary>
     public long SinkFailures;

@@ -13,7 +13,7 @@ namespace FastProxy.Host.Audit;
 /// record's hash; schema 2 writes it into the record only when it starts a file (docs/audit.md).
 /// </para>
 /// </summary>
-internal sealed class AuditRecordSerializer : IDisposable
+internal sealed partial class AuditRecordSerializer : IDisposable
 {
     /// <summary>Longest text kept from a configuration or token string (rule predicates, subjects); longer ones are cut.</summary>
     private const int MaxStringChars = 4096;
@@ -63,7 +63,14 @@ internal sealed class AuditRecordSerializer : IDisposable
     {
         var line = output.GetSpan(MaxLineBytes(slot));
         var canonicalLength = WriteCanonical(slot, fileSeq, seq, prevHash, line);
+        return Seal(line, canonicalLength, prevHash, output);
+    }
 
+    public void Dispose() => _sha.Dispose();
+
+    /// <summary>Hashes the canonical form at the start of <paramref name="line"/>, appends `hash` and the line end, and commits the line to <paramref name="output"/>.</summary>
+    private int Seal(Span<byte> line, int canonicalLength, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output)
+    {
         _sha.Hash(prevHash, line[..canonicalLength], _hash);
 
         // The hash member replaces the canonical form's closing brace.
@@ -75,8 +82,6 @@ internal sealed class AuditRecordSerializer : IDisposable
         output.Advance(position);
         return position;
     }
-
-    public void Dispose() => _sha.Dispose();
 
     /// <summary>An upper bound of the line's length: every string escaped at its worst.</summary>
     private static int MaxLineBytes(AuditSlot slot)
@@ -112,6 +117,11 @@ internal sealed class AuditRecordSerializer : IDisposable
         AuditJson.WriteNumber(line, ref p, seq);
         AuditJson.WriteRaw(line, ref p, ",\"request_id\":"u8);
         AuditJson.WriteString(line, ref p, slot.RequestId);
+        if (!slot.ClientRequestId.IsEmpty)
+        {
+            AuditJson.WriteRaw(line, ref p, ",\"client_request_id\":"u8);
+            AuditJson.WriteString(line, ref p, slot.ClientRequestId);
+        }
         AuditJson.WriteRaw(line, ref p, ",\"trace_id\":"u8);
         AuditJson.WriteString(line, ref p, slot.TraceId);
         if (slot.Client is { } client)

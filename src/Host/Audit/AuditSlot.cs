@@ -10,8 +10,11 @@ namespace FastProxy.Host.Audit;
 /// </summary>
 internal sealed class AuditSlot
 {
-    /// <summary>Request id cap: generated ids are 32 characters; a client-sent X-Request-Id beyond this is cut.</summary>
+    /// <summary>Request id cap: the proxy's ids are 32 characters; the cap bounds a slot whatever a protocol layer passes.</summary>
     public const int MaxRequestIdBytes = 128;
+
+    /// <summary>The client's X-Request-Id is capped at 64 bytes before it gets here; this bounds the slot regardless.</summary>
+    public const int MaxClientRequestIdBytes = 128;
 
     /// <summary>A W3C trace id is 32 hex digits; anything longer is not one.</summary>
     public const int MaxTraceIdBytes = 64;
@@ -28,16 +31,20 @@ internal sealed class AuditSlot
     /// <summary>First buffer size: enough for ordinary requests; a slot grows once (up to the caps' sum) for long ones.</summary>
     private const int InitialDataBytes = 512;
 
-    private const int MaxDataBytes = MaxRequestIdBytes + MaxTraceIdBytes + MaxMethodBytes + MaxHostBytes + MaxPathBytes;
+    private const int MaxDataBytes = MaxRequestIdBytes + MaxClientRequestIdBytes + MaxTraceIdBytes + MaxMethodBytes + MaxHostBytes + MaxPathBytes;
 
     private byte[] _data = new byte[InitialDataBytes];
     private int _requestIdLength;
+    private int _clientRequestIdLength;
     private int _traceIdLength;
     private int _methodLength;
     private int _hostLength;
     private int _pathLength;
 
     public bool Truncated { get; private set; }
+
+    /// <summary>The record took its room from the unauthenticated share (the writer gives it back there).</summary>
+    public bool UnauthenticatedShare { get; private set; }
 
     public long TimeUnixMilliseconds { get; private set; }
 
@@ -62,27 +69,30 @@ internal sealed class AuditSlot
     public long BytesOut { get; private set; }
 
     /// <summary>Bytes of all request fields together (sizes the serializer's output).</summary>
-    public int DataLength => _requestIdLength + _traceIdLength + _methodLength + _hostLength + _pathLength;
+    public int DataLength => _requestIdLength + _clientRequestIdLength + _traceIdLength + _methodLength + _hostLength + _pathLength;
 
     public ReadOnlySpan<byte> RequestId => _data.AsSpan(0, _requestIdLength);
 
-    public ReadOnlySpan<byte> TraceId => _data.AsSpan(_requestIdLength, _traceIdLength);
+    public ReadOnlySpan<byte> ClientRequestId => _data.AsSpan(_requestIdLength, _clientRequestIdLength);
 
-    public ReadOnlySpan<byte> Method => _data.AsSpan(_requestIdLength + _traceIdLength, _methodLength);
+    public ReadOnlySpan<byte> TraceId => _data.AsSpan(_requestIdLength + _clientRequestIdLength, _traceIdLength);
 
-    public ReadOnlySpan<byte> Host => _data.AsSpan(_requestIdLength + _traceIdLength + _methodLength, _hostLength);
+    public ReadOnlySpan<byte> Method => _data.AsSpan(_requestIdLength + _clientRequestIdLength + _traceIdLength, _methodLength);
 
-    public ReadOnlySpan<byte> Path => _data.AsSpan(_requestIdLength + _traceIdLength + _methodLength + _hostLength, _pathLength);
+    public ReadOnlySpan<byte> Host => _data.AsSpan(_requestIdLength + _clientRequestIdLength + _traceIdLength + _methodLength, _hostLength);
+
+    public ReadOnlySpan<byte> Path => _data.AsSpan(_requestIdLength + _clientRequestIdLength + _traceIdLength + _methodLength + _hostLength, _pathLength);
 
     /// <summary>Copies the record (producer thread; allocation-free once the buffer is big enough).</summary>
-    public void Fill(in RequestRecord record, long timeUnixMilliseconds)
+    public void Fill(in RequestRecord record, long timeUnixMilliseconds, bool unauthenticatedShare = false)
     {
         var requestId = Cap(record.RequestId, MaxRequestIdBytes, out var cut1);
+        var clientRequestId = Cap(record.ClientRequestId, MaxClientRequestIdBytes, out var cut0);
         var traceId = Cap(record.TraceId, MaxTraceIdBytes, out var cut2);
         var method = Cap(record.Method, MaxMethodBytes, out var cut3);
         var host = Cap(record.Host, MaxHostBytes, out var cut4);
         var path = Cap(record.Path, MaxPathBytes, out var cut5);
-        var total = requestId.Length + traceId.Length + method.Length + host.Length + path.Length;
+        var total = requestId.Length + clientRequestId.Length + traceId.Length + method.Length + host.Length + path.Length;
         if (total > _data.Length)
         {
             Grow(total);
@@ -91,6 +101,8 @@ internal sealed class AuditSlot
         var span = _data.AsSpan();
         requestId.CopyTo(span);
         span = span[requestId.Length..];
+        clientRequestId.CopyTo(span);
+        span = span[clientRequestId.Length..];
         traceId.CopyTo(span);
         span = span[traceId.Length..];
         method.CopyTo(span);
@@ -99,12 +111,14 @@ internal sealed class AuditSlot
         span = span[host.Length..];
         path.CopyTo(span);
         _requestIdLength = requestId.Length;
+        _clientRequestIdLength = clientRequestId.Length;
         _traceIdLength = traceId.Length;
         _methodLength = method.Length;
         _hostLength = host.Length;
         _pathLength = path.Length;
-        Truncated = cut1 | cut2 | cut3 | cut4 | cut5;
+        Truncated = cut0 | cut1 | cut2 | cut3 | cut4 | cut5;
 
+        UnauthenticatedShare = unauthenticatedShare;
         TimeUnixMilliseconds = timeUnixMilliseconds;
         DurationMicroseconds = record.DurationMicroseconds;
         Client = record.ClientAddress;

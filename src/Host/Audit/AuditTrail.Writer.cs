@@ -14,6 +14,15 @@ public sealed partial class AuditTrail
     /// <summary>After a write, fewer queued records than this wait for the next poll instead of costing a write of their own.</summary>
     private const int MinWriteRecords = 32;
 
+    /// <summary>
+    /// At most one summary record per this interval while unauthenticated requests overflow their share:
+    /// a flood costs one line a second, and the span it reports stays short enough to place it in time.
+    /// </summary>
+    private static readonly TimeSpan SummaryInterval = TimeSpan.FromSeconds(1);
+
+    /// <summary>At stop, how long the writer waits for records that were promised room but have not come yet (requests still finishing).</summary>
+    private static readonly TimeSpan ReservedWait = TimeSpan.FromSeconds(5);
+
     /// <summary>At most one failure and one drop log line per this interval (a failing disk must not flood the process log).</summary>
     private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
 
@@ -26,6 +35,10 @@ public sealed partial class AuditTrail
     private long _lastFailureLog = long.MinValue;
     private long _lastDropLog = long.MinValue;
     private long _droppedLogged;
+    private readonly AuditSummary _summary = new();
+    private bool _summaryHeld;
+    private long _lastSummary = long.MinValue;
+    private long _stopSeen = long.MinValue;
 
     private void WriterLoop()
     {
@@ -51,7 +64,7 @@ public sealed partial class AuditTrail
                     continue;
                 }
 
-                if (stopping && _queue!.Count == 0)
+                if (stopping && _queue!.Count == 0 && !_summaryHeld && _unrecorded.Count == 0 && !AwaitingReserved())
                 {
                     break;
                 }
@@ -72,7 +85,8 @@ public sealed partial class AuditTrail
         }
         finally
         {
-            var lost = _pendingRecords + _queue!.Count;
+            // Room still taken is records queued or promised and never written; the tally is requests never summarised.
+            var lost = _pendingRecords + Volatile.Read(ref _committed) + _unrecorded.Count + (_summaryHeld ? _summary.Count : 0);
             if (lost > 0)
             {
                 Interlocked.Add(ref Counters.Dropped, lost);
@@ -179,12 +193,87 @@ public sealed partial class AuditTrail
         return true;
     }
 
-    /// <summary>Serializes queued records into the pending batch; stops at a rotation point. False when the queue was empty.</summary>
+    /// <summary>
+    /// At stop: true while records that were promised room have not come yet (their requests are still
+    /// finishing), for at most <see cref="ReservedWait"/>; they are counted as lost after that.
+    /// </summary>
+    private bool AwaitingReserved()
+    {
+        if (Volatile.Read(ref _committed) == 0)
+        {
+            return false;
+        }
+
+        var now = _time.GetTimestamp();
+        if (_stopSeen == long.MinValue)
+        {
+            _stopSeen = now;
+        }
+
+        return _time.GetElapsedTime(_stopSeen, now) < ReservedWait;
+    }
+
+    /// <summary>
+    /// Adds a summary record of the unauthenticated requests counted instead of recorded, when one is due:
+    /// once per <see cref="SummaryInterval"/>, and always at stop. False when it must wait for a rotation.
+    /// </summary>
+    private bool TryAddSummary(ref bool any)
+    {
+        if (!_summaryHeld)
+        {
+            if (_unrecorded.Count == 0)
+            {
+                return true;
+            }
+
+            var now = _time.GetTimestamp();
+            if (Volatile.Read(ref _stopping) == 0 && _lastSummary != long.MinValue && _time.GetElapsedTime(_lastSummary, now) < SummaryInterval)
+            {
+                return true;
+            }
+
+            if (!_unrecorded.TryTake(_summary))
+            {
+                return true;
+            }
+
+            _lastSummary = now;
+            _summary.TimeUnixMilliseconds = _time.GetUtcNow().ToUnixTimeMilliseconds();
+            _summaryHeld = true;
+        }
+
+        var mark = _pending.WrittenCount;
+        var length = _serializer!.SerializeSummary(_summary, _chain.FileSeq, _chain.Seq + 1, _chain.PrevHash, _pending);
+        if (_chain.FileBytes > 0 && _chain.FileBytes + length > _sink!.MaxFileBytes)
+        {
+            // As for a request record: held, written after the rotation with its new place in the chain.
+            Truncate(_pending, mark);
+            _rotateDue = true;
+            any = true;
+            return false;
+        }
+
+        _chain.Seq++;
+        _chain.FileBytes += length;
+        _serializer.LastHash.CopyTo(_chain.PrevHash);
+        _pendingRecords++;
+        _summaryHeld = false;
+        Interlocked.Increment(ref Counters.Summaries);
+        any = true;
+        return true;
+    }
+
+    /// <summary>Serializes queued records (and a due summary) into the pending batch; stops at a rotation point. False when there was nothing.</summary>
     private bool FillBatch()
     {
         var queue = _queue!;
         var serializer = _serializer!;
         var any = false;
+        if (!TryAddSummary(ref any))
+        {
+            return true;
+        }
+
         while (_pendingRecords < MaxBatchRecords && _pending.WrittenCount < MaxBatchBytes && queue.Peek() is { } slot)
         {
             var mark = _pending.WrittenCount;
@@ -198,7 +287,9 @@ public sealed partial class AuditTrail
 #pragma warning restore CA1031
             {
                 Truncate(_pending, mark);
+                var share = slot.UnauthenticatedShare;
                 queue.Release(slot);
+                ReturnRoom(share);
                 Interlocked.Increment(ref Counters.Dropped);
                 AuditLog.RecordFailed(_logger, e.GetType().Name, e.Message);
                 any = true;
@@ -218,7 +309,11 @@ public sealed partial class AuditTrail
             _chain.FileBytes += length;
             serializer.LastHash.CopyTo(_chain.PrevHash);
             _pendingRecords++;
+            var unauthenticated = slot.UnauthenticatedShare;
             queue.Release(slot);
+
+            // After the release: room given back is a slot already free (TryClaimTaken relies on it).
+            ReturnRoom(unauthenticated);
             any = true;
         }
 

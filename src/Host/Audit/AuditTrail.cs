@@ -8,9 +8,16 @@ namespace FastProxy.Host.Audit;
 /// The tamper-evident audit trail: one hash-chained JSON Lines record per decided request (docs/audit.md).
 /// <para>
 /// The request thread only copies the record into a preallocated queue slot (no I/O, no lock, no
-/// allocation); a dedicated background thread serializes, chains and writes. A full queue drops the
-/// record (counted) and a failing sink is retried; both make <see cref="IsAuditAvailable"/> false so
-/// the proxy can apply `on_audit_failure`.
+/// allocation); a dedicated background thread serializes, chains and writes. A failing sink is retried.
+/// </para>
+/// <para>
+/// Room in the queue is counted apart from the ring itself: a request that is to be served with a
+/// record takes its room when it is decided (<see cref="TryReserveRecord"/>), so the record it was
+/// promised always finds a slot, however full the queue got meanwhile; with `on_audit_failure: deny`
+/// a request that cannot be promised one is refused, decided once. Records of unauthenticated
+/// requests (no validated principal: missing or invalid tokens, no route, public routes) may hold at
+/// most a quarter of the queue, so a flood of them cannot take the room authenticated requests need;
+/// beyond their share they are counted and written as periodic summary records in the chain.
 /// </para>
 /// </summary>
 public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
@@ -28,6 +35,9 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
 
     /// <summary>A power of two: the request path looks at the queue depth only every this many records.</summary>
     private const int WakeEveryRecords = 128;
+
+    /// <summary>Spins of <see cref="TryClaimTaken"/> before it gives up (never reached while the room accounting holds).</summary>
+    private const int MaxClaimSpins = 100;
 
     /// <summary>Between two attempts at a failing sink (empirically: quick recovery, no busy loop on a full disk).</summary>
     private static readonly TimeSpan DefaultRetryInterval = TimeSpan.FromSeconds(1);
@@ -48,6 +58,16 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
     private readonly ManualResetEventSlim _wake = new(initialState: false, spinCount: 0);
     private readonly TaskCompletionSource _stopped = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly long _wakeDepth;
+
+    /// <summary>Most room unauthenticated records may hold (a quarter of the queue).</summary>
+    private readonly long _unauthenticatedShare;
+    private readonly AuditUnrecordedTally _unrecorded = new();
+
+    /// <summary>Room taken: records in the queue plus reservations whose record has not come yet. Never above the capacity.</summary>
+    private long _committed;
+
+    /// <summary>The part of <see cref="_committed"/> taken by unauthenticated records. Never above <see cref="_unauthenticatedShare"/>.</summary>
+    private long _unauthenticatedCommitted;
     private int _writerIdle;
     private int _sinkFailing;
     private int _stopping;
@@ -64,6 +84,7 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
 
         // A quarter full: the writer fell behind its polling (a burst, a slow disk); wake it rather than drop.
         _wakeDepth = queue is null ? long.MaxValue : Math.Max(1, queue.Capacity / 4);
+        _unauthenticatedShare = queue is null ? 0 : Math.Max(1, queue.Capacity / 4);
     }
 
     public AuditCounters Counters { get; }
@@ -77,7 +98,7 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
     /// <summary>True while the sink cannot be opened or written (for an alarm on the admin endpoint).</summary>
     public bool IsSinkFailing => Volatile.Read(ref _sinkFailing) != 0;
 
-    /// <summary>False while the queue is full, the sink is failing, or the trail is stopped.</summary>
+    /// <summary>False while no room is left for an authenticated request's record, the sink is failing, or the trail is stopped.</summary>
     public bool IsAuditAvailable
     {
         get
@@ -88,8 +109,32 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
                 return true;
             }
 
-            return Volatile.Read(ref _sinkFailing) == 0 && Volatile.Read(ref _stopping) == 0 && queue.Count < queue.Capacity;
+            return Volatile.Read(ref _sinkFailing) == 0 && Volatile.Read(ref _stopping) == 0 && Volatile.Read(ref _committed) < queue.Capacity;
         }
+    }
+
+    /// <summary>
+    /// Takes room for the record of a request about to be served (request thread; no allocation). False,
+    /// and nothing taken, while the sink is failing, the trail is stopping, or the queue's room is all
+    /// taken: the one place the fail-closed stance is decided.
+    /// </summary>
+    public bool TryReserveRecord(out AuditReservation reservation)
+    {
+        reservation = default;
+        var queue = _queue;
+        if (queue is null)
+        {
+            // No trail: nothing to reserve, and never a refusal because of it.
+            return true;
+        }
+
+        if (Volatile.Read(ref _sinkFailing) != 0 || Volatile.Read(ref _stopping) != 0 || !TryTake(ref _committed, queue.Capacity))
+        {
+            return false;
+        }
+
+        reservation = new AuditReservation(this);
+        return true;
     }
 
     /// <summary>Starts the trail for <paramref name="config"/>; a relative path is resolved against <paramref name="baseDirectory"/>.</summary>
@@ -124,7 +169,11 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
         return trail;
     }
 
-    /// <summary>Queues the record (request thread): copies, never blocks, never allocates once the slots are warm.</summary>
+    /// <summary>
+    /// Queues the record (request thread): copies, never blocks, never allocates once the slots are warm. A
+    /// record with a reservation always has a slot; one without takes room now, or is counted: an
+    /// unauthenticated one for the next summary record, any other as dropped.
+    /// </summary>
     public void OnRequestCompleted(in RequestRecord record)
     {
         var queue = _queue;
@@ -133,19 +182,118 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
             return;
         }
 
-        if (Volatile.Read(ref _stopping) != 0 || !queue.TryClaim(out var slot, out var position))
+        var time = record.StartUnixMilliseconds > 0 ? record.StartUnixMilliseconds : _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var unauthenticated = false;
+        if (!record.AuditReservation.IsFrom(this))
         {
+            if (Volatile.Read(ref _stopping) != 0)
+            {
+                Interlocked.Increment(ref Counters.Dropped);
+                return;
+            }
+
+            unauthenticated = record.Gate.Subject is null;
+            if (!TryTakeRoom(queue, unauthenticated))
+            {
+                if (unauthenticated)
+                {
+                    _unrecorded.Add(record.Outcome, time);
+                    Interlocked.Increment(ref Counters.Summarised);
+                }
+                else
+                {
+                    Interlocked.Increment(ref Counters.Dropped);
+                }
+
+                return;
+            }
+        }
+
+        if (!TryClaimTaken(queue, out var slot, out var position))
+        {
+            // Unreachable while the room accounting holds (see TryClaimTaken); counted, never silent.
+            ReturnRoom(unauthenticated);
             Interlocked.Increment(ref Counters.Dropped);
             return;
         }
 
-        var time = record.StartUnixMilliseconds > 0 ? record.StartUnixMilliseconds : _time.GetUtcNow().ToUnixTimeMilliseconds();
-        slot.Fill(record, time);
+        slot.Fill(record, time, unauthenticated);
         queue.Publish(position);
         if ((position & (WakeEveryRecords - 1)) == 0 && queue.Count >= _wakeDepth && Volatile.Read(ref _writerIdle) != 0 && Interlocked.Exchange(ref _writerIdle, 0) != 0)
         {
             _wake.Set();
         }
+    }
+
+    /// <summary>Gives back room the writer has emptied (a slot released) or a producer could not use.</summary>
+    private void ReturnRoom(bool unauthenticated)
+    {
+        Interlocked.Decrement(ref _committed);
+        if (unauthenticated)
+        {
+            Interlocked.Decrement(ref _unauthenticatedCommitted);
+        }
+    }
+
+    /// <summary>Room for a record that has none reserved: an unauthenticated one only within its share.</summary>
+    private bool TryTakeRoom(AuditQueue queue, bool unauthenticated)
+    {
+        if (unauthenticated && !TryTake(ref _unauthenticatedCommitted, _unauthenticatedShare))
+        {
+            return false;
+        }
+
+        if (TryTake(ref _committed, queue.Capacity))
+        {
+            return true;
+        }
+
+        if (unauthenticated)
+        {
+            Interlocked.Decrement(ref _unauthenticatedCommitted);
+        }
+
+        return false;
+    }
+
+    /// <summary>Adds one to <paramref name="counter"/> unless that would take it past <paramref name="limit"/>.</summary>
+    private static bool TryTake(ref long counter, long limit)
+    {
+        var current = Volatile.Read(ref counter);
+        while (current < limit)
+        {
+            var seen = Interlocked.CompareExchange(ref counter, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Claims a slot for a record that holds room. Room is given back only after its slot is released
+    /// (<see cref="AuditQueue.Release"/> then <see cref="ReturnRoom"/>), so while this record holds room
+    /// fewer than Capacity slots are in use and the claim succeeds; the bounded spin only covers a
+    /// release whose stores this core has not seen yet.
+    /// </summary>
+    private static bool TryClaimTaken(AuditQueue queue, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out AuditSlot slot, out long position)
+    {
+        var spin = default(SpinWait);
+        while (!queue.TryClaim(out slot, out position))
+        {
+            if (spin.Count >= MaxClaimSpins)
+            {
+                return false;
+            }
+
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+
+        return true;
     }
 
     /// <summary>Stops taking records, writes what is queued (bounded wait if the sink is failing) and closes the sink.</summary>

@@ -76,7 +76,7 @@ public sealed partial class AccessLog : IRequestObserver, IAsyncDisposable
         await _output.DisposeAsync();
     }
 
-    /// <summary>`client - subject [time] "METHOD path PROTO" status bytes route duration_ms request_id`.</summary>
+    /// <summary>`client - subject [time] "METHOD path PROTO" status bytes route duration_ms request_id client_request_id` (`-` when the client sent none).</summary>
     private static int FormatCommon(in RequestRecord record, byte[] buffer)
     {
         var writer = new LineWriter(buffer);
@@ -101,6 +101,17 @@ public sealed partial class AccessLog : IRequestObserver, IAsyncDisposable
         writer.Milliseconds(record.DurationMicroseconds);
         writer.Ascii(" ");
         writer.Bytes(record.RequestId);
+        writer.Ascii(" ");
+        if (record.ClientRequestId.IsEmpty)
+        {
+            writer.Ascii("-");
+        }
+        else
+        {
+            // The client's claim, in its own column: never where the proxy's id goes.
+            writer.Bytes(record.ClientRequestId);
+        }
+
         return writer.End();
     }
 
@@ -111,6 +122,16 @@ public sealed partial class AccessLog : IRequestObserver, IAsyncDisposable
         writer.Time(record.StartUnixMilliseconds);
         writer.Ascii("\",\"request_id\":");
         writer.JsonString(record.RequestId);
+        writer.Ascii(",\"client_request_id\":");
+        if (record.ClientRequestId.IsEmpty)
+        {
+            writer.Ascii("null");
+        }
+        else
+        {
+            writer.JsonString(record.ClientRequestId);
+        }
+
         writer.Ascii(",\"client\":\"");
         writer.Address(record.ClientAddress);
         writer.Ascii("\",\"subject\":");

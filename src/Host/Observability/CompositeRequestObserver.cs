@@ -10,6 +10,9 @@ public sealed class CompositeRequestObserver(IRequestObserver audit, IReadOnlyLi
     /// <summary>Only the audit trail's availability matters for on_audit_failure.</summary>
     public bool IsAuditAvailable => audit.IsAuditAvailable;
 
+    /// <summary>Only the audit trail keeps records that must not be lost: the room is taken there.</summary>
+    public bool TryReserveRecord(out AuditReservation reservation) => audit.TryReserveRecord(out reservation);
+
     public void OnRequestCompleted(in RequestRecord record)
     {
         audit.OnRequestCompleted(record);

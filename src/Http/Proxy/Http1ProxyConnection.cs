@@ -52,6 +52,7 @@ internal sealed partial class Http1ProxyConnection
     private long _startTimestamp;
     private long _startUnixMilliseconds;
     private RequestIds _ids;
+    private AuditReservation _auditReservation;
 
     public Http1ProxyConnection(SocketConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
     {
@@ -388,9 +389,10 @@ internal sealed partial class Http1ProxyConnection
             return FlushAsync(keepAlive: !close);
         }
 
-        // Fail closed on the audit trail: an authenticated request that cannot be recorded is
-        // not served when the configuration says so (on_audit_failure: deny).
-        if (runtime.DenyWhenAuditUnavailable && _gateAudit.Subject is not null && !runtime.Observer.IsAuditAvailable)
+        // Fail closed on the audit trail, decided once: the record's room is reserved now, so an
+        // authenticated request that is served cannot lose its record later; one that cannot be
+        // promised a record is not served when the configuration says so (on_audit_failure: deny).
+        if (_gateAudit.Subject is not null && !runtime.Observer.TryReserveRecord(out _auditReservation) && runtime.DenyWhenAuditUnavailable)
         {
             _outcome = RequestOutcome.AuditUnavailable;
             ProxyLog.AuditUnavailable(_logger, _connection.Id, runtime.RouteIds[routeIndex]);
@@ -455,6 +457,7 @@ internal sealed partial class Http1ProxyConnection
         _upstreamName = null;
         _bytesIn = 0;
         _bytesOut = 0;
+        _auditReservation = default;
         _ids = RequestIds.Create(_request);
     }
 
@@ -465,6 +468,7 @@ internal sealed partial class Http1ProxyConnection
             StartUnixMilliseconds = _startUnixMilliseconds,
             DurationMicroseconds = (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMicroseconds,
             RequestId = _ids.RequestId,
+            ClientRequestId = _ids.ClientRequestId,
             TraceId = _ids.TraceId,
             ClientAddress = _client.Address,
             ClientCertificate = _client.CertificateSubject,
@@ -479,7 +483,9 @@ internal sealed partial class Http1ProxyConnection
             UpstreamEndpoint = _upstreamName,
             BytesIn = _bytesIn,
             BytesOut = _bytesOut,
+            AuditReservation = _auditReservation,
         };
+        _auditReservation = default;
         runtime.Observer.OnRequestCompleted(in record);
         _ids.Dispose();
         _ids = default;

@@ -4,21 +4,30 @@ using Microsoft.Extensions.ObjectPool;
 namespace FastProxy.Http.Proxy;
 
 /// <summary>
-/// The identifiers that tie a request to its audit record and its trace: X-Request-Id (the
-/// client's when it is sane, else generated) and the W3C trace context (the caller's trace id
-/// kept, a new span id for the hop upstream; a new trace when none or an invalid one came in).
-/// The bytes live in a small pooled buffer returned when the request ends.
+/// The identifiers that tie a request to its audit record and its trace: the proxy's own request
+/// id (always generated: a client must not choose or collide the id the audit trail and the
+/// upstream know the request by), the client's X-Request-Id kept apart, sanitised, for the
+/// record's `client_request_id`, and the W3C trace context (the caller's trace id kept, a new
+/// span id for the hop upstream; a new trace when none or an invalid one came in). The bytes live
+/// in a small pooled buffer returned when the request ends.
 /// </summary>
 internal struct RequestIds : IDisposable
 {
-    // Layout of the rented buffer: request id, trace id (32 hex), span id (16 hex), flags (2 hex).
-    private const int MaxRequestIdLength = 64;
-    private const int TraceIdOffset = MaxRequestIdLength;
+    // Layout of the rented buffer: request id (32 hex), client request id (up to 64), trace id (32 hex), span id (16 hex), flags (2 hex).
+    private const int RequestIdLength = 32;
+    private const int ClientRequestIdOffset = RequestIdLength;
+
+    /// <summary>Longest client X-Request-Id kept (docs/audit.md): ids in the wild are UUIDs or shorter; the rest is cut.</summary>
+    private const int MaxClientRequestIdLength = 64;
+    private const int TraceIdOffset = ClientRequestIdOffset + MaxClientRequestIdLength;
     private const int TraceIdLength = 32;
     private const int SpanIdOffset = TraceIdOffset + TraceIdLength;
     private const int SpanIdLength = 16;
     private const int FlagsOffset = SpanIdOffset + SpanIdLength;
     private const int BufferLength = FlagsOffset + 2;
+
+    /// <summary>What a client id byte outside visible ASCII becomes: it cannot forge log or JSON syntax, and the cut shows.</summary>
+    private const byte Replacement = (byte)'?';
 
     private static ReadOnlySpan<byte> HexDigits => "0123456789abcdef"u8;
 
@@ -27,9 +36,13 @@ internal struct RequestIds : IDisposable
     private static readonly ObjectPool<byte[]> Buffers = new DefaultObjectPool<byte[]>(new BufferPolicy(), 1024);
 
     private byte[]? _buffer;
-    private int _requestIdLength;
+    private int _clientRequestIdLength;
 
-    public readonly ReadOnlySpan<byte> RequestId => _buffer is null ? default : _buffer.AsSpan(0, _requestIdLength);
+    /// <summary>The proxy's own id (32 lower-case hex digits): the audit record's `request_id`, and the X-Request-Id sent upstream.</summary>
+    public readonly ReadOnlySpan<byte> RequestId => _buffer is null ? default : _buffer.AsSpan(0, RequestIdLength);
+
+    /// <summary>The client's X-Request-Id, sanitised (visible ASCII) and capped; empty when none came. Recorded only, never sent on.</summary>
+    public readonly ReadOnlySpan<byte> ClientRequestId => _buffer is null ? default : _buffer.AsSpan(ClientRequestIdOffset, _clientRequestIdLength);
 
     public readonly ReadOnlySpan<byte> TraceId => _buffer is null ? default : _buffer.AsSpan(TraceIdOffset, TraceIdLength);
 
@@ -42,15 +55,10 @@ internal struct RequestIds : IDisposable
         var ids = new RequestIds { _buffer = Buffers.Get() };
         var buffer = ids._buffer.AsSpan();
 
-        if (headers.TryGetFirst("x-request-id"u8, out var requestId) && IsSaneId(requestId))
+        WriteRandomHex(buffer[..RequestIdLength]);
+        if (headers.TryGetFirst("x-request-id"u8, out var clientId))
         {
-            requestId.CopyTo(buffer);
-            ids._requestIdLength = requestId.Length;
-        }
-        else
-        {
-            WriteRandomHex(buffer[..32]);
-            ids._requestIdLength = 32;
+            ids._clientRequestIdLength = CopySanitised(clientId, buffer.Slice(ClientRequestIdOffset, MaxClientRequestIdLength));
         }
 
         if (headers.TryGetFirst("traceparent"u8, out var parent) && TryParseTraceParent(parent, out var traceId, out var flags))
@@ -77,23 +85,21 @@ internal struct RequestIds : IDisposable
         }
     }
 
-    /// <summary>A client's request id is kept when it is short visible ASCII without separators that could forge log or header syntax.</summary>
-    private static bool IsSaneId(ReadOnlySpan<byte> id)
+    /// <summary>
+    /// Copies the client's id, at most <paramref name="destination"/>'s length, with every byte outside
+    /// visible ASCII (controls, space, DEL, non-ASCII) replaced: the value is the client's claim, kept
+    /// for correlation only, and must not split an access-log column or a header.
+    /// </summary>
+    private static int CopySanitised(ReadOnlySpan<byte> value, Span<byte> destination)
     {
-        if (id.Length is 0 or > MaxRequestIdLength)
+        var length = Math.Min(value.Length, destination.Length);
+        for (var i = 0; i < length; i++)
         {
-            return false;
+            var b = value[i];
+            destination[i] = b is >= 0x21 and <= 0x7E ? b : Replacement;
         }
 
-        foreach (var b in id)
-        {
-            if (b is < 0x21 or > 0x7E or (byte)'"' or (byte)'\\' or (byte)',' or (byte)';')
-            {
-                return false;
-            }
-        }
-
-        return true;
+        return length;
     }
 
     /// <summary>W3C Trace Context §3.2: "00-" 32 hex "-" 16 hex "-" 2 hex, lower-case, ids not all zero.</summary>

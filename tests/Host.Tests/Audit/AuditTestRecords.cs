@@ -15,6 +15,9 @@ internal static class AuditTestRecords
 
     public static readonly GateAudit Denied = new("v1-abc", "orders-read", "no_rule_matched", null, null, false, null, "https://idp.example", "bob");
 
+    /// <summary>A request refused for want of a token: no principal.</summary>
+    public static readonly GateAudit Unauthenticated = new("v1-abc", "orders-read", "missing_token", null, null, false, null, null, null);
+
     public static readonly GateAudit Shadow = new("v1-abc", "beta", "no_rule_matched", null, null, true, "deny", "https://idp.example", "carol");
 
     public static readonly IPAddress Client = IPAddress.Parse("192.0.2.7");

@@ -370,4 +370,66 @@ public class AuditTrailTests
         Assert.Equal(0, allocated);
         Assert.Equal(2000 + (3 * Events), Volatile.Read(ref trail.Counters.Written) + Volatile.Read(ref trail.Counters.Dropped));
     }
+
+    [Fact(Timeout = 30_000)]
+    public async Task UnauthenticatedFlood_SinkStalled_AuthenticatedRecordStillTakenAndWritten()
+    {
+        using var release = new ManualResetEventSlim(false);
+        var stream = new BlockingStream(release);
+        var trail = AuditTrail.Start(new StreamAuditSink("test", () => stream), queueCapacity: 16, denyOnFailure: true, TimeProvider.System, NullLogger.Instance, FastRetry);
+        AuditTestRecords.Emit(trail, 0);
+        await AuditTestRecords.WaitUntilAsync(() => stream.Blocked, "the writer to block in the sink");
+
+        // Requests without a token, refused, far more than the queue holds while the sink is stuck.
+        for (var i = 1; i <= 1000; i++)
+        {
+            AuditTestRecords.Emit(trail, i, AuditTestRecords.Unauthenticated, RequestOutcome.Denied, status: 401);
+        }
+
+        // They hold at most their share: an authenticated request can still be promised (and so served under deny).
+        Assert.True(trail.IsAuditAvailable);
+        AuditTestRecords.Emit(trail, 5000);
+        release.Set();
+        await trail.DisposeAsync();
+
+        var lines = Encoding.ASCII.GetString(stream.Written.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines, l => l.Contains("\"request_id\":\"00005000\"", StringComparison.Ordinal));
+        Assert.Single(lines, l => l.Contains("\"request_id\":\"00000000\"", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
+    public async Task UnauthenticatedFlood_SinkStalled_SummaryRecordCountsTheRestAndChainVerifies()
+    {
+        using var dir = new TempDirectory();
+        using var release = new ManualResetEventSlim(false);
+        var stream = new BlockingStream(release);
+        var trail = AuditTrail.Start(new StreamAuditSink("test", () => stream), queueCapacity: 16, denyOnFailure: true, TimeProvider.System, NullLogger.Instance, FastRetry);
+        AuditTestRecords.Emit(trail, 0);
+        await AuditTestRecords.WaitUntilAsync(() => stream.Blocked, "the writer to block in the sink");
+        for (var i = 1; i <= 1000; i++)
+        {
+            AuditTestRecords.Emit(trail, i, AuditTestRecords.Unauthenticated, RequestOutcome.Denied, status: 401);
+        }
+
+        AuditTestRecords.Emit(trail, 1001, AuditTestRecords.Unauthenticated, RequestOutcome.NoRoute, status: 404);
+        release.Set();
+        await trail.DisposeAsync();
+
+        var file = dir.File("audit.jsonl");
+        await File.WriteAllBytesAsync(file, stream.Written.ToArray());
+        var records = AuditTestRecords.ReadRecords(file);
+        var individual = records.Where(r => !r.TryGetProperty("kind", out _)).ToList();
+        var summary = Assert.Single(records, r => r.TryGetProperty("kind", out var kind) && string.Equals(kind.GetString(), "unrecorded_summary", StringComparison.Ordinal));
+
+        // Every request is accounted for: written one by one (the blocked one plus the unauthenticated share of 16 / 4), or counted in the summary.
+        Assert.Equal(1 + 4, individual.Count);
+        Assert.Equal(1001 - 4, summary.GetProperty("unrecorded").GetInt64());
+        Assert.Equal(1000 - 4, summary.GetProperty("outcomes").GetProperty("denied").GetInt64());
+        Assert.Equal(1, summary.GetProperty("outcomes").GetProperty("no_route").GetInt64());
+        Assert.Equal("2026-11-29T04:00:00.005Z", summary.GetProperty("from").GetString());
+        Assert.Equal("2026-11-29T04:00:01.001Z", summary.GetProperty("to").GetString());
+        var verified = AuditVerifier.Verify([file]);
+        Assert.True(verified.Intact, verified.Describe());
+        Assert.Equal(individual.Count + 1, verified.Records);
+    }
 }

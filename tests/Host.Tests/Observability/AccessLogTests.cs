@@ -58,7 +58,7 @@ public sealed class AccessLogTests : IDisposable
     public async Task Common_OneRequest_OneLineWithTheFields()
     {
         var lines = await WriteAsync("common", "/orders/7"u8.ToArray());
-        Assert.Equal("192.0.2.7 - alice [2026-11-18T11:06:40.123Z] \"GET /orders/7 HTTP/1.1\" 200 12 orders 1.534 req-1", Assert.Single(lines));
+        Assert.Equal("192.0.2.7 - alice [2026-11-18T11:06:40.123Z] \"GET /orders/7 HTTP/1.1\" 200 12 orders 1.534 req-1 -", Assert.Single(lines));
     }
 
     [Fact]
