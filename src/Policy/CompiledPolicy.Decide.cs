@@ -68,6 +68,18 @@ public sealed partial class CompiledPolicy
     private GateDecision EvaluateRules(CompiledRoute route, in GateRequest request, Principal? principal, long now, out PolicyDecisionInfo info)
     {
         var index = route.Index;
+        var compared = route.ComparedHeaders;
+        for (var i = 0; i < compared.Length; i++)
+        {
+            // A rule must see what the upstream will act on: a header a rule compares may appear
+            // once, or the request is ambiguous and refused (in every mode), never half-judged.
+            if (request.Headers.Count(compared[i]) > 1)
+            {
+                info = new PolicyDecisionInfo(Version, index, route.Id, 400, AuthFailure.None, -1, false, false, principal?.Subject, principal?.Issuer);
+                return Refuse(route, DenyResponses.RepeatedHeader, principal, now, ref info);
+            }
+        }
+
         var context = new EvalContext(request, principal, now);
         var deny = route.Deny;
         for (var i = 0; i < deny.Length; i++)

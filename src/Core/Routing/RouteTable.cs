@@ -12,6 +12,8 @@ namespace FastProxy.Core.Routing;
 /// </summary>
 public sealed class RouteTable
 {
+    private const byte Dot = (byte)'.';
+
     private readonly CompiledRoute[] _routes;
 
     public RouteTable(IReadOnlyList<RouteSpec> routes)
@@ -29,6 +31,13 @@ public sealed class RouteTable
     /// <summary>Finds the first route for <paramref name="host"/> (no port), <paramref name="path"/> and method.</summary>
     public RouteMatchKind Match(ReadOnlySpan<byte> host, ReadOnlySpan<byte> path, RequestMethod method, ReadOnlySpan<byte> methodBytes, out int routeIndex)
     {
+        // RFC 1034 §3.1: "api.example.com." is the same (absolute) name as "api.example.com";
+        // upstreams and virtual hosts treat it so, and so must the routes.
+        if (host.Length > 1 && host[^1] == Dot)
+        {
+            host = host[..^1];
+        }
+
         var methodRefused = false;
         var routes = _routes;
         for (var i = 0; i < routes.Length; i++)
@@ -110,7 +119,7 @@ public sealed class RouteTable
                 }
             }
 
-            return new CompiledRoute(host, suffix, PathPattern.Parse(spec.Path), any, known, [.. others]);
+            return new CompiledRoute(host, suffix, PathPattern.Parse(spec.Path, spec.CaseInsensitivePaths), any, known, [.. others]);
         }
 
         public bool MatchesHost(ReadOnlySpan<byte> host)
@@ -128,6 +137,7 @@ public sealed class RouteTable
             return host.Length > _host.Length && Ascii.EqualsIgnoreCase(host[^_host.Length..], _host);
         }
 
+        /// <summary>RFC 9110 §9.1: methods are case-sensitive; "delete" is an extension method, never DELETE.</summary>
         public bool AllowsMethod(RequestMethod method, ReadOnlySpan<byte> methodBytes)
         {
             if (_anyMethod)

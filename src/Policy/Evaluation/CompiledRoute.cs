@@ -38,6 +38,18 @@ internal sealed class CompiledRoute
 
     public required RouteUpstreamPlan? Upstream { get; init; }
 
+    /// <summary>`case_insensitive_paths`: the route's match and path rules fold ASCII case.</summary>
+    public bool CaseInsensitivePaths { get; init; }
+
+    /// <summary>
+    /// Headers whose value a rule of this route compares. A request carrying one of them more than
+    /// once is refused with 400 before any rule runs: the rule would read one copy while the
+    /// upstream may act on another (or on all of them joined, RFC 9110 §5.3), so a deny on
+    /// `x-tenant: admin` could be dodged by sending `x-tenant: a` first, and an allow on
+    /// `x-tenant: a` could admit a request that also says `x-tenant: b`.
+    /// </summary>
+    public byte[][] ComparedHeaders { get; init; } = [];
+
     private string[]? _allowPaths;
     private string[]? _denyPaths;
     private string[]? _allowPredicates;

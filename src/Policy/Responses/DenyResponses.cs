@@ -16,6 +16,12 @@ internal static class DenyResponses
 
     public static readonly GateDecision NotFound = GateDecision.Deny(404, default, Encoding.ASCII.GetBytes("{\"error\":\"not_found\"}"));
 
+    /// <summary>Reason token of <see cref="RepeatedHeader"/>.</summary>
+    public const string RepeatedHeaderReason = "repeated_header";
+
+    /// <summary>400 for a request that repeats a header a rule of its route compares (RFC 9110 §5.3: copies are one list).</summary>
+    public static readonly GateDecision RepeatedHeader = GateDecision.Deny(400, default, Encoding.ASCII.GetBytes("{\"error\":\"" + RepeatedHeaderReason + "\"}"));
+
     public static GateDecision For(AuthFailure failure) => ByFailure[(int)failure];
 
     /// <summary>403 for a valid principal the route's policy refuses: `{"error":"forbidden","route":"id"}`.</summary>
