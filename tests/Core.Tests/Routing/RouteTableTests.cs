@@ -135,6 +135,19 @@ public sealed class RouteTableTests
         Assert.Equal(RouteMatchKind.MethodNotAllowed, Match(table, "h", "/api/x", method, out _));
     }
 
+    [Theory]
+    [InlineData("delete", RouteMatchKind.MethodNotAllowed, -1)]
+    [InlineData("DELETE", RouteMatchKind.Matched, 0)]
+    [InlineData("PATCH", RouteMatchKind.Matched, 1)]
+    [InlineData("patch", RouteMatchKind.Matched, 1)]
+    public void Match_MethodInOtherCaseThenCatchAll_RefusedNotFallenThrough(string method, RouteMatchKind expected, int expectedIndex)
+    {
+        // An upstream folding method case would run DELETE: "delete" must not reach the laxer catch-all.
+        var table = new RouteTable([new RouteSpec(null, "/api/**", ["GET", "DELETE"]), new RouteSpec(null, "/**", null)]);
+        Assert.Equal(expected, Match(table, "h", "/api/x", method, out var index));
+        Assert.Equal(expectedIndex, index);
+    }
+
     [Fact]
     public void Match_LowerCaseMethodListed_OnlyThatExactToken()
     {
