@@ -229,7 +229,7 @@ public sealed class ProxyHost : IAsyncDisposable
         for (var i = 0; i < config.Routes.Count; i++)
         {
             var route = config.Routes[i];
-            specs.Add(new RouteSpec(route.Match.Host, route.Match.Path, route.Match.Methods));
+            specs.Add(new RouteSpec(route.Match.Host, route.Match.Path, route.Match.Methods) { CaseInsensitivePaths = route.CaseInsensitivePaths });
             if (clusters.TryGetValue(route.Cluster, out var cluster))
             {
                 clusterByRoute.Add(cluster);
