@@ -42,6 +42,11 @@ public sealed partial class CompiledPolicy
             return DenyResponses.RepeatedHeaderReason;
         }
 
+        if (info.Status == 405)
+        {
+            return DenyResponses.MethodCaseReason;
+        }
+
         var refused = info.Status != 0 || info.Shadow;
         if (!refused)
         {

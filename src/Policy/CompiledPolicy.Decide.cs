@@ -80,6 +80,12 @@ public sealed partial class CompiledPolicy
             }
         }
 
+        if (route.ComparedMethods.Length != 0 && route.NamesMethodInOtherCase(request.MethodBytes))
+        {
+            info = new PolicyDecisionInfo(Version, index, route.Id, 405, AuthFailure.None, -1, false, false, principal?.Subject, principal?.Issuer);
+            return Refuse(route, DenyResponses.MethodCase, principal, now, ref info);
+        }
+
         var context = new EvalContext(request, principal, now);
         var deny = route.Deny;
         for (var i = 0; i < deny.Length; i++)
@@ -133,9 +139,10 @@ public sealed partial class CompiledPolicy
     [MethodImpl(MethodImplOptions.NoInlining)]
     private GateDecision Refuse(CompiledRoute route, GateDecision denial, Principal? principal, long now, ref PolicyDecisionInfo info)
     {
-        // Shadow mode lets refusals through (counted), except a malformed request (two
-        // Authorization headers), which is refused in every mode.
-        if (route.IsAudit && denial.Status != 400)
+        // Shadow mode lets refusals through (counted), except a malformed or ambiguous request
+        // (two Authorization headers, a repeated header or a method in another case a rule
+        // reads), which is refused in every mode.
+        if (route.IsAudit && denial.Status is not (400 or 405))
         {
             Interlocked.Increment(ref Counters.ShadowDenied);
             info = info with { Shadow = true };

@@ -125,6 +125,7 @@ public static partial class PolicyCompiler
                 Upstream = upstream,
                 CaseInsensitivePaths = config.CaseInsensitivePaths,
                 ComparedHeaders = [.. context.ComparedHeaders],
+                ComparedMethods = [.. context.ComparedMethods],
             };
         }
 
@@ -312,6 +313,14 @@ public static partial class PolicyCompiler
                 if (rule.Method.Count == 0)
                 {
                     compilation.Error(path + ".method", "list at least one method");
+                }
+
+                foreach (var name in rule.Method)
+                {
+                    if (!context.ComparedMethods.Exists(n => n.AsSpan().SequenceEqual(Encoding.ASCII.GetBytes(name))))
+                    {
+                        context.ComparedMethods.Add(Encoding.ASCII.GetBytes(name));
+                    }
                 }
 
                 return new MethodRule(MethodSet.From(rule.Method), string.Join(", ", rule.Method));

@@ -50,6 +50,28 @@ internal sealed class CompiledRoute
     /// </summary>
     public byte[][] ComparedHeaders { get; init; } = [];
 
+    /// <summary>
+    /// Methods a method rule of this route names. A request whose method is one of them in another
+    /// letter case ("delete" against DELETE) is refused with 405: methods are case-sensitive
+    /// (RFC 9110 §9.1), so the rule does not match it, yet an upstream that folds method case
+    /// would run DELETE, past a deny on DELETE. Refused in every mode, like a repeated header.
+    /// </summary>
+    public byte[][] ComparedMethods { get; init; } = [];
+
+    /// <summary>True when <paramref name="method"/> is a method a rule names, in another letter case.</summary>
+    public bool NamesMethodInOtherCase(ReadOnlySpan<byte> method)
+    {
+        foreach (var name in ComparedMethods)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(method, name) && !method.SequenceEqual(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private string[]? _allowPaths;
     private string[]? _denyPaths;
     private string[]? _allowPredicates;

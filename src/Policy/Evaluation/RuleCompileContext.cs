@@ -8,4 +8,7 @@ internal sealed record RuleCompileContext(PolicyCompilation Compilation, PathGlo
 
     /// <summary>Names of the headers whose value a rule of the route compares (filled while compiling, lower-case).</summary>
     public List<byte[]> ComparedHeaders { get; } = [];
+
+    /// <summary>Methods a method rule of the route names, as written (filled while compiling).</summary>
+    public List<byte[]> ComparedMethods { get; } = [];
 }

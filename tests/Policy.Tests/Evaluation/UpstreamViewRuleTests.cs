@@ -130,14 +130,31 @@ public sealed class UpstreamViewRuleTests
 
     [Theory]
     [InlineData("DELETE", "403")]
-    [InlineData("delete", "allow")]
-    [InlineData("Delete", "allow")]
-    public async Task MethodDeny_MethodsAreCaseSensitive_NotFolded(string method, string expected)
+    [InlineData("delete", "405")]
+    [InlineData("Delete", "405")]
+    [InlineData("GET", "allow")]
+    [InlineData("get", "allow")]
+    public async Task MethodDeny_MethodInOtherCase_RefusedNotFolded(string method, string expected)
     {
-        // RFC 9110 §9.1: "delete" is not DELETE; a route that lists methods never routes it (RouteTableTests),
-        // and a method rule does not fold case either.
+        // RFC 9110 §9.1: "delete" is not DELETE, so the rule does not match it (no folding); but an
+        // upstream folding case would run DELETE, so a method a rule names, in another case, is refused.
         var route = Route("/api/**", [Reader], deny: [new RuleConfig { Method = ["DELETE"] }]);
         Assert.Equal(expected, await DecideAsync(route, method + " https://api.test/api/x"));
+    }
+
+    [Fact]
+    public async Task MethodAllow_LowerCaseTokenNamed_OnlyThatExactToken()
+    {
+        var route = Route("/api/**", [new RuleConfig { All = [Reader, new RuleConfig { Method = ["purge"] }] }]);
+        Assert.Equal("allow", await DecideAsync(route, "purge https://api.test/api/x"));
+        Assert.Equal("405", await DecideAsync(route, "PURGE https://api.test/api/x"));
+    }
+
+    [Fact]
+    public async Task MethodDeny_MethodInOtherCaseOnAuditRoute_StillRefused()
+    {
+        var route = Route("/api/**", [Reader], deny: [new RuleConfig { Method = ["DELETE"] }], mode: "audit");
+        Assert.Equal("405", await DecideAsync(route, "delete https://api.test/api/x"));
     }
 
     [Fact]
