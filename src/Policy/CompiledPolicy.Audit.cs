@@ -1,6 +1,7 @@
 using FastProxy.Core.Gate;
 using FastProxy.Policy.Evaluation;
 using FastProxy.Policy.Identity;
+using FastProxy.Policy.Responses;
 
 namespace FastProxy.Policy;
 
@@ -33,6 +34,17 @@ public sealed partial class CompiledPolicy
         if (route is null)
         {
             return "no_route";
+        }
+
+        // The only 400 that is no authentication failure: a header a rule compares came twice.
+        if (info.Status == 400)
+        {
+            return DenyResponses.RepeatedHeaderReason;
+        }
+
+        if (info.Status == 405)
+        {
+            return DenyResponses.MethodCaseReason;
         }
 
         var refused = info.Status != 0 || info.Shadow;

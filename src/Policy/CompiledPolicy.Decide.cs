@@ -68,6 +68,24 @@ public sealed partial class CompiledPolicy
     private GateDecision EvaluateRules(CompiledRoute route, in GateRequest request, Principal? principal, long now, out PolicyDecisionInfo info)
     {
         var index = route.Index;
+        var compared = route.ComparedHeaders;
+        for (var i = 0; i < compared.Length; i++)
+        {
+            // A rule must see what the upstream will act on: a header a rule compares may appear
+            // once, or the request is ambiguous and refused (in every mode), never half-judged.
+            if (request.Headers.Count(compared[i]) > 1)
+            {
+                info = new PolicyDecisionInfo(Version, index, route.Id, 400, AuthFailure.None, -1, false, false, principal?.Subject, principal?.Issuer);
+                return Refuse(route, DenyResponses.RepeatedHeader, principal, now, ref info);
+            }
+        }
+
+        if (route.ComparedMethods.Length != 0 && route.NamesMethodInOtherCase(request.MethodBytes))
+        {
+            info = new PolicyDecisionInfo(Version, index, route.Id, 405, AuthFailure.None, -1, false, false, principal?.Subject, principal?.Issuer);
+            return Refuse(route, DenyResponses.MethodCase, principal, now, ref info);
+        }
+
         var context = new EvalContext(request, principal, now);
         var deny = route.Deny;
         for (var i = 0; i < deny.Length; i++)
@@ -121,9 +139,10 @@ public sealed partial class CompiledPolicy
     [MethodImpl(MethodImplOptions.NoInlining)]
     private GateDecision Refuse(CompiledRoute route, GateDecision denial, Principal? principal, long now, ref PolicyDecisionInfo info)
     {
-        // Shadow mode lets refusals through (counted), except a malformed request (two
-        // Authorization headers), which is refused in every mode.
-        if (route.IsAudit && denial.Status != 400)
+        // Shadow mode lets refusals through (counted), except a malformed or ambiguous request
+        // (two Authorization headers, a repeated header or a method in another case a rule
+        // reads), which is refused in every mode.
+        if (route.IsAudit && denial.Status is not (400 or 405))
         {
             Interlocked.Increment(ref Counters.ShadowDenied);
             info = info with { Shadow = true };

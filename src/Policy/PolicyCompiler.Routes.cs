@@ -94,7 +94,7 @@ public static partial class PolicyCompiler
 
             var methods = MethodSet.From(config.Match.Methods);
             var facts = new RouteFacts(config.Public, methods);
-            var context = new RuleCompileContext(compilation, glob ?? PathGlob.TryParse("/**", out _)!, facts);
+            var context = new RuleCompileContext(compilation, glob ?? PathGlob.TryParse("/**", out _)!, facts) { CaseInsensitivePaths = config.CaseInsensitivePaths };
             var allow = CompileRuleList(config.Allow, path + ".allow", context);
             var deny = CompileRuleList(config.Deny, path + ".deny", context);
             var upstream = CompileUpstream(config, path + ".upstream_identity", compilation, assertionKey, assertionIssuer, version);
@@ -105,7 +105,7 @@ public static partial class PolicyCompiler
                 continue;
             }
 
-            specs.Add(new RouteSpec(config.Match.Host, config.Match.Path, config.Match.Methods));
+            specs.Add(new RouteSpec(config.Match.Host, config.Match.Path, config.Match.Methods) { CaseInsensitivePaths = config.CaseInsensitivePaths });
             routes[r] = new CompiledRoute
             {
                 Id = config.Id,
@@ -123,6 +123,9 @@ public static partial class PolicyCompiler
                 Host = config.Match.Host,
                 ForwardAuthorization = config.UpstreamIdentity.ForwardAuthorization,
                 Upstream = upstream,
+                CaseInsensitivePaths = config.CaseInsensitivePaths,
+                ComparedHeaders = [.. context.ComparedHeaders],
+                ComparedMethods = [.. context.ComparedMethods],
             };
         }
 
@@ -312,6 +315,14 @@ public static partial class PolicyCompiler
                     compilation.Error(path + ".method", "list at least one method");
                 }
 
+                foreach (var name in rule.Method)
+                {
+                    if (!context.ComparedMethods.Exists(n => n.AsSpan().SequenceEqual(Encoding.ASCII.GetBytes(name))))
+                    {
+                        context.ComparedMethods.Add(Encoding.ASCII.GetBytes(name));
+                    }
+                }
+
                 return new MethodRule(MethodSet.From(rule.Method), string.Join(", ", rule.Method));
             case "path":
                 var glob = PathGlob.TryParse(rule.Path!, out var pathError);
@@ -321,9 +332,9 @@ public static partial class PolicyCompiler
                     return new AnyRule([]);
                 }
 
-                return new PathRule(glob, context.RoutePath);
+                return new PathRule(glob, context.RoutePath, context.CaseInsensitivePaths);
             case "header":
-                return CompileHeader(rule, path, compilation);
+                return CompileHeader(rule, path, context);
             case "source":
                 var blocks = new List<CidrBlock>();
                 for (var s = 0; s < rule.Source!.Count; s++)
@@ -415,8 +426,9 @@ public static partial class PolicyCompiler
         return new ClaimRule(id, claim, ClaimOperator.AnyOf, [.. rule.AnyOf]);
     }
 
-    private static RuleNode CompileHeader(RuleConfig rule, string path, PolicyCompilation compilation)
+    private static RuleNode CompileHeader(RuleConfig rule, string path, RuleCompileContext context)
     {
+        var compilation = context.Compilation;
         var name = rule.Header!;
         if (!IsToken(name))
         {
@@ -431,6 +443,12 @@ public static partial class PolicyCompiler
         }
 
         var nameBytes = Encoding.ASCII.GetBytes(name);
+        if (rule.EqualsValue is not null && !context.ComparedHeaders.Exists(n => Ascii.EqualsIgnoreCase(n, nameBytes)))
+        {
+            // The route refuses a request that repeats this header (see CompiledRoute.ComparedHeaders).
+            context.ComparedHeaders.Add(Encoding.ASCII.GetBytes(name.ToLowerInvariant()));
+        }
+
         return rule.EqualsValue is not null
             ? new HeaderRule(nameBytes, Encoding.UTF8.GetBytes(rule.EqualsValue), true, $"header {name} equals {rule.EqualsValue}")
             : new HeaderRule(nameBytes, null, rule.Present!.Value, $"header {name} present: {(rule.Present.Value ? "true" : "false")}");

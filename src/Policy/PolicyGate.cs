@@ -4,8 +4,10 @@ namespace FastProxy.Policy;
 
 /// <summary>
 /// The zero-trust gate: decides every routed request with the current <see cref="CompiledPolicy"/>.
-/// <see cref="Swap"/> replaces the policy atomically; a request reads the policy once, so requests
-/// in flight finish under the policy they started with.
+/// A route index means something only in the route table it came from (<see cref="CompiledPolicy.Routes"/>),
+/// so the host gives every runtime snapshot a gate of its own over that snapshot's policy rather
+/// than swapping one shared gate: a request matched by one table, even one parked for a key
+/// refresh, is never judged by another table's rules at the same index.
 /// </summary>
 public sealed class PolicyGate : IRequestGate
 {
@@ -24,7 +26,11 @@ public sealed class PolicyGate : IRequestGate
     /// <summary>The proxy's public JWKS for upstreams verifying assertions (publish it on the admin endpoint).</summary>
     public string ProxyJwksJson => Current.ProxyJwksJson;
 
-    /// <summary>Installs <paramref name="next"/>; the caller disposes the previous policy once requests drain.</summary>
+    /// <summary>
+    /// Installs <paramref name="next"/>; the caller disposes the previous policy once requests drain.
+    /// Only for callers that match routes with <see cref="Current"/>'s own table at evaluation time:
+    /// a route index taken from an older table must not be judged by <paramref name="next"/>.
+    /// </summary>
     public void Swap(CompiledPolicy next)
     {
         ArgumentNullException.ThrowIfNull(next);

@@ -121,6 +121,16 @@ public static class PolicyTestRunner
             return $"{route}: {Responses.DenyResponses.ReasonOf(info.Failure)}" + (info.Shadow ? " (shadow mode: let through)" : "");
         }
 
+        if (info.Status == 400)
+        {
+            return $"{route}: {Responses.DenyResponses.RepeatedHeaderReason} (a header a rule compares appears more than once)";
+        }
+
+        if (info.Status == 405)
+        {
+            return $"{route}: {Responses.DenyResponses.MethodCaseReason} (a method a rule names, in another letter case)";
+        }
+
         var rule = info.RuleIndex < 0 ? "no allow rule matched" : (info.DecidedByDeny ? "deny" : "allow") + "[" + info.RuleIndex.ToString(CultureInfo.InvariantCulture) + "] matched";
         return $"{route}: {rule}" + (info.Shadow ? " (shadow mode: refusal let through)" : "");
     }

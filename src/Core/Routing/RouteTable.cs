@@ -12,6 +12,8 @@ namespace FastProxy.Core.Routing;
 /// </summary>
 public sealed class RouteTable
 {
+    private const byte Dot = (byte)'.';
+
     private readonly CompiledRoute[] _routes;
 
     public RouteTable(IReadOnlyList<RouteSpec> routes)
@@ -29,6 +31,13 @@ public sealed class RouteTable
     /// <summary>Finds the first route for <paramref name="host"/> (no port), <paramref name="path"/> and method.</summary>
     public RouteMatchKind Match(ReadOnlySpan<byte> host, ReadOnlySpan<byte> path, RequestMethod method, ReadOnlySpan<byte> methodBytes, out int routeIndex)
     {
+        // RFC 1034 §3.1: "api.example.com." is the same (absolute) name as "api.example.com";
+        // upstreams and virtual hosts treat it so, and so must the routes.
+        if (host.Length > 1 && host[^1] == Dot)
+        {
+            host = host[..^1];
+        }
+
         var methodRefused = false;
         var routes = _routes;
         for (var i = 0; i < routes.Length; i++)
@@ -45,6 +54,15 @@ public sealed class RouteTable
                 return RouteMatchKind.Matched;
             }
 
+            if (route.ListsInOtherCase(methodBytes))
+            {
+                // "delete" on a route listing DELETE: not the same method (RFC 9110 §9.1), but an
+                // upstream that folds method case would run DELETE, so it must not fall through
+                // to a later, laxer route either: refused here.
+                routeIndex = -1;
+                return RouteMatchKind.MethodNotAllowed;
+            }
+
             methodRefused = true;
         }
 
@@ -59,9 +77,11 @@ public sealed class RouteTable
         private readonly uint _knownMethods;
         private readonly byte[][] _otherMethods;
         private readonly bool _anyMethod;
+        private readonly byte[][] _listedMethods;
 
-        private CompiledRoute(byte[]? host, bool hostIsSuffix, PathPattern path, bool anyMethod, uint knownMethods, byte[][] otherMethods)
+        private CompiledRoute(byte[]? host, bool hostIsSuffix, PathPattern path, bool anyMethod, uint knownMethods, byte[][] otherMethods, byte[][] listedMethods)
         {
+            _listedMethods = listedMethods;
             _host = host;
             _hostIsSuffix = hostIsSuffix;
             Path = path;
@@ -93,11 +113,13 @@ public sealed class RouteTable
             var any = spec.Methods is null || spec.Methods.Count == 0;
             uint known = 0;
             var others = new List<byte[]>();
+            var listed = new List<byte[]>();
             if (!any)
             {
                 foreach (var m in spec.Methods!)
                 {
                     var bytes = Encoding.ASCII.GetBytes(m);
+                    listed.Add(bytes);
                     var kind = RequestMethods.Parse(bytes);
                     if (kind == RequestMethod.Other)
                     {
@@ -110,7 +132,7 @@ public sealed class RouteTable
                 }
             }
 
-            return new CompiledRoute(host, suffix, PathPattern.Parse(spec.Path), any, known, [.. others]);
+            return new CompiledRoute(host, suffix, PathPattern.Parse(spec.Path, spec.CaseInsensitivePaths), any, known, [.. others], [.. listed]);
         }
 
         public bool MatchesHost(ReadOnlySpan<byte> host)
@@ -128,6 +150,21 @@ public sealed class RouteTable
             return host.Length > _host.Length && Ascii.EqualsIgnoreCase(host[^_host.Length..], _host);
         }
 
+        /// <summary>True when the route lists this method in another letter case ("delete" against DELETE); only asked after <see cref="AllowsMethod"/> said no.</summary>
+        public bool ListsInOtherCase(ReadOnlySpan<byte> methodBytes)
+        {
+            foreach (var listed in _listedMethods)
+            {
+                if (Ascii.EqualsIgnoreCase(methodBytes, listed))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        /// <summary>RFC 9110 §9.1: methods are case-sensitive; "delete" is an extension method, never DELETE.</summary>
         public bool AllowsMethod(RequestMethod method, ReadOnlySpan<byte> methodBytes)
         {
             if (_anyMethod)

@@ -86,7 +86,7 @@ public sealed class ProxyHost : IAsyncDisposable
         var host = new ProxyHost(config, options, loggers);
         try
         {
-            var snapshot = await host.BuildSnapshotAsync(config, currentGate: null, cancellationToken);
+            var snapshot = await host.BuildSnapshotAsync(config, previous: null, cancellationToken);
             host._snapshot = snapshot;
             host._runtime = snapshot.Runtime;
             await host.StartListenersAsync(config, cancellationToken);
@@ -110,7 +110,7 @@ public sealed class ProxyHost : IAsyncDisposable
             Snapshot next;
             try
             {
-                next = await BuildSnapshotAsync(config, old.Runtime.Gate as PolicyGate, cancellationToken);
+                next = await BuildSnapshotAsync(config, old.Policy, cancellationToken);
             }
             catch (ConfigRejectedException)
             {
@@ -201,7 +201,14 @@ public sealed class ProxyHost : IAsyncDisposable
         Time = time,
     };
 
-    private async Task<Snapshot> BuildSnapshotAsync(FastProxyConfig config, PolicyGate? currentGate, CancellationToken cancellationToken)
+    /// <summary>
+    /// Builds a complete runtime: route table, clusters and a gate of its own over the policy
+    /// compiled with that same table. Nothing here is shared with the running snapshot but the
+    /// counters and the signing key, and <paramref name="previous"/> only lends its key set when a
+    /// fetch fails: a request that matched a route in one snapshot is judged by that snapshot's
+    /// rules for that route, even after it waited for a key refresh across a reload.
+    /// </summary>
+    private async Task<Snapshot> BuildSnapshotAsync(FastProxyConfig config, CompiledPolicy? previous, CancellationToken cancellationToken)
     {
         var errors = new List<string>();
         var clusters = new Dictionary<string, UpstreamCluster>(StringComparer.Ordinal);
@@ -222,7 +229,7 @@ public sealed class ProxyHost : IAsyncDisposable
         for (var i = 0; i < config.Routes.Count; i++)
         {
             var route = config.Routes[i];
-            specs.Add(new RouteSpec(route.Match.Host, route.Match.Path, route.Match.Methods));
+            specs.Add(new RouteSpec(route.Match.Host, route.Match.Path, route.Match.Methods) { CaseInsensitivePaths = route.CaseInsensitivePaths });
             if (clusters.TryGetValue(route.Cluster, out var cluster))
             {
                 clusterByRoute.Add(cluster);
@@ -233,22 +240,12 @@ public sealed class ProxyHost : IAsyncDisposable
             }
         }
 
-        RouteTable? table = null;
-        try
-        {
-            table = new RouteTable(specs);
-        }
-        catch (ArgumentException ex)
-        {
-            errors.Add($"routes: {ex.Message}");
-        }
-
         CompiledPolicy? policy = null;
         if (!_options.NoAuth)
         {
             var compiled = await PolicyCompiler.CompileAsync(
                 config.ToPolicyDocument(),
-                new PolicyCompileOptions { BaseDirectory = _options.BaseDirectory, Time = _options.Time, LoggerFactory = _loggers, Counters = _counters, AssertionKey = _assertionKey, Previous = currentGate?.Current },
+                new PolicyCompileOptions { BaseDirectory = _options.BaseDirectory, Time = _options.Time, LoggerFactory = _loggers, Counters = _counters, AssertionKey = _assertionKey, Previous = previous },
                 cancellationToken);
             foreach (var warning in compiled.Warnings)
             {
@@ -266,7 +263,21 @@ public sealed class ProxyHost : IAsyncDisposable
             {
                 errors.Add("policy: the policy did not compile");
             }
+        }
 
+        // Routes are compiled once: the policy's own table (its route indexes are the ones its
+        // rules are filed under) is the table requests are matched with.
+        var table = policy?.Routes;
+        if (_options.NoAuth)
+        {
+            try
+            {
+                table = new RouteTable(specs);
+            }
+            catch (ArgumentException ex)
+            {
+                errors.Add($"routes: {ex.Message}");
+            }
         }
 
         if (errors.Count > 0 || table is null)
@@ -284,19 +295,9 @@ public sealed class ProxyHost : IAsyncDisposable
             throw new ConfigRejectedException(errors);
         }
 
-        IRequestGate gate = AllowAllGate.Instance;
-        if (policy is not null)
-        {
-            if (currentGate is not null)
-            {
-                currentGate.Swap(policy);
-                gate = currentGate;
-            }
-            else
-            {
-                gate = new PolicyGate(policy);
-            }
-        }
+        // A gate per snapshot, never a shared one swapped in place: the running snapshot's requests
+        // (some parked waiting for keys) keep being judged by the policy their route table belongs to.
+        IRequestGate gate = policy is null ? AllowAllGate.Instance : new PolicyGate(policy);
 
         // Every header name the proxy injects on any route is stripped from inbound requests on
         // every route: an upstream behind a public route must not trust a forged one either.

@@ -58,7 +58,8 @@ internal static class StaticAnalysis
     }
 
     private static bool Covers(CompiledRoute earlier, CompiledRoute later)
-        => HostCovers(earlier.Host, later.Host) && earlier.Path.Covers(later.Path) && earlier.Methods.Covers(later.Methods);
+        => HostCovers(earlier.Host, later.Host) && earlier.Path.Covers(later.Path) && earlier.Methods.Covers(later.Methods)
+            && (earlier.CaseInsensitivePaths || !later.CaseInsensitivePaths);
 
     private static bool HostCovers(string? earlier, string? later)
     {

@@ -29,4 +29,10 @@ public sealed record RouteConfig
 
     /// <summary>Accept `?access_token=` on this route (off by default: query strings end up in logs).</summary>
     public bool QueryToken { get; init; }
+
+    /// <summary>
+    /// Match the path, and judge path rules, with ASCII case folded: for upstreams that route
+    /// case-insensitively (ASP.NET Core, IIS), where "/ADMIN" reaches the "/admin" handler. Off by default.
+    /// </summary>
+    public bool CaseInsensitivePaths { get; init; }
 }

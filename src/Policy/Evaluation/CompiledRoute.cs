@@ -38,6 +38,40 @@ internal sealed class CompiledRoute
 
     public required RouteUpstreamPlan? Upstream { get; init; }
 
+    /// <summary>`case_insensitive_paths`: the route's match and path rules fold ASCII case.</summary>
+    public bool CaseInsensitivePaths { get; init; }
+
+    /// <summary>
+    /// Headers whose value a rule of this route compares. A request carrying one of them more than
+    /// once is refused with 400 before any rule runs: the rule would read one copy while the
+    /// upstream may act on another (or on all of them joined, RFC 9110 §5.3), so a deny on
+    /// `x-tenant: admin` could be dodged by sending `x-tenant: a` first, and an allow on
+    /// `x-tenant: a` could admit a request that also says `x-tenant: b`.
+    /// </summary>
+    public byte[][] ComparedHeaders { get; init; } = [];
+
+    /// <summary>
+    /// Methods a method rule of this route names. A request whose method is one of them in another
+    /// letter case ("delete" against DELETE) is refused with 405: methods are case-sensitive
+    /// (RFC 9110 §9.1), so the rule does not match it, yet an upstream that folds method case
+    /// would run DELETE, past a deny on DELETE. Refused in every mode, like a repeated header.
+    /// </summary>
+    public byte[][] ComparedMethods { get; init; } = [];
+
+    /// <summary>True when <paramref name="method"/> is a method a rule names, in another letter case.</summary>
+    public bool NamesMethodInOtherCase(ReadOnlySpan<byte> method)
+    {
+        foreach (var name in ComparedMethods)
+        {
+            if (System.Text.Ascii.EqualsIgnoreCase(method, name) && !method.SequenceEqual(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private string[]? _allowPaths;
     private string[]? _denyPaths;
     private string[]? _allowPredicates;

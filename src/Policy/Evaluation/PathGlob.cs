@@ -4,7 +4,9 @@ namespace FastProxy.Policy.Evaluation;
 
 /// <summary>
 /// Path glob of a rule or route: "/x" exactly, "/x/*" one non-empty segment below /x, "/x/**"
-/// /x itself and everything below it (never "/xy"). Same semantics as the route table's patterns.
+/// /x itself and everything below it (never "/xy"). Same semantics as the route table's patterns:
+/// "/x" and "/x/*" also cover their path with one trailing slash ("/x/", "/x/7/"), which most
+/// upstreams serve as the path without it; matching folds ASCII case when the route says so.
 /// </summary>
 internal sealed class PathGlob
 {
@@ -54,25 +56,37 @@ internal sealed class PathGlob
             return null;
         }
 
-        return new PathGlob(pattern, Encoding.ASCII.GetBytes(pattern), PathGlobKind.Exact);
+        // "/x/" and "/x" are one glob: the literal keeps no trailing slash (but "/" stays "/").
+        var exact = pattern.Length > 1 && pattern[^1] == '/' ? pattern[..^1] : pattern;
+        return new PathGlob(pattern, Encoding.ASCII.GetBytes(exact), PathGlobKind.Exact);
     }
 
-    public bool Matches(ReadOnlySpan<byte> path)
+    public bool Matches(ReadOnlySpan<byte> path) => Matches(path, ignoreCase: false);
+
+    /// <param name="path">The request path as received.</param>
+    /// <param name="ignoreCase">Fold ASCII case (the route's `case_insensitive_paths`).</param>
+    public bool Matches(ReadOnlySpan<byte> path, bool ignoreCase)
     {
         var literal = Literal;
+        if (path.Length < literal.Length
+            || !(ignoreCase ? Ascii.EqualsIgnoreCase(path[..literal.Length], literal) : path[..literal.Length].SequenceEqual(literal)))
+        {
+            return false;
+        }
+
+        var rest = path[literal.Length..];
         switch (Kind)
         {
             case PathGlobKind.Exact:
-                return path.SequenceEqual(literal);
+                return rest.IsEmpty || (rest.Length == 1 && rest[0] == Slash && literal.Length > 1);
             case PathGlobKind.Subtree:
-                return path.StartsWith(literal) && (path.Length == literal.Length || path[literal.Length] == Slash);
+                return rest.IsEmpty || rest[0] == Slash;
             default:
-                if (!path.StartsWith(literal))
+                if (!rest.IsEmpty && rest[^1] == Slash)
                 {
-                    return false;
+                    rest = rest[..^1];
                 }
 
-                var rest = path[literal.Length..];
                 return rest.Length > 0 && !rest.Contains(Slash);
         }
     }

@@ -16,6 +16,18 @@ internal static class DenyResponses
 
     public static readonly GateDecision NotFound = GateDecision.Deny(404, default, Encoding.ASCII.GetBytes("{\"error\":\"not_found\"}"));
 
+    /// <summary>Reason token of <see cref="RepeatedHeader"/>.</summary>
+    public const string RepeatedHeaderReason = "repeated_header";
+
+    /// <summary>400 for a request that repeats a header a rule of its route compares (RFC 9110 §5.3: copies are one list).</summary>
+    public static readonly GateDecision RepeatedHeader = GateDecision.Deny(400, default, Encoding.ASCII.GetBytes("{\"error\":\"" + RepeatedHeaderReason + "\"}"));
+
+    /// <summary>Reason token of <see cref="MethodCase"/>.</summary>
+    public const string MethodCaseReason = "method_case";
+
+    /// <summary>405 for a method a rule names, sent in another letter case (RFC 9110 §9.1: methods are case-sensitive).</summary>
+    public static readonly GateDecision MethodCase = GateDecision.Deny(405, default, Encoding.ASCII.GetBytes("{\"error\":\"" + MethodCaseReason + "\"}"));
+
     public static GateDecision For(AuthFailure failure) => ByFailure[(int)failure];
 
     /// <summary>403 for a valid principal the route's policy refuses: `{"error":"forbidden","route":"id"}`.</summary>

@@ -46,6 +46,117 @@ public sealed class RouteTableTests
     }
 
     [Theory]
+    [InlineData("/admin", 0)]
+    [InlineData("/admin/", 0)]
+    [InlineData("/admin//", 1)]
+    [InlineData("/admin/x", 1)]
+    public void Match_ExactPatternThenCatchAll_TrailingSlashStaysOnExactRoute(string path, int expected)
+    {
+        // Upstreams serve "/admin/" as "/admin": it must not fall through to the laxer catch-all.
+        var table = new RouteTable([new RouteSpec(null, "/admin", null), new RouteSpec(null, "/**", null)]);
+        Assert.Equal(RouteMatchKind.Matched, Match(table, "h", path, "GET", out var index));
+        Assert.Equal(expected, index);
+    }
+
+    [Theory]
+    [InlineData("/admin", true)]
+    [InlineData("/admin/", true)]
+    [InlineData("/", false)]
+    public void Match_ExactPatternWrittenWithSlash_CoversPathWithout(string path, bool expected)
+    {
+        var table = new RouteTable([new RouteSpec(null, "/admin/", null)]);
+        Assert.Equal(expected, Match(table, "h", path, "GET", out _) == RouteMatchKind.Matched);
+    }
+
+    [Theory]
+    [InlineData("/", true)]
+    [InlineData("//", false)]
+    public void Match_RootPattern_OnlyRoot(string path, bool expected)
+    {
+        var table = new RouteTable([new RouteSpec(null, "/", null)]);
+        Assert.Equal(expected, Match(table, "h", path, "GET", out _) == RouteMatchKind.Matched);
+    }
+
+    [Theory]
+    [InlineData("/orders/7/", true)]
+    [InlineData("/orders//", false)]
+    public void Match_OneSegmentPattern_OneTrailingSlashCovered(string path, bool expected)
+    {
+        var table = new RouteTable([new RouteSpec(null, "/orders/*", null)]);
+        Assert.Equal(expected, Match(table, "any", path, "GET", out _) == RouteMatchKind.Matched);
+    }
+
+    [Theory]
+    [InlineData("/ADMIN/users")]
+    [InlineData("/Admin")]
+    [InlineData("/admin/users")]
+    public void Match_CaseInsensitivePaths_FoldsAsciiCase(string path)
+    {
+        var table = new RouteTable([new RouteSpec(null, "/admin/**", null) { CaseInsensitivePaths = true }, new RouteSpec(null, "/**", null)]);
+        Assert.Equal(RouteMatchKind.Matched, Match(table, "h", path, "GET", out var index));
+        Assert.Equal(0, index);
+    }
+
+    [Fact]
+    public void Match_CaseSensitivePathsByDefault_OtherCaseFallsThrough()
+    {
+        var table = new RouteTable([new RouteSpec(null, "/admin/**", null), new RouteSpec(null, "/**", null)]);
+        Assert.Equal(RouteMatchKind.Matched, Match(table, "h", "/ADMIN/users", "GET", out var index));
+        Assert.Equal(1, index);
+    }
+
+    [Theory]
+    [InlineData("api.example.com.", 0)]
+    [InlineData("API.example.com.", 0)]
+    [InlineData("a.internal.example.", 1)]
+    [InlineData("api.example.com..", 2)]
+    [InlineData(".", 2)]
+    public void Match_HostWithTrailingDot_SameRoutesAsWithout(string host, int expected)
+    {
+        // RFC 1034 §3.1: the absolute name with its final dot is the same name.
+        var table = new RouteTable(
+        [
+            new RouteSpec("api.example.com", "/**", null),
+            new RouteSpec("*.internal.example", "/**", null),
+            new RouteSpec(null, "/**", null),
+        ]);
+        Assert.Equal(RouteMatchKind.Matched, Match(table, host, "/x", "GET", out var index));
+        Assert.Equal(expected, index);
+    }
+
+    [Theory]
+    [InlineData("delete")]
+    [InlineData("Delete")]
+    [InlineData("get")]
+    public void Match_MethodInOtherCase_RefusedOnRouteListingMethods(string method)
+    {
+        // RFC 9110 §9.1: methods are case-sensitive; "delete" is an extension method, not DELETE.
+        var table = new RouteTable([new RouteSpec(null, "/api/**", ["GET", "DELETE"])]);
+        Assert.Equal(RouteMatchKind.MethodNotAllowed, Match(table, "h", "/api/x", method, out _));
+    }
+
+    [Theory]
+    [InlineData("delete", RouteMatchKind.MethodNotAllowed, -1)]
+    [InlineData("DELETE", RouteMatchKind.Matched, 0)]
+    [InlineData("PATCH", RouteMatchKind.Matched, 1)]
+    [InlineData("patch", RouteMatchKind.Matched, 1)]
+    public void Match_MethodInOtherCaseThenCatchAll_RefusedNotFallenThrough(string method, RouteMatchKind expected, int expectedIndex)
+    {
+        // An upstream folding method case would run DELETE: "delete" must not reach the laxer catch-all.
+        var table = new RouteTable([new RouteSpec(null, "/api/**", ["GET", "DELETE"]), new RouteSpec(null, "/**", null)]);
+        Assert.Equal(expected, Match(table, "h", "/api/x", method, out var index));
+        Assert.Equal(expectedIndex, index);
+    }
+
+    [Fact]
+    public void Match_LowerCaseMethodListed_OnlyThatExactToken()
+    {
+        var table = new RouteTable([new RouteSpec(null, "/api/**", ["delete"])]);
+        Assert.Equal(RouteMatchKind.Matched, Match(table, "h", "/api/x", "delete", out _));
+        Assert.Equal(RouteMatchKind.MethodNotAllowed, Match(table, "h", "/api/x", "DELETE", out _));
+    }
+
+    [Theory]
     [InlineData("api.example.com", true)]
     [InlineData("API.Example.COM", true)]
     [InlineData("other.example.com", false)]

@@ -1,3 +1,5 @@
+using FastProxy.Host.Config;
+
 namespace FastProxy.Host.Tests.Config;
 
 public class RouteValidatorTests
@@ -100,6 +102,16 @@ public class RouteValidatorTests
     public void Validate_ExtensionMethod_Allowed()
     {
         Assert.Empty(ConfigSamples.Errors(Head + "  - { id: a, cluster: orders, match: { methods: [PROPFIND, GET] } }\n"));
+    }
+
+    [Fact]
+    public void Load_CaseInsensitivePaths_RouteOptionDefaultOff()
+    {
+        var result = ConfigLoader.LoadFromText(Head + "  - { id: a, cluster: orders, case_insensitive_paths: true }\n  - { id: b, cluster: orders }\n", "f.yaml", isYaml: true);
+
+        Assert.True(result.Success, string.Join("\n", result.Errors));
+        Assert.True(result.Config!.Routes[0].CaseInsensitivePaths);
+        Assert.False(result.Config.Routes[1].CaseInsensitivePaths);
     }
 
     [Fact]

@@ -16,10 +16,24 @@ public sealed class PathGlobTests
     [InlineData("/api/*", "/api/a/b", false)]
     [InlineData("/api/*", "/api/", false)]
     [InlineData("/api", "/api", true)]
-    [InlineData("/api", "/api/", false)]
+    [InlineData("/api", "/api/", true)]
+    [InlineData("/api", "/api//", false)]
+    [InlineData("/api/", "/api", true)]
+    [InlineData("/", "/", true)]
+    [InlineData("/", "//", false)]
+    [InlineData("/api/*", "/api/a/", true)]
+    [InlineData("/api/*", "/api//", false)]
     [InlineData("/**", "/anything/at/all", true)]
     public void Matches_Pattern(string pattern, string path, bool expected)
         => Assert.Equal(expected, Parse(pattern).Matches(Encoding.ASCII.GetBytes(path)));
+
+    [Theory]
+    [InlineData("/api/**", "/API/x", true)]
+    [InlineData("/api/*", "/Api/X/", true)]
+    [InlineData("/api", "/API/", true)]
+    [InlineData("/api", "/APIX", false)]
+    public void Matches_IgnoreCase_FoldsAsciiCase(string pattern, string path, bool expected)
+        => Assert.Equal(expected, Parse(pattern).Matches(Encoding.ASCII.GetBytes(path), ignoreCase: true));
 
     [Theory]
     [InlineData("/a*b")]
@@ -41,6 +55,8 @@ public sealed class PathGlobTests
     [InlineData("/api/orders/*", "/api/orders/**", false)]
     [InlineData("/api/orders", "/api/orders/*", false)]
     [InlineData("/**", "/x/*", true)]
+    [InlineData("/api/orders/*", "/api/orders/7/", true)]
+    [InlineData("/api/orders/7/", "/api/orders/7", true)]
     public void Covers_Pattern(string outer, string inner, bool expected)
         => Assert.Equal(expected, Parse(outer).Covers(Parse(inner)));
 
