@@ -59,6 +59,26 @@ public sealed class RequestBodyTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChunkedBody_MalformedAfterResponseStarted_ClientConnectionClosedAtOnce_No400()
+    {
+        using var client = await ConnectAsync();
+        await client.SendAsync(Encoding.ASCII.GetBytes(ChunkedHead.Replace("/upload", "/early", StringComparison.Ordinal) + "5\r\nhello\r\n"));
+        var started = await ReadUntilAsync(client, "first\r\n");
+        Assert.StartsWith("HTTP/1.1 200 ", started, StringComparison.Ordinal);
+        var upstream = await _upstream.WaitForConnectionAsync(0, Prompt);
+
+        var clock = Stopwatch.StartNew();
+        await client.SendAsync("0x5\r\nhello\r\n0\r\n\r\n"u8.ToArray());
+        var rest = await ReadUntilClosedAsync(client);
+
+        // The response is under way: a 400 now would be read as part of it. Cutting the connection is the only signal.
+        Assert.True(clock.Elapsed < Prompt, $"closed after {clock.Elapsed}");
+        Assert.DoesNotContain("HTTP/1.1", rest, StringComparison.Ordinal);
+        await AssertUpstreamAbortedAndNotReusedAsync(upstream);
+        Assert.True(await _proxy.WaitForOutputAsync("response body aborted mid-way (client)"), _proxy.Output);
+    }
+
+    [Fact]
     public async Task ContentLengthBody_ClientHalfClosesShort_400AtOnce_UpstreamAborted()
     {
         using var client = await ConnectAsync();
@@ -120,7 +140,7 @@ public sealed class RequestBodyTests(ITestOutputHelper output) : IAsyncLifetime
         // Dropping the trailer section must leave a complete message on the upstream connection, fit for reuse.
         using var client = await ConnectAsync();
         await client.SendAsync(Encoding.ASCII.GetBytes(ChunkedHead + "5\r\nhello\r\n0\r\nX-Checksum: abc\r\n\r\n"));
-        Assert.True(await ReadUntilAsync(client, "\r\n\r\nok"));
+        Assert.EndsWith("\r\n\r\nok", await ReadUntilAsync(client, "\r\n\r\nok"), StringComparison.Ordinal);
         await client.SendAsync("GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"u8.ToArray());
         var response = await ForwardingTests.ReadToEndAsync(client);
 
@@ -153,7 +173,8 @@ public sealed class RequestBodyTests(ITestOutputHelper output) : IAsyncLifetime
         return socket;
     }
 
-    private static async Task<bool> ReadUntilAsync(Socket socket, string text)
+    /// <summary>Reads until <paramref name="text"/> arrived (within 15 s); returns everything read, which holds it unless the peer closed first.</summary>
+    private static async Task<string> ReadUntilAsync(Socket socket, string text)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
         var buffer = new byte[4096];
@@ -163,12 +184,39 @@ public sealed class RequestBodyTests(ITestOutputHelper output) : IAsyncLifetime
             var n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
             if (n == 0)
             {
-                return false;
+                break;
             }
 
             seen.Append(Encoding.ASCII.GetString(buffer, 0, n));
         }
 
-        return true;
+        return seen.ToString();
+    }
+
+    /// <summary>Reads until the peer closes or resets the connection (within 15 s); returns what was read.</summary>
+    private static async Task<string> ReadUntilClosedAsync(Socket socket)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var buffer = new byte[4096];
+        var seen = new StringBuilder();
+        try
+        {
+            while (true)
+            {
+                var n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                seen.Append(Encoding.ASCII.GetString(buffer, 0, n));
+            }
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // An abort: the connection is over all the same.
+        }
+
+        return seen.ToString();
     }
 }

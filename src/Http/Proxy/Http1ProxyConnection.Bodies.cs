@@ -20,7 +20,7 @@ internal sealed partial class Http1ProxyConnection
         var result = _request.BodyKind == BodyKind.ContentLength
             ? await CopyFixedAsync(side, _request.ContentLength)
             : await CopyChunkedAsync(side, _options.MaxRequestBodyBytes, dropTrailers: true);
-        if (result is BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming or BodyCopyResult.TooLarge)
+        if (IsClientFault(result))
         {
             // The upstream holds a head and part of a body that will never be completed: abort it now, so it neither
             // waits out its own timeout nor gets pooled (a cheap way to pin upstream connections otherwise). The
@@ -35,6 +35,10 @@ internal sealed partial class Http1ProxyConnection
 
         return result;
     }
+
+    /// <summary>Whether a request-body copy ended by the client's fault: it broke the framing, passed the limit, or went away.</summary>
+    private static bool IsClientFault(BodyCopyResult result)
+        => result is BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming or BodyCopyResult.TooLarge;
 
     /// <summary>Why the client side of a request-body copy failed, for the log.</summary>
     private string DescribeClientFailure() => _connection.TimedOutReason == TimeoutReason.RequestBody

@@ -8,11 +8,13 @@ namespace FastProxy.IntegrationTests.Infrastructure;
 /// One connection of a <see cref="RawUpstream"/>: everything received, when the proxy closed it, and a <c>200 ok</c>
 /// for each request once it looks complete: a GET at the end of its head, a Content-Length body once all of it
 /// arrived, a chunked body once its last-chunk and the end of its trailer section arrived (good enough for the
-/// tests' bodies, whose data never holds "\r\n0\r\n").
+/// tests' bodies, whose data never holds "\r\n0\r\n"). A request for <c>/early</c> is answered as soon as its head
+/// arrives, with the first chunk of a response that never ends, and nothing on that connection is answered again.
 /// </summary>
 public sealed class RawUpstreamConnection : IAsyncDisposable
 {
     private static readonly byte[] Ok = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"u8.ToArray();
+    private static readonly byte[] EarlyStart = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nfirst\r\n"u8.ToArray();
 
     private readonly Socket _socket;
     private readonly StringBuilder _received = new();
@@ -20,6 +22,7 @@ public sealed class RawUpstreamConnection : IAsyncDisposable
     private readonly Stopwatch _since = Stopwatch.StartNew();
     private Task _serving = Task.CompletedTask;
     private int _requestStart;
+    private bool _answeredEarly;
 
     private RawUpstreamConnection(Socket socket) => _socket = socket;
 
@@ -88,7 +91,17 @@ public sealed class RawUpstreamConnection : IAsyncDisposable
                     pending = _received.ToString(_requestStart, _received.Length - _requestStart);
                 }
 
-                if (IsCompleteRequest(pending))
+                if (_answeredEarly)
+                {
+                    continue;
+                }
+
+                if (pending.StartsWith("POST /early ", StringComparison.Ordinal) && pending.Contains("\r\n\r\n", StringComparison.Ordinal))
+                {
+                    _answeredEarly = true;
+                    await _socket.SendAsync(EarlyStart);
+                }
+                else if (IsCompleteRequest(pending))
                 {
                     lock (_received)
                     {
