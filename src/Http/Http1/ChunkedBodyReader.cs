@@ -12,7 +12,8 @@ namespace FastProxy.Http.Http1;
 /// <para>
 /// A reader made with <c>dropTrailers</c> still validates and bounds the trailer section but leaves it out of the
 /// bytes to forward: the forwarder sends the body up to the last-chunk and, once done, <see cref="EmptyTrailerSection"/>
-/// (request trailers could otherwise carry identity fields the proxy strips from heads, RFC 9110 §6.5).
+/// (request trailers could otherwise carry identity fields the proxy strips from heads to an upstream that merges
+/// trailers into its headers, RFC 9110 §6.5.2).
 /// </para>
 /// </summary>
 [StructLayout(LayoutKind.Auto)]

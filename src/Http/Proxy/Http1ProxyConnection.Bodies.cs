@@ -11,8 +11,9 @@ internal sealed partial class Http1ProxyConnection
 {
     /// <summary>
     /// Streams the request body to the upstream as it arrives (never buffered whole). Request trailers are dropped:
-    /// they would reach the upstream unchecked by the gate and unstripped (identity fields, X-Forwarded-*), and no
-    /// route needs them (RFC 9110 §6.5.1: a recipient may discard trailer fields).
+    /// they would reach the upstream unchecked by the gate and unstripped (identity fields, X-Forwarded-*), for any
+    /// upstream that merges them into its headers; no route needs them, and RFC 9110 §6.5.1 already tells senders
+    /// that trailers may be discarded in transit.
     /// </summary>
     private async Task<BodyCopyResult> CopyRequestBodyAsync(SocketConnection upstream)
     {
