@@ -79,6 +79,27 @@ public sealed class RequestBodyTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ChunkedBody_PassesLimitAfterHeadForwarded_413AtOnce_UpstreamAborted()
+    {
+        var config = TestConfigs.PublicProxy(_upstream.Endpoint, responseSeconds: 5)
+            .Replace("\"clusters\":", "\"limits\": { \"max_body_bytes\": 16 },\n  \"clusters\":", StringComparison.Ordinal);
+        await using var limited = await ProxyProcess.StartAsync(config);
+        using var client = await ConnectAsync(limited);
+        await client.SendAsync(Encoding.ASCII.GetBytes(ChunkedHead + "10\r\n0123456789abcdef\r\n"));
+        var upstream = await _upstream.WaitForConnectionAsync(0, Prompt);
+        Assert.True(await upstream.WaitForReceivedAsync("abcdef\r\n", Prompt), upstream.Received);
+
+        var clock = Stopwatch.StartNew();
+        await client.SendAsync("1\r\nX\r\n0\r\n\r\n"u8.ToArray());
+        var response = await ForwardingTests.ReadToEndAsync(client);
+
+        Assert.StartsWith("HTTP/1.1 413 ", response, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < Prompt, $"413 after {clock.Elapsed}");
+        await AssertUpstreamAbortedAndNotReusedAsync(upstream, limited);
+        output.WriteLine(limited.Output);
+    }
+
+    [Fact]
     public async Task ContentLengthBody_ClientHalfClosesShort_400AtOnce_UpstreamAborted()
     {
         using var client = await ConnectAsync();
@@ -153,12 +174,12 @@ public sealed class RequestBodyTests(ITestOutputHelper output) : IAsyncLifetime
     /// The upstream connection that held the broken request was closed promptly by the proxy, and the next request
     /// goes to a new one (an aborted connection is never pooled).
     /// </summary>
-    private async Task AssertUpstreamAbortedAndNotReusedAsync(RawUpstreamConnection upstream)
+    private async Task AssertUpstreamAbortedAndNotReusedAsync(RawUpstreamConnection upstream, ProxyProcess? proxy = null)
     {
         var closedAfter = await upstream.Closed.WaitAsync(TimeSpan.FromSeconds(15));
         Assert.True(closedAfter < TimeSpan.FromSeconds(3), $"upstream connection closed {closedAfter} after its accept");
 
-        using var next = await ConnectAsync();
+        using var next = await ConnectAsync(proxy);
         await next.SendAsync("GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"u8.ToArray());
         var response = await ForwardingTests.ReadToEndAsync(next);
         Assert.StartsWith("HTTP/1.1 200 ", response, StringComparison.Ordinal);
@@ -166,10 +187,11 @@ public sealed class RequestBodyTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.DoesNotContain("GET /next", upstream.Received, StringComparison.Ordinal);
     }
 
-    private async Task<Socket> ConnectAsync()
+    private async Task<Socket> ConnectAsync(ProxyProcess? proxy = null)
     {
+        var address = (proxy ?? _proxy).BaseAddress;
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(_proxy.BaseAddress.Host, _proxy.BaseAddress.Port);
+        await socket.ConnectAsync(address.Host, address.Port);
         return socket;
     }
 
