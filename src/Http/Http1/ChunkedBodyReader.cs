@@ -9,6 +9,12 @@ namespace FastProxy.Http.Http1;
 /// verbatim, so the next hop sees exactly the framing this reader accepted. Chunk data is released as it arrives;
 /// a chunk-size line, the CRLF after data and each trailer line are released only once complete. Each call's input
 /// must start where the previous call's validated bytes ended.
+/// <para>
+/// A reader made with <c>dropTrailers</c> still validates and bounds the trailer section but leaves it out of the
+/// bytes to forward: the forwarder sends the body up to the last-chunk and, once done, <see cref="EmptyTrailerSection"/>
+/// (request trailers could otherwise carry identity fields the proxy strips from heads to an upstream that merges
+/// trailers into its headers, RFC 9110 §6.5.2).
+/// </para>
 /// </summary>
 [StructLayout(LayoutKind.Auto)]
 public struct ChunkedBodyReader
@@ -22,18 +28,32 @@ public struct ChunkedBodyReader
     private readonly long _maxBodyBytes;
     private readonly int _maxChunkLineBytes;
     private readonly int _maxTrailerBytes;
+    private readonly int _maxTrailerFields;
+    private readonly bool _dropTrailers;
     private ChunkedState _state;
     private long _remaining;
     private int _trailerBytes;
+    private int _trailerFields;
     private Http1ErrorKind _error;
 
-    public ChunkedBodyReader(long maxBodyBytes, in Http1Limits limits)
+    /// <param name="maxBodyBytes">Most payload bytes (chunk data) accepted; over it the body fails with <see cref="Http1ErrorKind.BodyTooLarge"/>.</param>
+    /// <param name="limits">Line and trailer caps; the trailer section holds at most <see cref="Http1Limits.MaxHeaderCount"/> fields.</param>
+    /// <param name="dropTrailers">Validate the trailer section but leave it out of the bytes to forward (see the type's remarks).</param>
+    public ChunkedBodyReader(long maxBodyBytes, in Http1Limits limits, bool dropTrailers = false)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxBodyBytes);
         _maxBodyBytes = maxBodyBytes;
         _maxChunkLineBytes = limits.MaxChunkLineBytes;
         _maxTrailerBytes = limits.MaxTrailerBytes;
+        _maxTrailerFields = limits.MaxHeaderCount;
+        _dropTrailers = dropTrailers;
     }
+
+    /// <summary>
+    /// RFC 9112 §7.1: the empty line that ends a trailer section with no fields. A reader that drops trailers never
+    /// releases the body's final CRLF for forwarding; the forwarder writes this once the body is done.
+    /// </summary>
+    public static ReadOnlySpan<byte> EmptyTrailerSection => "\r\n"u8;
 
     /// <summary>Payload bytes seen so far (chunk data only, without framing).</summary>
     public long BodyBytes { get; private set; }
@@ -43,9 +63,28 @@ public struct ChunkedBodyReader
 
     /// <summary>
     /// Examines <paramref name="input"/>. <paramref name="validBytes"/> leading bytes are valid framing or data and may be
-    /// forwarded now. <see cref="ChunkedStatus.Done"/>: the body ends exactly after them.
+    /// forwarded now. <see cref="ChunkedStatus.Done"/>: the body ends exactly after them. For a reader that drops
+    /// trailers use the overload that also says which bytes to forward.
     /// </summary>
     public ChunkedStatus Advance(in ReadOnlySequence<byte> input, out long validBytes, out Http1ErrorKind error)
+        => Advance(input, out validBytes, out _, out error);
+
+    /// <summary>
+    /// Examines <paramref name="input"/>. <paramref name="validBytes"/> leading bytes are valid and consumed; the first
+    /// <paramref name="forwardBytes"/> of them may be forwarded now. The two differ only for a reader that drops
+    /// trailers: there the trailer section (its final CRLF included) is consumed but never forwarded, and on
+    /// <see cref="ChunkedStatus.Done"/> the forwarder ends the body with <see cref="EmptyTrailerSection"/>.
+    /// </summary>
+    public ChunkedStatus Advance(in ReadOnlySequence<byte> input, out long validBytes, out long forwardBytes, out Http1ErrorKind error)
+    {
+        // Where the dropped trailer section starts in this input: at once if a previous call reached it.
+        var trailerStart = _dropTrailers && _state is ChunkedState.Trailer or ChunkedState.Done ? 0 : long.MaxValue;
+        var status = Validate(input, out validBytes, out error, ref trailerStart);
+        forwardBytes = Math.Min(validBytes, trailerStart);
+        return status;
+    }
+
+    private ChunkedStatus Validate(in ReadOnlySequence<byte> input, out long validBytes, out Http1ErrorKind error, ref long trailerStart)
     {
         validBytes = 0;
         error = Http1ErrorKind.None;
@@ -97,6 +136,10 @@ public struct ChunkedBodyReader
                     {
                         // RFC 9112 §7.1: last-chunk, then the trailer section and the final CRLF.
                         _state = ChunkedState.Trailer;
+                        if (_dropTrailers)
+                        {
+                            trailerStart = position;
+                        }
                     }
                     else
                     {
@@ -177,15 +220,21 @@ public struct ChunkedBodyReader
                         return Fail(kind, position, out validBytes, out error);
                     }
 
-                    position += lineTotal;
-                    _trailerBytes += (int)lineTotal;
                     if (lineTotal == 2)
                     {
                         _state = ChunkedState.Done;
-                        validBytes = position;
+                        validBytes = position + lineTotal;
                         return ChunkedStatus.Done;
                     }
 
+                    // The byte cap alone would let through some 2,000 minimal fields: a trailer section gets the head's field cap.
+                    if (++_trailerFields > _maxTrailerFields)
+                    {
+                        return Fail(Http1ErrorKind.TrailerTooLarge, position, out validBytes, out error);
+                    }
+
+                    position += lineTotal;
+                    _trailerBytes += (int)lineTotal;
                     break;
                 }
             }

@@ -1,6 +1,6 @@
 namespace FastProxy.Http.Http1;
 
-/// <summary>Outcome of <see cref="ChunkedBodyReader.Advance"/>.</summary>
+/// <summary>Outcome of <see cref="ChunkedBodyReader"/>'s Advance.</summary>
 public enum ChunkedStatus : byte
 {
     /// <summary>The validated bytes may be forwarded; more input is needed to finish the body.</summary>

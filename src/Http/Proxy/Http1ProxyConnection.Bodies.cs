@@ -9,14 +9,42 @@ namespace FastProxy.Http.Proxy;
 
 internal sealed partial class Http1ProxyConnection
 {
-    /// <summary>Streams the request body to the upstream as it arrives (never buffered whole).</summary>
+    /// <summary>
+    /// Streams the request body to the upstream as it arrives (never buffered whole). Request trailers are dropped:
+    /// they would reach the upstream unchecked by the gate and unstripped (identity fields, X-Forwarded-*), for any
+    /// upstream that merges them into its headers; no route needs them, and RFC 9110 §6.5.1 already tells senders
+    /// that trailers may be discarded in transit.
+    /// </summary>
     private async Task<BodyCopyResult> CopyRequestBodyAsync(SocketConnection upstream)
     {
         var side = new CopySides(_connection, upstream, upstream.Output, _options.IdleTimeout, TimeoutReason.RequestBody, BodyCopyResult.ClientFailed, BodyCopyResult.UpstreamFailed);
-        return _request.BodyKind == BodyKind.ContentLength
+        var result = _request.BodyKind == BodyKind.ContentLength
             ? await CopyFixedAsync(side, _request.ContentLength)
-            : await CopyChunkedAsync(side, _options.MaxRequestBodyBytes);
+            : await CopyChunkedAsync(side, _options.MaxRequestBodyBytes, dropTrailers: true);
+        if (IsClientFault(result))
+        {
+            // The upstream holds a head and part of a body that will never be completed: abort it now, so it neither
+            // waits out its own timeout nor gets pooled (a cheap way to pin upstream connections otherwise). The
+            // pending response-head read fails at once and the request is answered as the client's fault (400/413).
+            if (result == BodyCopyResult.ClientFailed)
+            {
+                ProxyLog.BadRequestBody(_logger, _connection.Id, ClientName, DescribeClientFailure());
+            }
+
+            upstream.Abort();
+        }
+
+        return result;
     }
+
+    /// <summary>Whether a request-body copy ended by the client's fault: it broke the framing, passed the limit, or went away.</summary>
+    private static bool IsClientFault(BodyCopyResult result)
+        => result is BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming or BodyCopyResult.TooLarge;
+
+    /// <summary>Why the client side of a request-body copy failed, for the log.</summary>
+    private string DescribeClientFailure() => _connection.TimedOutReason == TimeoutReason.RequestBody
+        ? "incomplete: no body bytes within the idle timeout"
+        : "incomplete: the client closed or reset the connection before the whole body";
 
     /// <summary>Ends a request body copy that is still running and returns how it ended.</summary>
     private async Task<BodyCopyResult> StopBodyCopyAsync(Task<BodyCopyResult> bodyCopy)
@@ -33,7 +61,7 @@ internal sealed partial class Http1ProxyConnection
         => CopyFixedAsync(new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), length);
 
     private ValueTask<BodyCopyResult> CopyChunkedResponseBodyAsync(SocketConnection upstream)
-        => CopyChunkedAsync(new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), maxBodyBytes: 0);
+        => CopyChunkedAsync(new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), maxBodyBytes: 0, dropTrailers: false);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BodyCopyResult> FlushClientAsync()
@@ -118,13 +146,14 @@ internal sealed partial class Http1ProxyConnection
     /// <summary>
     /// Forwards a chunked body verbatim after validating its framing byte by byte: what reaches
     /// the next hop is exactly what was checked, so the two hops cannot disagree on where the
-    /// message ends (request smuggling, RFC 9112 §11.2).
+    /// message ends (request smuggling, RFC 9112 §11.2). With <paramref name="dropTrailers"/> the
+    /// trailer section is validated but replaced by an empty one.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BodyCopyResult> CopyChunkedAsync(CopySides sides, long maxBodyBytes)
+    private async ValueTask<BodyCopyResult> CopyChunkedAsync(CopySides sides, long maxBodyBytes, bool dropTrailers)
     {
         // 0 in configuration means no limit; the reader takes a hard byte budget.
-        var reader = new ChunkedBodyReader(maxBodyBytes > 0 ? maxBodyBytes : long.MaxValue, _options.Limits);
+        var reader = new ChunkedBodyReader(maxBodyBytes > 0 ? maxBodyBytes : long.MaxValue, _options.Limits, dropTrailers);
         while (true)
         {
             var (read, failure) = await ReadAsync(sides);
@@ -134,10 +163,11 @@ internal sealed partial class Http1ProxyConnection
             }
 
             var buffer = read.Buffer;
-            var status = reader.Advance(buffer, out var validBytes, out var error);
-            var valid = buffer.Slice(0, validBytes);
-            var result = valid.IsEmpty && status == ChunkedStatus.NeedMore ? BodyCopyResult.Complete : await WriteAsync(sides, valid);
-            sides.From.Input.AdvanceTo(valid.End, buffer.End);
+            var status = reader.Advance(buffer, out var validBytes, out var forwardBytes, out var error);
+            var forward = buffer.Slice(0, forwardBytes);
+            var endTrailers = dropTrailers && status == ChunkedStatus.Done;
+            var result = forward.IsEmpty && status != ChunkedStatus.Done ? BodyCopyResult.Complete : await WriteAsync(sides, forward, endTrailers);
+            sides.From.Input.AdvanceTo(buffer.GetPosition(validBytes), buffer.End);
             if (result != BodyCopyResult.Complete)
             {
                 return result;
@@ -183,17 +213,19 @@ internal sealed partial class Http1ProxyConnection
         }
     }
 
+    /// <summary>Writes <paramref name="data"/> (then, with <paramref name="endTrailerSection"/>, an empty trailer section) and flushes.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BodyCopyResult> WriteAsync(CopySides sides, ReadOnlySequence<byte> data)
+    private async ValueTask<BodyCopyResult> WriteAsync(CopySides sides, ReadOnlySequence<byte> data, bool endTrailerSection = false)
     {
         // Body bytes as they cross the proxy (chunked framing included) for the audit record.
+        var length = data.Length + (endTrailerSection ? ChunkedBodyReader.EmptyTrailerSection.Length : 0);
         if (ReferenceEquals(sides.To, _output))
         {
-            _bytesOut += data.Length;
+            _bytesOut += length;
         }
         else
         {
-            _bytesIn += data.Length;
+            _bytesIn += length;
         }
 
         try
@@ -201,6 +233,11 @@ internal sealed partial class Http1ProxyConnection
             foreach (var segment in data)
             {
                 sides.To.Write(segment.Span);
+            }
+
+            if (endTrailerSection)
+            {
+                sides.To.Write(ChunkedBodyReader.EmptyTrailerSection);
             }
 
             var flush = await FlushWithDeadlineAsync(sides.To, sides.ToConnection, sides.Timeout);

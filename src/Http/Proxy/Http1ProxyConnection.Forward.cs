@@ -301,6 +301,12 @@ internal sealed partial class Http1ProxyConnection
             await StopBodyCopyAsync(bodyCopy);
         }
 
+        if (copy == BodyCopyResult.UpstreamFailed && bodyCopy is not null && IsClientFault(await bodyCopy))
+        {
+            // The client broke its request body mid-response, and CopyRequestBodyAsync aborted the upstream for it.
+            copy = BodyCopyResult.ClientFailed;
+        }
+
         var reusable = copy == BodyCopyResult.Complete && requestBodyDone && _response.KeepAlive && _request.VersionMinor == 1 && !_request.IsUpgrade;
         ReleaseUpstream(lease, reusable);
 

@@ -265,9 +265,137 @@ public sealed class ChunkedBodyReaderTests
         Assert.Equal(0, valid);
     }
 
+    public static TheoryData<string, string> BodiesWithTrailersDropped => new()
+    {
+        { "0\r\n\r\n", "0\r\n\r\n" },
+        { "5\r\nhello\r\n0\r\n\r\n", "5\r\nhello\r\n0\r\n\r\n" },
+        { "5\r\nhello\r\n0\r\nX-User-Id: admin\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n", "5\r\nhello\r\n0\r\n\r\n" },
+        { "3;n=v\r\nabc\r\n0;last=1\r\nX-Checksum: abc\r\n\r\n", "3;n=v\r\nabc\r\n0;last=1\r\n\r\n" },
+        { "0\r\nX:\r\n\r\n", "0\r\n\r\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BodiesWithTrailersDropped))]
+    public void Advance_DropTrailers_WholeBody_TrailerSectionConsumedNotForwarded(string body, string forwarded)
+    {
+        var bytes = Bytes(body + "NEXT");
+        var reader = new ChunkedBodyReader(NoLimit, Http1Limits.Default, dropTrailers: true);
+        var status = reader.Advance(new ReadOnlySequence<byte>(bytes), out var valid, out var forward, out var error);
+        Assert.Equal(ChunkedStatus.Done, status);
+        Assert.Equal(Http1ErrorKind.None, error);
+        Assert.Equal(body.Length, valid);
+        Assert.Equal(forwarded, Text(bytes.AsSpan(0, (int)forward)) + Text(ChunkedBodyReader.EmptyTrailerSection));
+    }
+
+    [Theory]
+    [MemberData(nameof(BodiesWithTrailersDropped))]
+    public void Advance_DropTrailersFedInEverySplit_SameBytesForwarded(string body, string forwarded)
+    {
+        var bytes = Bytes(body);
+        for (var split = 0; split <= bytes.Length; split++)
+        {
+            Assert.Equal((ChunkedStatus.Done, forwarded), FeedForwarding(bytes, [split, bytes.Length - split]));
+        }
+
+        Assert.Equal((ChunkedStatus.Done, forwarded), FeedForwarding(bytes, Enumerable.Repeat(1, bytes.Length).ToArray()));
+    }
+
+    [Theory]
+    [MemberData(nameof(GoodBodies))]
+    public void Advance_KeepTrailers_ForwardsEveryValidByte(string body, long payload)
+    {
+        _ = payload;
+        var reader = new ChunkedBodyReader(NoLimit, Http1Limits.Default);
+        Assert.Equal(ChunkedStatus.Done, reader.Advance(new ReadOnlySequence<byte>(Bytes(body)), out var valid, out var forward, out _));
+        Assert.Equal(valid, forward);
+        Assert.Equal(body.Length, forward);
+    }
+
+    [Theory]
+    [MemberData(nameof(BadBodies))]
+    public void Advance_DropTrailers_BadFramingStillRejected(string body, Http1ErrorKind kind)
+    {
+        var reader = new ChunkedBodyReader(NoLimit, Http1Limits.Default, dropTrailers: true);
+        Assert.Equal(ChunkedStatus.Error, reader.Advance(new ReadOnlySequence<byte>(Bytes(body)), out _, out _, out var error));
+        Assert.Equal(kind, error);
+    }
+
+    [Fact]
+    public void Advance_DropTrailers_TrailerOverLimit_TrailerTooLarge()
+    {
+        var limits = new Http1Limits(64, 1024, 10, 64, 16);
+        var reader = new ChunkedBodyReader(NoLimit, limits, dropTrailers: true);
+        Assert.Equal(ChunkedStatus.Error, reader.Advance(new ReadOnlySequence<byte>(Bytes("0\r\nX: 1234567890\r\n\r\n")), out _, out _, out var error));
+        Assert.Equal(Http1ErrorKind.TrailerTooLarge, error);
+    }
+
+    [Fact]
+    public void Advance_TrailerFieldsOverHeaderCount_TrailerTooLarge()
+    {
+        var limits = new Http1Limits(64, 1024, 2, 64, 1024);
+        var two = new ChunkedBodyReader(NoLimit, limits);
+        Assert.Equal(ChunkedStatus.Done, two.Advance(new ReadOnlySequence<byte>(Bytes("0\r\nA: 1\r\nB: 2\r\n\r\n")), out _, out _));
+
+        var three = new ChunkedBodyReader(NoLimit, limits, dropTrailers: true);
+        Assert.Equal(ChunkedStatus.Error, three.Advance(new ReadOnlySequence<byte>(Bytes("0\r\nA: 1\r\nB: 2\r\nC: 3\r\n\r\n")), out _, out _, out var error));
+        Assert.Equal(Http1ErrorKind.TrailerTooLarge, error);
+    }
+
+    [Fact]
+    public void Advance_DropTrailers_AllocatesNothing()
+    {
+        var whole = new ReadOnlySequence<byte>(Bytes("5\r\nhello\r\n0\r\nX-User-Id: admin\r\nX-Checksum: abc\r\n\r\n"));
+        var segmented = SequenceFactory.Chunk(Bytes("5;ext=1\r\nhello\r\n0\r\nX-User-Id: admin\r\n\r\n"), 3);
+        var bytes = Allocations.FewestBytes(() =>
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var reader = new ChunkedBodyReader(NoLimit, Http1Limits.Default, dropTrailers: true);
+                reader.Advance(whole, out _, out _, out _);
+                var split = new ChunkedBodyReader(NoLimit, Http1Limits.Default, dropTrailers: true);
+                split.Advance(segmented, out _, out _, out _);
+            }
+        });
+        Assert.Equal(0, bytes);
+    }
+
     [Fact]
     public void Constructor_NegativeLimit_Throws()
         => Assert.Throws<ArgumentOutOfRangeException>(() => new ChunkedBodyReader(-1, Http1Limits.Default));
+
+    /// <summary>
+    /// Feeds <paramref name="bytes"/> to a reader that drops trailers, the way the proxy's copy does, and returns what it
+    /// would send: each read's forwarded bytes, then the empty trailer section once done.
+    /// </summary>
+    private static (ChunkedStatus Status, string Forwarded) FeedForwarding(byte[] bytes, int[] reads)
+    {
+        var reader = new ChunkedBodyReader(NoLimit, Http1Limits.Default, dropTrailers: true);
+        var sent = new System.Text.StringBuilder();
+        var start = 0;
+        var end = 0;
+        var status = ChunkedStatus.NeedMore;
+        foreach (var read in reads)
+        {
+            end = Math.Min(bytes.Length, end + read);
+            status = reader.Advance(new ReadOnlySequence<byte>(bytes, start, end - start), out var valid, out var forward, out _);
+            Assert.InRange(forward, 0, valid);
+            sent.Append(Text(bytes.AsSpan(start, (int)forward)));
+            start += (int)valid;
+            if (status == ChunkedStatus.Done)
+            {
+                sent.Append(Text(ChunkedBodyReader.EmptyTrailerSection));
+            }
+
+            if (status != ChunkedStatus.NeedMore)
+            {
+                break;
+            }
+        }
+
+        return (status, sent.ToString());
+    }
+
+    private static string Text(ReadOnlySpan<byte> bytes) => System.Text.Encoding.Latin1.GetString(bytes);
 
     /// <summary>
     /// Feeds <paramref name="bytes"/> the way a forwarder does: each read appends <paramref name="reads"/>[i] new bytes
