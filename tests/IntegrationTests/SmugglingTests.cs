@@ -83,6 +83,19 @@ public sealed class SmugglingTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task WebSocketUpgrade_OnARouteWithoutUpgrades_ForwardedAsAPlainRequest()
+    {
+        var config = TestConfigs.PublicProxy(_upstream.Endpoint).Replace("\"public\": true }", "\"public\": true, \"upgrades\": [] }", StringComparison.Ordinal);
+        await using var proxy = await ProxyProcess.StartAsync(config);
+
+        var response = await SendAsync(proxy, "GET /chat HTTP/1.1\r\nHost: app\r\nConnection: Upgrade, close\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200 ", response, StringComparison.Ordinal);
+        Assert.Equal(1, _upstream.Heads);
+        Assert.DoesNotContain("upgrade", _upstream.Received, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task UpstreamSwitchesToAnotherProtocolThanWebSocket_502()
     {
         var response = await SendAsync("GET /switch-h2c HTTP/1.1\r\nHost: app\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");

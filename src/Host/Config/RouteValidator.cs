@@ -58,6 +58,15 @@ internal static class RouteValidator
                     errors.Add(DocumentPath.Index(DocumentPath.Property(path, "providers"), p), $"unknown identity provider '{route.Providers[p]}'");
                 }
             }
+
+            for (var u = 0; u < route.Upgrades.Count; u++)
+            {
+                // A switched connection is a channel the gate cannot see into; WebSocket is the one the proxy splices.
+                if (!string.Equals(route.Upgrades[u], "websocket", StringComparison.Ordinal))
+                {
+                    errors.Add(DocumentPath.Index(DocumentPath.Property(path, "upgrades"), u), $"upgrade protocol '{route.Upgrades[u]}' is not supported: only 'websocket' (h2c and other protocols would carry requests the gate never sees)");
+                }
+            }
         }
     }
 

@@ -305,7 +305,10 @@ public sealed class ProxyHost : IAsyncDisposable
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Select(k => Encoding.ASCII.GetBytes(k))
             .ToArray();
-        var runtime = new ProxyRuntime(table, config.Routes.Select(r => r.Id).ToList(), clusterByRoute, gate, injected, _options.Observer, _options.DenyWhenAuditUnavailable);
+        var runtime = new ProxyRuntime(table, config.Routes.Select(r => r.Id).ToList(), clusterByRoute, gate, injected, _options.Observer, _options.DenyWhenAuditUnavailable)
+        {
+            WebSocketByRoute = [.. config.Routes.Select(r => r.Upgrades.Contains("websocket", StringComparer.Ordinal))],
+        };
         return new Snapshot(runtime, [.. clusters.Values], policy);
     }
 

@@ -331,15 +331,6 @@ internal sealed partial class Http1ProxyConnection
             return WriteErrorAsync(501);
         }
 
-        // RFC 9110 §7.8: a server may ignore Upgrade. Only WebSocket is switched to; anything else (h2c above all:
-        // an HTTP/2 connection to the upstream would carry requests the gate never sees) goes as a plain request,
-        // with its Upgrade and Connection fields dropped like every hop-by-hop field.
-        if (_request.IsUpgrade && !UpgradeProtocols.IsAllowed(_request.UpgradeProtocol))
-        {
-            ProxyLog.UpgradeIgnored(_logger, _connection.Id, ClientName);
-            _request.IgnoreUpgrade();
-        }
-
         var match = Decide(runtime, out var routeIndex, out var decision);
         if (match != RouteMatchKind.Matched)
         {
@@ -418,6 +409,15 @@ internal sealed partial class Http1ProxyConnection
         {
             decision = default;
             return match;
+        }
+
+        // RFC 9110 §7.8: a server may ignore Upgrade. Only WebSocket is switched to, on routes that allow it; anything
+        // else (h2c above all: an HTTP/2 connection to the upstream would carry requests the gate never sees) goes as a
+        // plain request, with its Upgrade and Connection fields dropped like every hop-by-hop field.
+        if (_request.IsUpgrade && !(UpgradeProtocols.IsAllowed(_request.UpgradeProtocol) && runtime.AllowsWebSocket(routeIndex)))
+        {
+            ProxyLog.UpgradeIgnored(_logger, _connection.Id, ClientName);
+            _request.IgnoreUpgrade();
         }
 
         var view = new GateRequest(routeIndex, _request.Method, _request.MethodBytes, _request.Host, _request.Path, _request.Query, _request, _client);

@@ -63,6 +63,6 @@ internal static partial class ProxyLog
     [LoggerMessage(40, LogLevel.Information, "conn {ConnectionId}: CONNECT from {Client} refused: the proxy opens no tunnels -> 501")]
     public static partial void ConnectRefused(ILogger logger, long connectionId, string? client);
 
-    [LoggerMessage(41, LogLevel.Information, "conn {ConnectionId}: Upgrade to a protocol other than websocket from {Client} ignored; forwarded as a plain request")]
+    [LoggerMessage(41, LogLevel.Information, "conn {ConnectionId}: Upgrade from {Client} ignored (only websocket, on routes whose upgrades list it); forwarded as a plain request")]
     public static partial void UpgradeIgnored(ILogger logger, long connectionId, string? client);
 }

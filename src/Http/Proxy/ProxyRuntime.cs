@@ -51,4 +51,10 @@ public sealed class ProxyRuntime
     /// (identity headers): an upstream behind any route must not trust a forged one.
     /// </summary>
     public byte[][] StrippedHeaders { get; }
+
+    /// <summary>Per route: whether a WebSocket upgrade is honoured (the route's `upgrades`); null: on every route.</summary>
+    public bool[]? WebSocketByRoute { get; init; }
+
+    /// <summary>Whether route <paramref name="routeIndex"/> lets a request switch to WebSocket.</summary>
+    public bool AllowsWebSocket(int routeIndex) => WebSocketByRoute is null || WebSocketByRoute[routeIndex];
 }

@@ -35,4 +35,11 @@ public sealed record RouteConfig
     /// case-insensitively (ASP.NET Core, IIS), where "/ADMIN" reaches the "/admin" handler. Off by default.
     /// </summary>
     public bool CaseInsensitivePaths { get; init; }
+
+    /// <summary>
+    /// Protocols a request on this route may switch its connection to (RFC 9110 §7.8). Only "websocket" can be
+    /// listed, and it is by default; an empty list turns WebSocket off. Any other Upgrade (h2c above all) is
+    /// ignored and the request forwarded as a plain one: a switched connection is a channel the gate cannot see into.
+    /// </summary>
+    public IReadOnlyList<string> Upgrades { get; init; } = ["websocket"];
 }

@@ -115,6 +115,28 @@ public class RouteValidatorTests
     }
 
     [Fact]
+    public void Load_Upgrades_WebSocketByDefaultAndCanBeTurnedOff()
+    {
+        var result = ConfigLoader.LoadFromText(Head + "  - { id: a, cluster: orders }\n  - { id: b, cluster: orders, upgrades: [] }\n", "f.yaml", isYaml: true);
+
+        Assert.True(result.Success, string.Join("\n", result.Errors));
+        Assert.Equal(["websocket"], result.Config!.Routes[0].Upgrades);
+        Assert.Empty(result.Config.Routes[1].Upgrades);
+    }
+
+    [Theory]
+    [InlineData("h2c")]
+    [InlineData("WebSocket")]
+    [InlineData("TLS/1.2")]
+    public void Validate_UpgradeOtherThanWebSocket_Error(string protocol)
+    {
+        var error = ConfigSamples.Single(Head + $"  - {{ id: a, cluster: orders, upgrades: [websocket, '{protocol}'] }}\n");
+
+        Assert.Equal("routes[0].upgrades[1]", error.Path);
+        Assert.Contains("only 'websocket'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Validate_UnknownMode_Error()
     {
         var error = ConfigSamples.Single(Head + "  - { id: a, cluster: orders, mode: shadow }\n");
