@@ -36,6 +36,14 @@ public sealed class UpstreamViewTests : IAsyncLifetime
         Assert.Equal(200, await StatusAsync("GET /hello HTTP/1.1\r\nHost: app.test\r\nX-Tenant: a\r\n"));
     }
 
+    [Fact]
+    public async Task UnderscoreSpellingOfAComparedHeader_SeenByTheRule_AndCountedAsARepeat()
+    {
+        // CGI, WSGI, Rack and PHP read X_Tenant as X-Tenant (HTTP_X_TENANT).
+        Assert.Equal(403, await StatusAsync("GET /hello HTTP/1.1\r\nHost: app.test\r\nX_Tenant: admin\r\n"));
+        Assert.Equal(400, await StatusAsync("GET /hello HTTP/1.1\r\nHost: app.test\r\nX-Tenant: a\r\nx_tenant: admin\r\n"));
+    }
+
     [Theory]
     [InlineData("/secret")]
     [InlineData("/secret/")]

@@ -1,7 +1,6 @@
 using System.Text;
-using FastProxy.Http.Http1;
 
-namespace FastProxy.Http.Proxy;
+namespace FastProxy.Http.Http1;
 
 /// <summary>
 /// Compares client field names with the names the proxy owns the way the upstreams that read them will.
@@ -46,9 +45,15 @@ internal static class FieldNames
             return false;
         }
 
-        if (!foldUnderscores)
+        // The vectorised compare settles the usual case; the byte loop runs only for a name that holds an underscore.
+        if (Ascii.EqualsIgnoreCase(name, owned))
         {
-            return Ascii.EqualsIgnoreCase(name, owned);
+            return true;
+        }
+
+        if (!foldUnderscores || !HasUnderscore(name))
+        {
+            return false;
         }
 
         for (var i = 0; i < name.Length; i++)

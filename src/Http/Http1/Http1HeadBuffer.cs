@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Text;
 
 namespace FastProxy.Http.Http1;
 
@@ -128,13 +127,14 @@ internal sealed class Http1HeadBuffer
 
     public KnownHeader GetKnown(int index) => Entry(index).Known;
 
-    public bool TryGetFirst(ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value)
+    /// <summary>The first field named <paramref name="name"/>; with <paramref name="foldUnderscores"/> a received '_' also matches '-' (see <see cref="FieldNames"/>).</summary>
+    public bool TryGetFirst(ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value, bool foldUnderscores = false)
     {
         var entries = _entries.AsSpan(0, _count);
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var e = ref entries[i];
-            if (e.NameLength == name.Length && Ascii.EqualsIgnoreCase(_bytes.AsSpan(e.NameStart, e.NameLength), name))
+            if (e.NameLength == name.Length && FieldNames.Equal(_bytes.AsSpan(e.NameStart, e.NameLength), name, foldUnderscores))
             {
                 value = _bytes.AsSpan(e.ValueStart, e.ValueLength);
                 return true;
@@ -145,14 +145,15 @@ internal sealed class Http1HeadBuffer
         return false;
     }
 
-    public int Count(ReadOnlySpan<byte> name)
+    /// <summary>How many fields are named <paramref name="name"/>, compared as by <see cref="TryGetFirst"/>.</summary>
+    public int Count(ReadOnlySpan<byte> name, bool foldUnderscores = false)
     {
         var count = 0;
         var entries = _entries.AsSpan(0, _count);
         for (var i = 0; i < entries.Length; i++)
         {
             ref readonly var e = ref entries[i];
-            if (e.NameLength == name.Length && Ascii.EqualsIgnoreCase(_bytes.AsSpan(e.NameStart, e.NameLength), name))
+            if (e.NameLength == name.Length && FieldNames.Equal(_bytes.AsSpan(e.NameStart, e.NameLength), name, foldUnderscores))
             {
                 count++;
             }

@@ -145,9 +145,15 @@ public sealed class Http1RequestHead : IRequestHeaders
     /// <summary>As <see cref="IsNamedInConnection(ReadOnlySpan{byte})"/> for a field already recognised as <paramref name="known"/> (a bit test for known fields).</summary>
     public bool IsNamedInConnection(ReadOnlySpan<byte> headerName, KnownHeader known) => _buffer.IsNamedInConnection(headerName, known);
 
-    public bool TryGetFirst(ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value) => _buffer.TryGetFirst(name, out value);
+    /// <summary>
+    /// The gate's view of a field (<see cref="IRequestHeaders"/>): a received '_' also matches '-', because CGI, WSGI,
+    /// Rack and PHP upstreams read <c>X_Tenant</c> as <c>X-Tenant</c>. A rule on x-tenant therefore sees that copy
+    /// too, and a request carrying both spellings counts as repeating the field.
+    /// </summary>
+    public bool TryGetFirst(ReadOnlySpan<byte> name, out ReadOnlySpan<byte> value) => _buffer.TryGetFirst(name, out value, foldUnderscores: true);
 
-    public int Count(ReadOnlySpan<byte> name) => _buffer.Count(name);
+    /// <summary>How many fields an upstream may read as <paramref name="name"/> (see <see cref="TryGetFirst"/>).</summary>
+    public int Count(ReadOnlySpan<byte> name) => _buffer.Count(name, foldUnderscores: true);
 
     /// <summary>Forgets the head and returns its rented buffer to the pool.</summary>
     public void Reset()

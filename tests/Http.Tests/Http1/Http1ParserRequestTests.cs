@@ -1,3 +1,4 @@
+using System.Text;
 using FastProxy.Core.Gate;
 using FastProxy.Http.Http1;
 using static FastProxy.Http.Tests.Http1.Http1TestInput;
@@ -243,6 +244,17 @@ public sealed class Http1ParserRequestTests
         Assert.False(head.Has(KnownHeader.Unknown));
         head.Reset();
         Assert.False(head.Has(KnownHeader.Host));
+    }
+
+    [Fact]
+    public void GateView_UnderscoreSpelling_ReadAsTheHyphenatedField()
+    {
+        var head = AssertRequestOk("GET / HTTP/1.1\r\nHost: h\r\nX_Tenant: admin\r\nx-tenant: a\r\n\r\n");
+
+        Assert.True(head.TryGetFirst("x-tenant"u8, out var first));
+        Assert.Equal("admin", Encoding.ASCII.GetString(first));
+        Assert.Equal(2, head.Count("x-tenant"u8));
+        Assert.Equal(0, head.Count("x_tenant_id"u8));
     }
 
     [Fact]
