@@ -15,8 +15,9 @@ namespace FastProxy.Host.Audit;
 /// record takes its room when it is decided (<see cref="TryReserveRecord"/>), so the record it was
 /// promised always finds a slot, however full the queue got meanwhile; with `on_audit_failure: deny`
 /// a request that cannot be promised one is refused, decided once. Records of unauthenticated
-/// requests (no validated principal: missing or invalid tokens, no route, public routes) may hold at
-/// most a quarter of the queue, so a flood of them cannot take the room authenticated requests need;
+/// requests (no validated principal: missing or invalid tokens, no route, public routes) and of
+/// denials may hold at most a quarter of the queue, so a flood of them cannot take the room allowed
+/// requests need;
 /// beyond their share they are counted and written as periodic summary records in the chain.
 /// </para>
 /// </summary>
@@ -192,7 +193,9 @@ public sealed partial class AuditTrail : IRequestObserver, IAsyncDisposable
                 return;
             }
 
-            unauthenticated = record.Gate.Subject is null;
+            // Denials share the quarter with unauthenticated requests: one valid low-privilege token spamming a
+            // forbidden route must not take the room that other users' allowed requests reserve either.
+            unauthenticated = record.Gate.Subject is null || record.Outcome == RequestOutcome.Denied;
             if (!TryTakeRoom(queue, unauthenticated))
             {
                 if (unauthenticated)

@@ -398,6 +398,31 @@ public class AuditTrailTests
     }
 
     [Fact(Timeout = 30_000)]
+    public async Task AuthenticatedDenialFlood_SinkStalled_OtherUsersAllowedRequestsStillPromised()
+    {
+        using var release = new ManualResetEventSlim(false);
+        var stream = new BlockingStream(release);
+        var trail = AuditTrail.Start(new StreamAuditSink("test", () => stream), queueCapacity: 16, denyOnFailure: true, TimeProvider.System, NullLogger.Instance, FastRetry);
+        AuditTestRecords.Emit(trail, 0);
+        await AuditTestRecords.WaitUntilAsync(() => stream.Blocked, "the writer to block in the sink");
+
+        // One valid but low-privilege token hammering a forbidden route while the sink is stuck.
+        for (var i = 1; i <= 1000; i++)
+        {
+            AuditTestRecords.Emit(trail, i, AuditTestRecords.Denied, RequestOutcome.Denied, status: 403);
+        }
+
+        Assert.True(trail.IsAuditAvailable);
+        AuditTestRecords.Emit(trail, 5000);
+        release.Set();
+        await trail.DisposeAsync();
+
+        var lines = Encoding.ASCII.GetString(stream.Written.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines, l => l.Contains("\"request_id\":\"00005000\"", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("unrecorded_summary", StringComparison.Ordinal));
+    }
+
+    [Fact(Timeout = 30_000)]
     public async Task UnauthenticatedFlood_SinkStalled_SummaryRecordCountsTheRestAndChainVerifies()
     {
         using var dir = new TempDirectory();
