@@ -280,8 +280,10 @@ internal sealed partial class Http1ProxyConnection
             return false;
         }
 
+        // A request body still being copied, or one whose copy failed, leaves the client connection unusable after this response.
+        var bodyCopyFailed = bodyCopy is { IsCompleted: true } && await bodyCopy != BodyCopyResult.Complete;
         var closeAfter = !_request.KeepAlive || _response.BodyKind == ResponseBodyKind.CloseDelimited || _shuttingDown.IsCancellationRequested
-            || (bodyCopy is not null && !bodyCopy.IsCompleted);
+            || (bodyCopy is not null && !bodyCopy.IsCompleted) || bodyCopyFailed;
         _status = _response.StatusCode;
         Http1HeadWriter.WriteResponseHead(_output, _response, _request.VersionMinor == 0, closeAfter, isUpgrade: false);
 
