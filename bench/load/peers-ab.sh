@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Two FastProxy builds on the peers harness (../shared/bench/peers), run after run in alternation, in
+# the three ways FastProxy is quoted: token cache on, cache off, plain proxying (--no-auth). Every run
+# measures nginx and HAProxy too, so each FastProxy number has peer ratios from its own run; the
+# alternation (A, B, A, B, ...) lets a slow drift of the machine hit both builds alike.
+#   bench/load/peers-ab.sh BINARY_A BINARY_B RESULTS_DIR [extra run.sh args, e.g. --rounds 5]
+# BINARY_x: native AOT publishes (dotnet publish src/Host -c Release -r linux-x64 -o DIR). Each run's
+# results.md and raw.json go to RESULTS_DIR/<mode>-<A|B>/; a summary table is printed at the end.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+a=${1:?usage: peers-ab.sh BINARY_A BINARY_B RESULTS_DIR [run.sh args]}
+b=${2:?usage: peers-ab.sh BINARY_A BINARY_B RESULTS_DIR [run.sh args]}
+out=${3:?usage: peers-ab.sh BINARY_A BINARY_B RESULTS_DIR [run.sh args]}
+shift 3
+peers=$root/../shared/bench/peers/run.sh
+mkdir -p "$out"
+cd "$root"
+
+run() { # mode label binary args...
+  local mode=$1 label=$2 bin=$3
+  shift 3
+  echo "peers-ab: $mode $label ($bin)"
+  FASTPROXY_BINARY=$bin FASTPROXY_ARGS="${MODE_ARGS:-}" "$peers" --proto h1 --fastproxy-h2c-port 0 --no-install \
+    --peers direct,nginx,haproxy,fastproxy --results "$out/$mode-$label" "$@" \
+    --fastproxy 'exec bench/load/fastproxy-peers.sh' > "$out/$mode-$label.log" 2>&1
+}
+
+for mode in cache-on cache-off noauth; do
+  case $mode in
+    cache-on) MODE_ARGS=""; extra=() ;;
+    cache-off) MODE_ARGS="--token-cache-size 0"; extra=() ;;
+    noauth) MODE_ARGS="--no-auth"; extra=(--fastproxy-no-auth) ;;
+  esac
+  export MODE_ARGS
+  run "$mode" A "$a" "${extra[@]}" "$@"
+  run "$mode" B "$b" "${extra[@]}" "$@"
+done
+
+echo "| mode | build | FastProxy req/s | p99 ms | nginx req/s | HAProxy req/s | FastProxy / nginx (per-round median) | FastProxy / HAProxy (per-round median) |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|"
+for mode in cache-on cache-off noauth; do
+  for label in A B; do
+    python3 - "$out/$mode-$label/raw.json" "$mode" "$label" <<'PY'
+import json, statistics, sys
+samples = json.load(open(sys.argv[1]))["samples"]
+def rounds(peer):
+    return {s["round"]: s for s in samples.get(f"{peer}/h1", []) if s.get("rps")}
+fp, ng, ha = rounds("fastproxy"), rounds("nginx"), rounds("haproxy")
+med = lambda d, key: statistics.median(s[key] for s in d.values())
+ratio = lambda other: statistics.median(fp[r]["rps"] / other[r]["rps"] for r in fp if r in other)
+print(f"| {sys.argv[2]} | {sys.argv[3]} | {med(fp, 'rps'):,.0f} | {med(fp, 'p99_ms'):.2f} | {med(ng, 'rps'):,.0f} | {med(ha, 'rps'):,.0f} | {ratio(ng):.3f} | {ratio(ha):.2f} |")
+PY
+  done
+done
