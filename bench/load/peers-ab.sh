@@ -20,9 +20,18 @@ run() { # mode label binary args...
   local mode=$1 label=$2 bin=$3
   shift 3
   echo "peers-ab: $mode $label ($bin)"
-  FASTPROXY_BINARY=$bin FASTPROXY_ARGS="${MODE_ARGS:-}" "$peers" --proto h1 --fastproxy-h2c-port 0 --no-install \
-    --peers direct,nginx,haproxy,fastproxy --results "$out/$mode-$label" "$@" \
-    --fastproxy 'exec bench/load/fastproxy-peers.sh' > "$out/$mode-$label.log" 2>&1
+  # run.sh's version probe (`haproxy -v | head -1` under pipefail) now and then dies of SIGPIPE (141)
+  # before it starts anything: such a run is simply started again.
+  local try status
+  for try in 1 2 3; do
+    status=0
+    FASTPROXY_BINARY=$bin FASTPROXY_ARGS="${MODE_ARGS:-}" "$peers" --proto h1 --fastproxy-h2c-port 0 --no-install \
+      --peers direct,nginx,haproxy,fastproxy --results "$out/$mode-$label" "$@" \
+      --fastproxy 'exec bench/load/fastproxy-peers.sh' > "$out/$mode-$label.log" 2>&1 || status=$?
+    [ "$status" = 141 ] && [ ! -s "$out/$mode-$label.log" ] || break
+    echo "peers-ab: run.sh died of SIGPIPE before starting (try $try); again"
+  done
+  return "$status"
 }
 
 for mode in cache-on cache-off noauth; do
