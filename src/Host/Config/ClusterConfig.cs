@@ -22,6 +22,12 @@ public sealed record ClusterConfig
     /// </summary>
     public int? MaxIdlePerEndpoint { get; init; }
 
+    /// <summary>
+    /// Requests that may wait for a connection to one endpoint while all <see cref="MaxConnectionsPerEndpoint"/> are
+    /// busy; one more is answered 503 at once. Unset: 4 x <see cref="MaxConnectionsPerEndpoint"/>; 0: nobody waits.
+    /// </summary>
+    public int? MaxPendingRequestsPerEndpoint { get; init; }
+
     /// <summary>Consecutive failures after which an endpoint is ejected (passive health).</summary>
     public int EjectAfterFailures { get; init; } = 5;
 

@@ -6,6 +6,9 @@ internal static class ClusterValidator
     /// <summary>Upper bound for per-endpoint pool sizes: far above what one upstream process serves, well below fd limits.</summary>
     private const int MaxPoolSize = 100_000;
 
+    // Each waiter is a small object and a timer; a million is far beyond what can be served within a connect timeout.
+    private const int MaxPendingRequests = 1_000_000;
+
     public static void Validate(FastProxyConfig config, ConfigErrorSink errors)
     {
         foreach (var (name, cluster) in config.Clusters)
@@ -41,6 +44,11 @@ internal static class ClusterValidator
             else if (cluster.MaxIdlePerEndpoint is { } maxIdle && (maxIdle < 0 || maxIdle > cluster.MaxConnectionsPerEndpoint))
             {
                 errors.Add(DocumentPath.Property(path, "max_idle_per_endpoint"), "must be from 0 to max_connections_per_endpoint");
+            }
+
+            if (cluster.MaxPendingRequestsPerEndpoint is < 0 or > MaxPendingRequests)
+            {
+                errors.Add(DocumentPath.Property(path, "max_pending_requests_per_endpoint"), $"must be from 0 to {MaxPendingRequests}");
             }
 
             if (cluster.EjectAfterFailures is < 1 or > 10_000)

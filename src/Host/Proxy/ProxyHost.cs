@@ -320,6 +320,7 @@ public sealed class ProxyHost : IAsyncDisposable
         {
             MaxConnectionsPerEndpoint = cluster.MaxConnectionsPerEndpoint,
             MaxIdlePerEndpoint = cluster.MaxIdlePerEndpoint ?? cluster.MaxConnectionsPerEndpoint,
+            MaxPendingRequestsPerEndpoint = cluster.MaxPendingRequestsPerEndpoint,
             ConnectTimeout = TimeSpan.FromSeconds(timeouts.ConnectSeconds),
             EjectAfterConsecutiveFailures = cluster.EjectAfterFailures,
             EjectionDuration = TimeSpan.FromSeconds(cluster.EjectSeconds),

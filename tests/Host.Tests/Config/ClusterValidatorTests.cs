@@ -1,3 +1,5 @@
+using FastProxy.Host.Config;
+
 namespace FastProxy.Host.Tests.Config;
 
 public class ClusterValidatorTests
@@ -36,6 +38,8 @@ public class ClusterValidatorTests
     [InlineData("max_connections_per_endpoint: 0")]
     [InlineData("max_idle_per_endpoint: -1")]
     [InlineData("max_idle_per_endpoint: 600")]
+    [InlineData("max_pending_requests_per_endpoint: -1")]
+    [InlineData("max_pending_requests_per_endpoint: 1000001")]
     [InlineData("eject_after_failures: 0")]
     [InlineData("eject_seconds: 0")]
     [InlineData("protocol: h2")]
@@ -54,6 +58,16 @@ public class ClusterValidatorTests
         var errors = ConfigSamples.Errors(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    max_connections_per_endpoint: 100\n");
 
         Assert.DoesNotContain(errors, e => e.Path.StartsWith("clusters.", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("max_pending_requests_per_endpoint: 0", 0)]
+    [InlineData("max_pending_requests_per_endpoint: 64", 64)]
+    public void Load_PendingRequestBound_Kept(string setting, int expected)
+    {
+        var result = ConfigLoader.LoadFromText(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    " + setting + "\n", "f.yaml", isYaml: true);
+
+        Assert.Equal(expected, result.Config!.Clusters["app"].MaxPendingRequestsPerEndpoint);
     }
 
     [Fact]
