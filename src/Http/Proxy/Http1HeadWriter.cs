@@ -3,22 +3,21 @@ using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Net;
 using FastProxy.Core.Gate;
+using FastProxy.Http.Forwarding;
 using FastProxy.Http.Http1;
 
 namespace FastProxy.Http.Proxy;
 
 /// <summary>
-/// Rewrites heads for the next hop (RFC 9110 §7.6.1): hop-by-hop fields and those named in
-/// Connection are dropped, framing is restated, X-Forwarded-* are replaced (never trusted from
-/// the client), inbound identity headers are stripped and the gate's identity headers added.
+/// Writes heads for the next hop as HTTP/1.1: the start line, the fields <see cref="RequestHeaderTransform"/> and
+/// <see cref="ResponseHeaderTransform"/> pass or add (hop-by-hop and Connection-named fields dropped, X-Forwarded-*
+/// replaced, inbound identity headers stripped), the framing restated from the parsed message, and the gate's
+/// identity headers.
 /// </summary>
 internal static class Http1HeadWriter
 {
     private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
     private static ReadOnlySpan<byte> ColonSpace => ": "u8;
-
-    /// <summary>Headers with this prefix are the proxy's own; a client can never send them upstream.</summary>
-    private static ReadOnlySpan<byte> ProxyHeaderPrefix => "x-fastproxy-"u8;
 
     public static void WriteRequestHead(
         PipeWriter writer,
@@ -49,33 +48,18 @@ internal static class Http1HeadWriter
         writer.Write(authority);
         writer.Write(Crlf);
 
+        var fields = new Http1FieldLineSink(writer);
         for (var i = 0; i < head.HeaderCount; i++)
         {
             var name = head.GetName(i);
             var known = head.GetKnown(i);
-
-            // "X_Forwarded_For" is X-Forwarded-For to a CGI-style upstream (see FieldNames).
-            var underscored = known == KnownHeader.Unknown && FieldNames.HasUnderscore(name);
-            var owned = underscored ? FieldNames.LookupUnderscoreSpelling(name) : known;
-            if (IsProxyOwned(owned, decision.ForwardAuthorization) || head.IsNamedInConnection(name, known)
-                || IsStripped(name, strippedHeaders, underscored) || IsRestated(name, underscored))
+            if (RequestHeaderTransform.Forwards(name, known, head.IsNamedInConnection(name, known), decision.ForwardAuthorization, strippedHeaders))
             {
-                continue;
+                WriteField(writer, name, head.GetValue(i));
             }
-
-            WriteField(writer, name, head.GetValue(i));
         }
 
-        // One request id and this hop's trace context (W3C Trace Context §3.2), restated by the proxy.
-        writer.Write("X-Request-Id: "u8);
-        writer.Write(ids.RequestId);
-        writer.Write("\r\ntraceparent: 00-"u8);
-        writer.Write(ids.TraceId);
-        writer.Write("-"u8);
-        writer.Write(ids.SpanId);
-        writer.Write("-"u8);
-        writer.Write(ids.Flags);
-        writer.Write(Crlf);
+        RequestHeaderTransform.WriteTraceFields(ref fields, ids);
 
         // RFC 9112 §6: the framing the proxy parsed, and only that, goes upstream.
         if (head.BodyKind == BodyKind.Chunked)
@@ -98,14 +82,7 @@ internal static class Http1HeadWriter
             writer.Write("Connection: close\r\n"u8);
         }
 
-        writer.Write("X-Forwarded-For: "u8);
-        WriteAddress(writer, clientAddress);
-        writer.Write("\r\nX-Forwarded-Proto: "u8);
-        writer.Write(scheme);
-        writer.Write("\r\nX-Forwarded-Host: "u8);
-        writer.Write(authority);
-        writer.Write(Crlf);
-
+        RequestHeaderTransform.WriteForwardedFields(ref fields, clientAddress, scheme, authority);
         decision.UpstreamIdentity?.WriteHeaders(writer);
         writer.Write(Crlf);
     }
@@ -122,27 +99,11 @@ internal static class Http1HeadWriter
         for (var i = 0; i < head.HeaderCount; i++)
         {
             var name = head.GetName(i);
-            switch (head.GetKnown(i))
+            var known = head.GetKnown(i);
+            if (ResponseHeaderTransform.Forwards(known, head.IsNamedInConnection(name, known)))
             {
-                // Framing is restated below from the parsed response, as for requests.
-                case KnownHeader.ContentLength:
-                case KnownHeader.TransferEncoding:
-                case KnownHeader.Connection:
-                case KnownHeader.KeepAlive:
-                case KnownHeader.ProxyConnection:
-                case KnownHeader.TE:
-                case KnownHeader.Trailer:
-                case KnownHeader.Upgrade:
-                case KnownHeader.ProxyAuthenticate:
-                    continue;
+                WriteField(writer, name, head.GetValue(i));
             }
-
-            if (head.IsNamedInConnection(name, head.GetKnown(i)))
-            {
-                continue;
-            }
-
-            WriteField(writer, name, head.GetValue(i));
         }
 
         if (isUpgrade)
@@ -201,20 +162,6 @@ internal static class Http1HeadWriter
         writer.Write(decision.ResponseBody.Span);
     }
 
-    private static void WriteAddress(PipeWriter writer, IPAddress? address)
-    {
-        // Formatted per request straight into the output (no per-connection copy to keep).
-        var span = writer.GetSpan(64);
-        if (address is not null && address.TryFormat(span, out var written))
-        {
-            writer.Advance(written);
-        }
-        else
-        {
-            writer.Write("unknown"u8);
-        }
-    }
-
     public static void WriteNumber(IBufferWriter<byte> writer, long value)
     {
         var span = writer.GetSpan(20);
@@ -222,7 +169,7 @@ internal static class Http1HeadWriter
         writer.Advance(written);
     }
 
-    private static void WriteField(PipeWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    public static void WriteField(PipeWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {
         writer.Write(name);
         writer.Write(ColonSpace);
@@ -240,47 +187,5 @@ internal static class Http1HeadWriter
         writer.Write("Content-Length: "u8);
         WriteNumber(writer, length);
         writer.Write(Crlf);
-    }
-
-    /// <summary>
-    /// Request fields never copied upstream: framing (Content-Length and Transfer-Encoding are written from the parsed
-    /// body, so a copied field can never disagree with how the proxy delimited it; Host is written first), hop-by-hop
-    /// fields (RFC 9110 §7.6.1), fields meant for this proxy, and forwarding metadata the proxy restates.
-    /// </summary>
-    private static bool IsProxyOwned(KnownHeader field, bool forwardAuthorization) => field switch
-    {
-        KnownHeader.Host or KnownHeader.ContentLength or KnownHeader.TransferEncoding
-            or KnownHeader.Connection or KnownHeader.KeepAlive or KnownHeader.ProxyConnection or KnownHeader.TE
-            or KnownHeader.Trailer or KnownHeader.Upgrade or KnownHeader.Expect or KnownHeader.ProxyAuthorization
-            or KnownHeader.XForwardedFor or KnownHeader.XForwardedProto or KnownHeader.XForwardedHost
-            or KnownHeader.XForwardedPort or KnownHeader.XRealIp or KnownHeader.Forwarded or KnownHeader.Http2Settings => true,
-        KnownHeader.Authorization => !forwardAuthorization,
-        _ => false,
-    };
-
-    /// <summary>Fields the proxy writes itself once (X-Request-Id, traceparent): inbound copies are not passed on.</summary>
-    private static bool IsRestated(ReadOnlySpan<byte> name, bool foldUnderscores) => name.Length switch
-    {
-        11 => FieldNames.Equal(name, "traceparent"u8, foldUnderscores),
-        12 => FieldNames.Equal(name, "x-request-id"u8, foldUnderscores),
-        _ => false,
-    };
-
-    private static bool IsStripped(ReadOnlySpan<byte> name, byte[][] strippedHeaders, bool foldUnderscores)
-    {
-        if (FieldNames.StartsWith(name, ProxyHeaderPrefix, foldUnderscores))
-        {
-            return true;
-        }
-
-        foreach (var stripped in strippedHeaders)
-        {
-            if (FieldNames.Equal(name, stripped, foldUnderscores))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 }

@@ -6,6 +6,7 @@ using FastProxy.Core.Observability;
 using FastProxy.Core.Splicing;
 using FastProxy.Core.Transport;
 using FastProxy.Core.Upstream;
+using FastProxy.Http.Forwarding;
 using FastProxy.Http.Http1;
 
 namespace FastProxy.Http.Proxy;
@@ -28,10 +29,10 @@ internal sealed partial class Http1ProxyConnection
         var hasBody = _request.BodyKind != BodyKind.None;
         var maxBody = _options.MaxRequestBodyBytes;
 
-        _outcome = RequestOutcome.UpstreamFailed;
+        _exchange.Outcome = RequestOutcome.UpstreamFailed;
         if (hasBody && _request.BodyKind == BodyKind.ContentLength && maxBody > 0 && _request.ContentLength > maxBody)
         {
-            _outcome = RequestOutcome.ClientFailed;
+            _exchange.Outcome = RequestOutcome.ClientFailed;
             ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, maxBody);
             return await WriteErrorAsync(413);
         }
@@ -78,8 +79,8 @@ internal sealed partial class Http1ProxyConnection
             // From here until its release the lease is in _forward, where RunAsync finds it if anything unexpected throws.
             _forward = new PendingForward(runtime, routeIndex, decision, lease, null, canRetry);
             var upstream = lease.Connection;
-            _upstreamName = endpoint.Name;
-            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme, runtime.StrippedHeaders, _ids);
+            _exchange.UpstreamName = endpoint.Name;
+            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme, runtime.StrippedHeaders, _exchange.Ids);
             bool sent;
             try
             {
@@ -115,7 +116,7 @@ internal sealed partial class Http1ProxyConnection
                     await _output.FlushAsync();
                 }
 
-                bodyCopy = CopyRequestBodyAsync(upstream);
+                bodyCopy = _bodies.CopyRequestBodyAsync(_request, upstream, _exchange);
             }
 
             // The response head is awaited by RunAsync, in the connection's long-lived frame: this method then
@@ -152,7 +153,7 @@ internal sealed partial class Http1ProxyConnection
             var bodyResult = await AbortUpstreamAsync(lease, bodyCopy);
             if (bodyResult is BodyCopyResult.TooLarge or BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
             {
-                _outcome = RequestOutcome.ClientFailed;
+                _exchange.Outcome = RequestOutcome.ClientFailed;
             }
 
             if (bodyResult == BodyCopyResult.TooLarge)
@@ -270,8 +271,8 @@ internal sealed partial class Http1ProxyConnection
                 return await WriteErrorAsync(502);
             }
 
-            _status = 101;
-            _outcome = RequestOutcome.Forwarded;
+            _exchange.Status = 101;
+            _exchange.Outcome = RequestOutcome.Forwarded;
             Http1HeadWriter.WriteResponseHead(_output, _response, clientIsHttp10: false, closeAfter: false, isUpgrade: true);
             await _output.FlushAsync();
             var (result, error) = await PipeSplicer.SpliceAsync(_connection, upstream, CancellationToken.None);
@@ -284,26 +285,20 @@ internal sealed partial class Http1ProxyConnection
         var bodyCopyFailed = bodyCopy is { IsCompleted: true } && await bodyCopy != BodyCopyResult.Complete;
         var closeAfter = !_request.KeepAlive || _response.BodyKind == ResponseBodyKind.CloseDelimited || _shuttingDown.IsCancellationRequested
             || (bodyCopy is not null && !bodyCopy.IsCompleted) || bodyCopyFailed;
-        _status = _response.StatusCode;
+        _exchange.Status = _response.StatusCode;
         Http1HeadWriter.WriteResponseHead(_output, _response, _request.VersionMinor == 0, closeAfter, isUpgrade: false);
 
-        var copy = _response.BodyKind switch
-        {
-            ResponseBodyKind.ContentLength => await CopyFixedResponseBodyAsync(upstream, _response.ContentLength),
-            ResponseBodyKind.Chunked => await CopyChunkedResponseBodyAsync(upstream),
-            ResponseBodyKind.CloseDelimited => await CopyResponseToEndAsync(upstream),
-            _ => await FlushClientAsync(),
-        };
+        var copy = await _bodies.CopyResponseBodyAsync(_response, upstream, _exchange);
 
         var requestBodyDone = bodyCopy is null || (bodyCopy.IsCompleted && await bodyCopy == BodyCopyResult.Complete);
         if (bodyCopy is not null && !bodyCopy.IsCompleted)
         {
             // The upstream answered before reading the whole body (e.g. its own 413): stop sending it.
             upstream.Abort();
-            await StopBodyCopyAsync(bodyCopy);
+            await _bodies.StopRequestBodyAsync(bodyCopy);
         }
 
-        if (copy == BodyCopyResult.UpstreamFailed && bodyCopy is not null && IsClientFault(await bodyCopy))
+        if (copy == BodyCopyResult.UpstreamFailed && bodyCopy is not null && BodyCopier.IsClientFault(await bodyCopy))
         {
             // The client broke its request body mid-response, and CopyRequestBodyAsync aborted the upstream for it.
             copy = BodyCopyResult.ClientFailed;
@@ -312,7 +307,7 @@ internal sealed partial class Http1ProxyConnection
         var reusable = copy == BodyCopyResult.Complete && requestBodyDone && _response.KeepAlive && _request.VersionMinor == 1 && !_request.IsUpgrade;
         ReleaseUpstream(lease, reusable);
 
-        _outcome = copy switch
+        _exchange.Outcome = copy switch
         {
             BodyCopyResult.Complete => RequestOutcome.Forwarded,
             BodyCopyResult.ClientFailed => RequestOutcome.ClientFailed,
@@ -341,7 +336,7 @@ internal sealed partial class Http1ProxyConnection
         lease.Connection.Abort();
         try
         {
-            return bodyCopy is null ? BodyCopyResult.Complete : await StopBodyCopyAsync(bodyCopy);
+            return bodyCopy is null ? BodyCopyResult.Complete : await _bodies.StopRequestBodyAsync(bodyCopy);
         }
         finally
         {

@@ -1,11 +1,11 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using System.Diagnostics;
 using FastProxy.Core.Gate;
 using FastProxy.Core.Observability;
 using FastProxy.Core.Routing;
 using FastProxy.Core.Transport;
+using FastProxy.Http.Forwarding;
 using FastProxy.Http.Http1;
 using Microsoft.Extensions.Logging;
 
@@ -29,6 +29,7 @@ internal sealed partial class Http1ProxyConnection
     private readonly TimeProvider _time;
     private readonly ClientIdentity _client;
     private readonly byte[] _scheme;
+    private readonly BodyCopier _bodies;
 
     // Rented from HeadPools while a request is in progress; null while the connection idles.
     private Http1RequestHead _request = null!;
@@ -41,18 +42,8 @@ internal sealed partial class Http1ProxyConnection
     private bool _awaitingResponseHead;
     private PendingForward _forward;
 
-    // Per-request facts for the audit record (reset by BeginRequest).
-    private GateAudit _gateAudit;
-    private RequestOutcome _outcome;
-    private int _status;
-    private int _routeIndex;
-    private string? _upstreamName;
-    private long _bytesIn;
-    private long _bytesOut;
-    private long _startTimestamp;
-    private long _startUnixMilliseconds;
-    private RequestIds _ids;
-    private AuditReservation _auditReservation;
+    // The request in progress, from its complete head to its record; null while the connection waits for a head.
+    private ForwardingExchange _exchange = null!;
 
     public Http1ProxyConnection(SocketConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
     {
@@ -67,6 +58,7 @@ internal sealed partial class Http1ProxyConnection
         var address = connection.RemoteAddress;
         _client = new ClientIdentity(address, null, [], []);
         _scheme = options.SchemeBytes;
+        _bodies = new BodyCopier(connection, options, logger);
     }
 
     private string? ClientName => _client.Address?.ToString();
@@ -130,7 +122,7 @@ internal sealed partial class Http1ProxyConnection
                 // every async method that waits between this frame and the upstream costs a state-machine box
                 // per request (the pooling builder keeps one per thread and one per core, not one per connection).
                 var runtime = _runtime();
-                BeginRequest();
+                BeginRequest(runtime);
                 bool keepAlive;
                 try
                 {
@@ -169,7 +161,7 @@ internal sealed partial class Http1ProxyConnection
                         await AbandonPendingForwardAsync();
                     }
 
-                    EndRequest(runtime);
+                    EndRequest();
                 }
 
                 ReturnHeads();
@@ -326,7 +318,7 @@ internal sealed partial class Http1ProxyConnection
         // 501 (RFC 9110 §15.6.2: a method the server does not support) and close: tunnel bytes may follow.
         if (_request.Method == RequestMethod.Connect)
         {
-            _outcome = RequestOutcome.ClientFailed;
+            _exchange.Outcome = RequestOutcome.ClientFailed;
             ProxyLog.ConnectRefused(_logger, _connection.Id, ClientName);
             return WriteErrorAsync(501);
         }
@@ -335,8 +327,8 @@ internal sealed partial class Http1ProxyConnection
         if (match != RouteMatchKind.Matched)
         {
             var status = match == RouteMatchKind.MethodNotAllowed ? 405 : 404;
-            _outcome = RequestOutcome.NoRoute;
-            _gateAudit = runtime.Gate.NoRoute(match == RouteMatchKind.MethodNotAllowed);
+            _exchange.Outcome = RequestOutcome.NoRoute;
+            _exchange.GateAudit = runtime.Gate.NoRoute(match == RouteMatchKind.MethodNotAllowed);
             ProxyLog.NoRoute(_logger, _connection.Id, status);
             return WriteErrorAsync(status, close: !CanSkipBody());
         }
@@ -361,7 +353,7 @@ internal sealed partial class Http1ProxyConnection
         Decide(runtime, out var routeIndex, out var decision);
         if (decision.Verdict == GateVerdict.Retry)
         {
-            _outcome = RequestOutcome.Denied;
+            _exchange.Outcome = RequestOutcome.Denied;
             return await WriteErrorAsync(503, close: !CanSkipBody());
         }
 
@@ -374,8 +366,8 @@ internal sealed partial class Http1ProxyConnection
         if (decision.Verdict == GateVerdict.Deny)
         {
             var close = !CanSkipBody();
-            _outcome = RequestOutcome.Denied;
-            _status = decision.Status;
+            _exchange.Outcome = RequestOutcome.Denied;
+            _exchange.Status = decision.Status;
             Http1HeadWriter.WriteDenial(_output, decision, close);
             return FlushAsync(keepAlive: !close);
         }
@@ -383,14 +375,21 @@ internal sealed partial class Http1ProxyConnection
         // Fail closed on the audit trail, decided once: the record's room is reserved now, so an
         // authenticated request that is served cannot lose its record later; one that cannot be
         // promised a record is not served when the configuration says so (on_audit_failure: deny).
-        if (_gateAudit.Subject is not null && !runtime.Observer.TryReserveRecord(out _auditReservation) && runtime.DenyWhenAuditUnavailable)
+        if (_exchange.GateAudit.Subject is not null && !TryReserveRecord(runtime) && runtime.DenyWhenAuditUnavailable)
         {
-            _outcome = RequestOutcome.AuditUnavailable;
+            _exchange.Outcome = RequestOutcome.AuditUnavailable;
             ProxyLog.AuditUnavailable(_logger, _connection.Id, runtime.RouteIds[routeIndex]);
             return WriteErrorAsync(503, close: !CanSkipBody());
         }
 
         return ForwardAsync(runtime, routeIndex, decision);
+    }
+
+    private bool TryReserveRecord(ProxyRuntime runtime)
+    {
+        var reserved = runtime.Observer.TryReserveRecord(out var reservation);
+        _exchange.AuditReservation = reservation;
+        return reserved;
     }
 
     /// <summary>Flushes what was written to the client; then <paramref name="keepAlive"/>.</summary>
@@ -404,7 +403,7 @@ internal sealed partial class Http1ProxyConnection
     private RouteMatchKind Decide(ProxyRuntime runtime, out int routeIndex, out GateDecision decision)
     {
         var match = runtime.Routes.Match(_request.Host, _request.Path, _request.Method, _request.MethodBytes, out routeIndex);
-        _routeIndex = routeIndex;
+        _exchange.RouteIndex = routeIndex;
         if (match != RouteMatchKind.Matched)
         {
             decision = default;
@@ -421,7 +420,8 @@ internal sealed partial class Http1ProxyConnection
         }
 
         var view = new GateRequest(routeIndex, _request.Method, _request.MethodBytes, _request.Host, _request.Path, _request.Query, _request, _client);
-        decision = runtime.Gate.Evaluate(in view, out _gateAudit);
+        decision = runtime.Gate.Evaluate(in view, out var audit);
+        _exchange.GateAudit = audit;
         return match;
     }
 
@@ -431,7 +431,8 @@ internal sealed partial class Http1ProxyConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WriteErrorAsync(int status, bool close = true)
     {
-        _status = status;
+        // A head that fails to parse is answered before any exchange begins.
+        _exchange?.Status = status;
         try
         {
             _output.Write(ErrorResponses.Get(status, close));
@@ -446,48 +447,22 @@ internal sealed partial class Http1ProxyConnection
         return !close;
     }
 
-    private void BeginRequest()
+    private void BeginRequest(ProxyRuntime runtime)
     {
-        _startTimestamp = Stopwatch.GetTimestamp();
-        _startUnixMilliseconds = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        _gateAudit = GateAudit.None;
-        _outcome = RequestOutcome.ClientFailed;
-        _status = 0;
-        _routeIndex = -1;
-        _upstreamName = null;
-        _bytesIn = 0;
-        _bytesOut = 0;
-        _auditReservation = default;
-        _ids = RequestIds.Create(_request);
+        _exchange = ExchangePool.Rent();
+        _exchange.Begin(runtime, _time, RequestIds.Create(_request));
     }
 
-    private void EndRequest(ProxyRuntime runtime)
+    private void EndRequest()
     {
-        var record = new RequestRecord
+        try
         {
-            StartUnixMilliseconds = _startUnixMilliseconds,
-            DurationMicroseconds = (long)Stopwatch.GetElapsedTime(_startTimestamp).TotalMicroseconds,
-            RequestId = _ids.RequestId,
-            ClientRequestId = _ids.ClientRequestId,
-            TraceId = _ids.TraceId,
-            ClientAddress = _client.Address,
-            ClientCertificate = _client.CertificateSubject,
-            Protocol = _request.VersionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1",
-            Method = _request.MethodBytes,
-            Host = _request.Host,
-            Path = _request.Path,
-            RouteIndex = _routeIndex,
-            Outcome = _outcome,
-            Gate = _gateAudit,
-            Status = _status,
-            UpstreamEndpoint = _upstreamName,
-            BytesIn = _bytesIn,
-            BytesOut = _bytesOut,
-            AuditReservation = _auditReservation,
-        };
-        _auditReservation = default;
-        runtime.Observer.OnRequestCompleted(in record);
-        _ids.Dispose();
-        _ids = default;
+            _exchange.Complete(_client, _request.VersionMinor == 0 ? "HTTP/1.0" : "HTTP/1.1", _request.MethodBytes, _request.Host, _request.Path);
+        }
+        finally
+        {
+            ExchangePool.Return(_exchange);
+            _exchange = null!;
+        }
     }
 }

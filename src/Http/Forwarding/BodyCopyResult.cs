@@ -1,4 +1,4 @@
-namespace FastProxy.Http.Proxy;
+namespace FastProxy.Http.Forwarding;
 
 /// <summary>How copying one message body ended, blaming a side for every failure.</summary>
 internal enum BodyCopyResult : byte

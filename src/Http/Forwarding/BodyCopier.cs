@@ -4,23 +4,33 @@ using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using FastProxy.Core.Transport;
 using FastProxy.Http.Http1;
+using FastProxy.Http.Proxy;
+using Microsoft.Extensions.Logging;
 
-namespace FastProxy.Http.Proxy;
+namespace FastProxy.Http.Forwarding;
 
-internal sealed partial class Http1ProxyConnection
+/// <summary>
+/// Streams message bodies between the client connection and an upstream connection, never buffering one whole:
+/// fixed-length, chunked (validated byte by byte) and close-delimited bodies, the request body within its limit.
+/// Every failure blames a side (<see cref="BodyCopyResult"/>), every byte is counted on the exchange, and a peer that
+/// stalls past its deadline has its connection aborted. One per client connection.
+/// </summary>
+internal sealed class BodyCopier(SocketConnection client, Http1ProxyOptions options, ILogger logger)
 {
+    private string? ClientName => client.RemoteAddress?.ToString();
+
     /// <summary>
     /// Streams the request body to the upstream as it arrives (never buffered whole). Request trailers are dropped:
     /// they would reach the upstream unchecked by the gate and unstripped (identity fields, X-Forwarded-*), for any
     /// upstream that merges them into its headers; no route needs them, and RFC 9110 §6.5.1 already tells senders
     /// that trailers may be discarded in transit.
     /// </summary>
-    private async Task<BodyCopyResult> CopyRequestBodyAsync(SocketConnection upstream)
+    public async Task<BodyCopyResult> CopyRequestBodyAsync(Http1RequestHead request, SocketConnection upstream, ForwardingExchange exchange)
     {
-        var side = new CopySides(_connection, upstream, upstream.Output, _options.IdleTimeout, TimeoutReason.RequestBody, BodyCopyResult.ClientFailed, BodyCopyResult.UpstreamFailed);
-        var result = _request.BodyKind == BodyKind.ContentLength
-            ? await CopyFixedAsync(side, _request.ContentLength)
-            : await CopyChunkedAsync(side, _options.MaxRequestBodyBytes, dropTrailers: true);
+        var side = new CopySides(client, upstream, upstream.Output, options.IdleTimeout, TimeoutReason.RequestBody, BodyCopyResult.ClientFailed, BodyCopyResult.UpstreamFailed, exchange, ToClient: false);
+        var result = request.BodyKind == BodyKind.ContentLength
+            ? await CopyFixedAsync(side, request.ContentLength)
+            : await CopyChunkedAsync(side, options.MaxRequestBodyBytes, dropTrailers: true);
         if (IsClientFault(result))
         {
             // The upstream holds a head and part of a body that will never be completed: abort it now, so it neither
@@ -28,7 +38,7 @@ internal sealed partial class Http1ProxyConnection
             // pending response-head read fails at once and the request is answered as the client's fault (400/413).
             if (result == BodyCopyResult.ClientFailed)
             {
-                ProxyLog.BadRequestBody(_logger, _connection.Id, ClientName, DescribeClientFailure());
+                ProxyLog.BadRequestBody(logger, client.Id, ClientName, DescribeClientFailure());
             }
 
             upstream.Abort();
@@ -38,37 +48,44 @@ internal sealed partial class Http1ProxyConnection
     }
 
     /// <summary>Whether a request-body copy ended by the client's fault: it broke the framing, passed the limit, or went away.</summary>
-    private static bool IsClientFault(BodyCopyResult result)
+    public static bool IsClientFault(BodyCopyResult result)
         => result is BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming or BodyCopyResult.TooLarge;
 
     /// <summary>Why the client side of a request-body copy failed, for the log.</summary>
-    private string DescribeClientFailure() => _connection.TimedOutReason == TimeoutReason.RequestBody
+    private string DescribeClientFailure() => client.TimedOutReason == TimeoutReason.RequestBody
         ? "incomplete: no body bytes within the idle timeout"
         : "incomplete: the client closed or reset the connection before the whole body";
 
     /// <summary>Ends a request body copy that is still running and returns how it ended.</summary>
-    private async Task<BodyCopyResult> StopBodyCopyAsync(Task<BodyCopyResult> bodyCopy)
+    public async Task<BodyCopyResult> StopRequestBodyAsync(Task<BodyCopyResult> bodyCopy)
     {
         if (!bodyCopy.IsCompleted)
         {
-            _input.CancelPendingRead();
+            client.Input.CancelPendingRead();
         }
 
         return await bodyCopy;
     }
 
-    private ValueTask<BodyCopyResult> CopyFixedResponseBodyAsync(SocketConnection upstream, long length)
-        => CopyFixedAsync(new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), length);
-
-    private ValueTask<BodyCopyResult> CopyChunkedResponseBodyAsync(SocketConnection upstream)
-        => CopyChunkedAsync(new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), maxBodyBytes: 0, dropTrailers: false);
+    /// <summary>Sends the response body (the head is already written) and flushes; with no body, only flushes the head.</summary>
+    public ValueTask<BodyCopyResult> CopyResponseBodyAsync(Http1ResponseHead response, SocketConnection upstream, ForwardingExchange exchange)
+    {
+        var sides = new CopySides(upstream, client, client.Output, options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed, exchange, ToClient: true);
+        return response.BodyKind switch
+        {
+            ResponseBodyKind.ContentLength => CopyFixedAsync(sides, response.ContentLength),
+            ResponseBodyKind.Chunked => CopyChunkedAsync(sides, maxBodyBytes: 0, dropTrailers: false),
+            ResponseBodyKind.CloseDelimited => CopyToEndAsync(sides),
+            _ => FlushClientAsync(),
+        };
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BodyCopyResult> FlushClientAsync()
     {
         try
         {
-            var flush = await FlushWithDeadlineAsync(_output, _connection, _options.IdleTimeout);
+            var flush = await FlushWithDeadlineAsync(client.Output, client, options.IdleTimeout);
             return flush.IsCompleted || flush.IsCanceled ? BodyCopyResult.ClientFailed : BodyCopyResult.Complete;
         }
         catch (Exception ex) when (IsIoFailure(ex))
@@ -79,9 +96,8 @@ internal sealed partial class Http1ProxyConnection
 
     /// <summary>A close-delimited response (RFC 9112 §6.3 rule 8): everything until the upstream closes.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BodyCopyResult> CopyResponseToEndAsync(SocketConnection upstream)
+    private static async ValueTask<BodyCopyResult> CopyToEndAsync(CopySides sides)
     {
-        var sides = new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed);
         while (true)
         {
             var (read, failure) = await ReadAsync(sides);
@@ -106,7 +122,7 @@ internal sealed partial class Http1ProxyConnection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BodyCopyResult> CopyFixedAsync(CopySides sides, long length)
+    private static async ValueTask<BodyCopyResult> CopyFixedAsync(CopySides sides, long length)
     {
         var remaining = length;
         while (remaining > 0)
@@ -153,7 +169,7 @@ internal sealed partial class Http1ProxyConnection
     private async ValueTask<BodyCopyResult> CopyChunkedAsync(CopySides sides, long maxBodyBytes, bool dropTrailers)
     {
         // 0 in configuration means no limit; the reader takes a hard byte budget.
-        var reader = new ChunkedBodyReader(maxBodyBytes > 0 ? maxBodyBytes : long.MaxValue, _options.Limits, dropTrailers);
+        var reader = new ChunkedBodyReader(maxBodyBytes > 0 ? maxBodyBytes : long.MaxValue, options.Limits, dropTrailers);
         while (true)
         {
             var (read, failure) = await ReadAsync(sides);
@@ -179,7 +195,7 @@ internal sealed partial class Http1ProxyConnection
                     sides.From.ClearTimeout();
                     return BodyCopyResult.Complete;
                 case ChunkedStatus.Error:
-                    ProxyLog.BadRequestBody(_logger, _connection.Id, ClientName, Http1ParseError.Describe(error));
+                    ProxyLog.BadRequestBody(logger, client.Id, ClientName, Http1ParseError.Describe(error));
                     return error == Http1ErrorKind.BodyTooLarge ? BodyCopyResult.TooLarge : BodyCopyResult.InvalidFraming;
                 default:
                     if (read.IsCompleted)
@@ -215,17 +231,17 @@ internal sealed partial class Http1ProxyConnection
 
     /// <summary>Writes <paramref name="data"/> (then, with <paramref name="endTrailerSection"/>, an empty trailer section) and flushes.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BodyCopyResult> WriteAsync(CopySides sides, ReadOnlySequence<byte> data, bool endTrailerSection = false)
+    private static async ValueTask<BodyCopyResult> WriteAsync(CopySides sides, ReadOnlySequence<byte> data, bool endTrailerSection = false)
     {
         // Body bytes as they cross the proxy (chunked framing included) for the audit record.
         var length = data.Length + (endTrailerSection ? ChunkedBodyReader.EmptyTrailerSection.Length : 0);
-        if (ReferenceEquals(sides.To, _output))
+        if (sides.ToClient)
         {
-            _bytesOut += length;
+            sides.Exchange.AddBytesOut(length);
         }
         else
         {
-            _bytesIn += length;
+            sides.Exchange.AddBytesIn(length);
         }
 
         try
@@ -276,7 +292,7 @@ internal sealed partial class Http1ProxyConnection
         }
     }
 
-    private static bool IsIoFailure(Exception ex)
+    public static bool IsIoFailure(Exception ex)
         => ex is IOException or SocketException or InvalidOperationException or OperationCanceledException or ObjectDisposedException;
 
     /// <summary>One direction of a body copy: where bytes come from, where they go, and whom to blame for what.</summary>
@@ -287,5 +303,7 @@ internal sealed partial class Http1ProxyConnection
         TimeSpan Timeout,
         TimeoutReason TimeoutReason,
         BodyCopyResult ReadFailure,
-        BodyCopyResult WriteFailure);
+        BodyCopyResult WriteFailure,
+        ForwardingExchange Exchange,
+        bool ToClient);
 }
