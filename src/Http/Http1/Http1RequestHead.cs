@@ -1,4 +1,5 @@
 using FastProxy.Core.Gate;
+using FastProxy.Http.Forwarding;
 
 namespace FastProxy.Http.Http1;
 
@@ -8,7 +9,7 @@ namespace FastProxy.Http.Http1;
 /// the next parse or <see cref="Reset"/>. Call <see cref="Reset"/> when the exchange ends so an idle connection
 /// holds no buffer.
 /// </summary>
-public sealed class Http1RequestHead : IRequestHeaders
+public sealed class Http1RequestHead : IRequestHeaders, IForwardedRequest
 {
     private readonly Http1HeadBuffer _buffer = new();
 
@@ -62,6 +63,9 @@ public sealed class Http1RequestHead : IRequestHeaders
     /// <summary>The Host field value as received (OWS trimmed), including any port; empty when absent.</summary>
     public ReadOnlySpan<byte> HostHeaderValue => _buffer.Slice(HostHeaderStart, HostHeaderLength);
 
+    /// <summary>The authority forwarded as Host: with an absolute-form target the target's (RFC 9112 §3.2.2), else the Host field's.</summary>
+    public ReadOnlySpan<byte> ForwardedAuthority => IsAbsoluteForm ? Authority : HostHeaderValue;
+
     public int HeaderCount => _buffer.HeaderCount;
 
     public ReadOnlySpan<byte> GetName(int index) => _buffer.GetName(index);
@@ -80,6 +84,12 @@ public sealed class Http1RequestHead : IRequestHeaders
 
     /// <summary>The Content-Length when <see cref="BodyKind"/> is <see cref="BodyKind.ContentLength"/>, else 0.</summary>
     public long ContentLength { get; internal set; }
+
+    /// <summary>Whether body bytes follow the head.</summary>
+    public bool HasBody => BodyKind != BodyKind.None;
+
+    /// <summary>The Content-Length, or -1 for a chunked body or none.</summary>
+    public long DeclaredBodyLength => BodyKind == BodyKind.ContentLength ? ContentLength : -1;
 
     /// <summary>
     /// True when Content-Length arrived as a list or in several fields (all equal, RFC 9110 §8.6). The forwarder

@@ -43,8 +43,7 @@ internal static class Http1HeadWriter
         // chunked framing the client could not read (RFC 9112 §7.1).
         writer.Write(head.VersionMinor == 0 ? " HTTP/1.0\r\nHost: "u8 : " HTTP/1.1\r\nHost: "u8);
 
-        // With an absolute-form target the target's authority is the host (RFC 9112 §3.2.2).
-        var authority = head.IsAbsoluteForm ? head.Authority : head.HostHeaderValue;
+        var authority = head.ForwardedAuthority;
         writer.Write(authority);
         writer.Write(Crlf);
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using FastProxy.Core.Errors;
 using FastProxy.Core.Gate;
 using FastProxy.Core.Observability;
 using FastProxy.Core.Routing;
@@ -320,15 +321,14 @@ internal sealed partial class Http1ProxyConnection
         {
             _exchange.Outcome = RequestOutcome.ClientFailed;
             ProxyLog.ConnectRefused(_logger, _connection.Id, ClientName);
-            return WriteErrorAsync(501);
+            return FailAsync(ProxyErrorKind.NotImplemented);
         }
 
         var match = Decide(runtime, out var routeIndex, out var decision);
         if (match != RouteMatchKind.Matched)
         {
             var status = match == RouteMatchKind.MethodNotAllowed ? 405 : 404;
-            _exchange.Outcome = RequestOutcome.NoRoute;
-            _exchange.GateAudit = runtime.Gate.NoRoute(match == RouteMatchKind.MethodNotAllowed);
+            Forwarder.RefuseUnrouted(_exchange, match);
             ProxyLog.NoRoute(_logger, _connection.Id, status);
             return WriteErrorAsync(status, close: !CanSkipBody());
         }
@@ -354,7 +354,7 @@ internal sealed partial class Http1ProxyConnection
         if (decision.Verdict == GateVerdict.Retry)
         {
             _exchange.Outcome = RequestOutcome.Denied;
-            return await WriteErrorAsync(503, close: !CanSkipBody());
+            return await FailAsync(ProxyErrorKind.IdentityUnavailable, close: !CanSkipBody());
         }
 
         return await Act(runtime, routeIndex, decision);
@@ -372,24 +372,13 @@ internal sealed partial class Http1ProxyConnection
             return FlushAsync(keepAlive: !close);
         }
 
-        // Fail closed on the audit trail, decided once: the record's room is reserved now, so an
-        // authenticated request that is served cannot lose its record later; one that cannot be
-        // promised a record is not served when the configuration says so (on_audit_failure: deny).
-        if (_exchange.GateAudit.Subject is not null && !TryReserveRecord(runtime) && runtime.DenyWhenAuditUnavailable)
+        if (!Forwarder.AdmitUnderAuditStance(_exchange))
         {
-            _exchange.Outcome = RequestOutcome.AuditUnavailable;
             ProxyLog.AuditUnavailable(_logger, _connection.Id, runtime.RouteIds[routeIndex]);
             return WriteErrorAsync(503, close: !CanSkipBody());
         }
 
         return ForwardAsync(runtime, routeIndex, decision);
-    }
-
-    private bool TryReserveRecord(ProxyRuntime runtime)
-    {
-        var reserved = runtime.Observer.TryReserveRecord(out var reservation);
-        _exchange.AuditReservation = reservation;
-        return reserved;
     }
 
     /// <summary>Flushes what was written to the client; then <paramref name="keepAlive"/>.</summary>
@@ -402,8 +391,8 @@ internal sealed partial class Http1ProxyConnection
 
     private RouteMatchKind Decide(ProxyRuntime runtime, out int routeIndex, out GateDecision decision)
     {
-        var match = runtime.Routes.Match(_request.Host, _request.Path, _request.Method, _request.MethodBytes, out routeIndex);
-        _exchange.RouteIndex = routeIndex;
+        var match = Forwarder.Route(_exchange, _request);
+        routeIndex = _exchange.RouteIndex;
         if (match != RouteMatchKind.Matched)
         {
             decision = default;
@@ -419,14 +408,15 @@ internal sealed partial class Http1ProxyConnection
             _request.IgnoreUpgrade();
         }
 
-        var view = new GateRequest(routeIndex, _request.Method, _request.MethodBytes, _request.Host, _request.Path, _request.Query, _request, _client);
-        decision = runtime.Gate.Evaluate(in view, out var audit);
-        _exchange.GateAudit = audit;
+        decision = Forwarder.Decide(_exchange, _request, _client);
         return match;
     }
 
     /// <summary>Whether the connection can stay open after answering without reading the request body: only when there is none and the client keeps alive.</summary>
     private bool CanSkipBody() => _request.BodyKind == BodyKind.None && _request.KeepAlive && !_request.IsUpgrade;
+
+    /// <summary>Answers a failure of the request with the one status its kind maps to; then whether the connection stays open.</summary>
+    private ValueTask<bool> FailAsync(ProxyErrorKind kind, bool close = true) => WriteErrorAsync(ProxyErrorMapping.ToStatus(kind), close);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WriteErrorAsync(int status, bool close = true)
