@@ -14,9 +14,11 @@ namespace FastProxy.Http.Proxy;
 
 /// <summary>
 /// One downstream HTTP/1.1 connection: reads request heads in order (keep-alive and pipelining
-/// are answered one request at a time, so responses keep the order of requests), routes, asks
-/// the gate, and forwards. The head objects hold a rented buffer only while a request is in
-/// progress, so an idle keep-alive connection holds no buffers.
+/// are answered one request at a time, so responses keep the order of requests) and runs each
+/// through the protocol-independent forwarding stages (<see cref="Forwarder"/>, facts on a pooled
+/// <see cref="ForwardingExchange"/>, bodies through <see cref="BodyCopier"/>), carrying out the
+/// HTTP/1.1 upstream exchange and relay itself. The head and exchange objects are rented only
+/// while a request is in progress, so an idle keep-alive connection holds no buffers.
 /// </summary>
 internal sealed partial class Http1ProxyConnection
 {
