@@ -54,7 +54,7 @@ internal static class ClusterValidator
                 errors.Add(DocumentPath.Property(path, "max_pending_requests_per_endpoint"), $"must be from 0 to {MaxPendingRequests}");
             }
 
-            // A cluster-wide limit is a sum over endpoints: it may exceed any one endpoint's limit, never the fd budget.
+            // A cluster-wide limit spans all endpoints: it may exceed max_connections_per_endpoint, so it has a bound of its own.
             if (cluster.MaxConnections is < 1 or > MaxClusterConnections)
             {
                 errors.Add(DocumentPath.Property(path, "max_connections"), $"must be from 1 to {MaxClusterConnections}");
