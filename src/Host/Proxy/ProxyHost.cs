@@ -321,6 +321,8 @@ public sealed class ProxyHost : IAsyncDisposable
             MaxConnectionsPerEndpoint = cluster.MaxConnectionsPerEndpoint,
             MaxIdlePerEndpoint = cluster.MaxIdlePerEndpoint ?? cluster.MaxConnectionsPerEndpoint,
             MaxPendingRequestsPerEndpoint = cluster.MaxPendingRequestsPerEndpoint,
+            MaxConnectionsPerCluster = cluster.MaxConnections,
+            MaxPendingRequestsPerCluster = cluster.MaxPendingRequests,
             ConnectTimeout = TimeSpan.FromSeconds(timeouts.ConnectSeconds),
             EjectAfterConsecutiveFailures = cluster.EjectAfterFailures,
             EjectionDuration = TimeSpan.FromSeconds(cluster.EjectSeconds),

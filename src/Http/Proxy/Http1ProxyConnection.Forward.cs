@@ -68,9 +68,9 @@ internal sealed partial class Http1ProxyConnection
                 ProxyLog.UpstreamConnectFailed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ex.Message, status);
                 return await WriteErrorAsync(status, close: !CanSkipBody());
             }
-            catch (Exception ex) when (ex is UpstreamPoolExhaustedException or UpstreamQueueFullException)
+            catch (UpstreamOverloadedException)
             {
-                // Busy for the whole wait, or too many already waiting (the pool logged which): 503.
+                // Busy for the whole wait, too many already waiting, or the cluster's circuit breaker (the pool logged which): 503.
                 ProxyLog.PoolExhausted(_logger, _connection.Id, routeId, endpoint.Address.ToString());
                 return await WriteErrorAsync(503, close: !CanSkipBody());
             }
