@@ -106,7 +106,12 @@ internal static class Http1HeadWriter
         writer.Write(authority);
         writer.Write(Crlf);
 
-        decision.UpstreamIdentity?.WriteHeaders(writer);
+        if (decision.UpstreamIdentity is { } identity)
+        {
+            var lines = new Http1FieldLineSink(writer);
+            identity.Headers.WriteTo(ref lines);
+        }
+
         writer.Write(Crlf);
     }
 
@@ -181,7 +186,7 @@ internal static class Http1HeadWriter
         writer.Write(Crlf);
     }
 
-    /// <summary>Writes a gate denial: status, the gate's header lines and its JSON body.</summary>
+    /// <summary>Writes a gate denial: status, the gate's header fields and its JSON body.</summary>
     public static void WriteDenial(PipeWriter writer, in GateDecision decision, bool closeAfter)
     {
         writer.Write("HTTP/1.1 "u8);
@@ -191,7 +196,8 @@ internal static class Http1HeadWriter
         writer.Write("\r\nContent-Type: application/json\r\nContent-Length: "u8);
         WriteNumber(writer, decision.ResponseBody.Length);
         writer.Write(Crlf);
-        writer.Write(decision.ResponseHeaders.Span);
+        var lines = new Http1FieldLineSink(writer);
+        decision.ResponseHeaders.WriteTo(ref lines);
         if (closeAfter)
         {
             writer.Write("Connection: close\r\n"u8);

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
+using FastProxy.Core.Errors;
 using FastProxy.Core.Gate;
 using FastProxy.Core.Observability;
 using FastProxy.Core.Splicing;
@@ -33,7 +34,7 @@ internal sealed partial class Http1ProxyConnection
         {
             _outcome = RequestOutcome.ClientFailed;
             ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, maxBody);
-            return await WriteErrorAsync(413);
+            return await WriteErrorAsync(ProxyErrorKind.RequestBodyTooLarge);
         }
 
         // One retry, only for an idempotent request without a body, only when nothing of it can
@@ -47,7 +48,7 @@ internal sealed partial class Http1ProxyConnection
             if (!cluster.TryPick(out var endpoint))
             {
                 ProxyLog.NoHealthyEndpoint(_logger, _connection.Id, routeId, cluster.Name);
-                return await WriteErrorAsync(503, close: !CanSkipBody());
+                return await WriteErrorAsync(ProxyErrorKind.NoHealthyEndpoint, close: !CanSkipBody());
             }
 
             UpstreamLease lease;
@@ -64,15 +65,15 @@ internal sealed partial class Http1ProxyConnection
                     continue;
                 }
 
-                var status = ex.IsTimeout ? 504 : 502;
-                ProxyLog.UpstreamConnectFailed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ex.Message, status);
-                return await WriteErrorAsync(status, close: !CanSkipBody());
+                var kind = ex.IsTimeout ? ProxyErrorKind.UpstreamConnectTimeout : ProxyErrorKind.UpstreamConnectFailed;
+                ProxyLog.UpstreamConnectFailed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ex.Message, ProxyErrorMapping.ToStatus(kind));
+                return await WriteErrorAsync(kind, close: !CanSkipBody());
             }
             catch (UpstreamOverloadedException)
             {
                 // Busy for the whole wait, too many already waiting, or the cluster's circuit breaker (the pool logged which): 503.
                 ProxyLog.PoolExhausted(_logger, _connection.Id, routeId, endpoint.Address.ToString());
-                return await WriteErrorAsync(503, close: !CanSkipBody());
+                return await WriteErrorAsync(ProxyErrorKind.PoolExhausted, close: !CanSkipBody());
             }
 
             // From here until its release the lease is in _forward, where RunAsync finds it if anything unexpected throws.
@@ -100,8 +101,8 @@ internal sealed partial class Http1ProxyConnection
                 }
 
                 endpoint.ReportFailure();
-                ProxyLog.UpstreamClosed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), 502);
-                return await WriteErrorAsync(502, close: !CanSkipBody());
+                ProxyLog.UpstreamClosed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ProxyErrorMapping.ToStatus(ProxyErrorKind.UpstreamClosed));
+                return await WriteErrorAsync(ProxyErrorKind.UpstreamClosed, close: !CanSkipBody());
             }
 
             Task<BodyCopyResult>? bodyCopy = null;
@@ -158,19 +159,24 @@ internal sealed partial class Http1ProxyConnection
             if (bodyResult == BodyCopyResult.TooLarge)
             {
                 ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, _options.MaxRequestBodyBytes);
-                return await WriteErrorAsync(413);
+                return await WriteErrorAsync(ProxyErrorKind.RequestBodyTooLarge);
             }
 
             if (bodyResult is BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
             {
                 // The client broke its own request; the upstream failing is a consequence.
-                return await WriteErrorAsync(400);
+                return await WriteErrorAsync(ProxyErrorKind.BadRequest);
             }
 
             endpoint.ReportFailure();
-            var status = outcome == ResponseHeadOutcome.TimedOut ? 504 : 502;
-            LogResponseFailure(outcome, routeId, endpoint, status);
-            return await WriteErrorAsync(status, close: !CanSkipBody() || bodyCopy is not null);
+            var kind = outcome switch
+            {
+                ResponseHeadOutcome.TimedOut => ProxyErrorKind.UpstreamResponseTimeout,
+                ResponseHeadOutcome.Invalid => ProxyErrorKind.UpstreamBadResponse,
+                _ => ProxyErrorKind.UpstreamClosed,
+            };
+            LogResponseFailure(outcome, routeId, endpoint, ProxyErrorMapping.ToStatus(kind));
+            return await WriteErrorAsync(kind, close: !CanSkipBody() || bodyCopy is not null);
         }
 
         endpoint.ReportSuccess();
@@ -258,7 +264,7 @@ internal sealed partial class Http1ProxyConnection
                 // A 101 nobody asked for is a protocol violation by the upstream (RFC 9110 §15.2.2).
                 await AbortUpstreamAsync(lease, bodyCopy);
                 ProxyLog.UpstreamBadResponse(_logger, _connection.Id, routeId, endpoint.Address.ToString(), "unsolicited 101 Switching Protocols");
-                return await WriteErrorAsync(502);
+                return await WriteErrorAsync(ProxyErrorKind.UpstreamBadResponse);
             }
 
             if (!SwitchesToAllowedProtocol(_response))
@@ -267,7 +273,7 @@ internal sealed partial class Http1ProxyConnection
                 // would be a tunnel the gate cannot see into.
                 await AbortUpstreamAsync(lease, bodyCopy);
                 ProxyLog.UpstreamBadResponse(_logger, _connection.Id, routeId, endpoint.Address.ToString(), "101 Switching Protocols to a protocol other than websocket");
-                return await WriteErrorAsync(502);
+                return await WriteErrorAsync(ProxyErrorKind.UpstreamBadResponse);
             }
 
             _status = 101;

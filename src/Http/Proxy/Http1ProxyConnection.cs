@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Diagnostics;
+using FastProxy.Core.Errors;
 using FastProxy.Core.Gate;
 using FastProxy.Core.Observability;
 using FastProxy.Core.Routing;
@@ -84,14 +85,14 @@ internal sealed partial class Http1ProxyConnection
                 // then holds this one async frame and nothing else.
                 BeginRequestHead();
                 HeadStep step;
-                int errorStatus;
+                ProxyErrorKind errorKind;
                 do
                 {
                     _connection.SetAwaitingRequest(!_sawRequestBytes);
                     if (!_sawRequestBytes && _shuttingDown.IsCancellationRequested)
                     {
                         step = HeadStep.Close;
-                        errorStatus = 0;
+                        errorKind = ProxyErrorKind.None;
                         break;
                     }
 
@@ -104,7 +105,7 @@ internal sealed partial class Http1ProxyConnection
                     {
                         // Reset or aborted between requests: the client is gone, nothing to answer.
                         step = HeadStep.Close;
-                        errorStatus = 0;
+                        errorKind = ProxyErrorKind.None;
                         break;
                     }
                     finally
@@ -112,13 +113,13 @@ internal sealed partial class Http1ProxyConnection
                         _connection.SetAwaitingRequest(false);
                     }
 
-                    step = OnRequestHeadRead(result, out errorStatus);
+                    step = OnRequestHeadRead(result, out errorKind);
                 }
                 while (step == HeadStep.NeedMore);
 
                 if (step == HeadStep.Error)
                 {
-                    await WriteErrorAsync(errorStatus);
+                    await WriteErrorAsync(errorKind);
                 }
 
                 if (step != HeadStep.Complete)
@@ -251,10 +252,10 @@ internal sealed partial class Http1ProxyConnection
         }
     }
 
-    /// <summary>Takes one read's worth of a request head: complete, more needed, close quietly, or answer <paramref name="errorStatus"/> and close.</summary>
-    private HeadStep OnRequestHeadRead(ReadResult result, out int errorStatus)
+    /// <summary>Takes one read's worth of a request head: complete, more needed, close quietly, or answer <paramref name="errorKind"/> and close.</summary>
+    private HeadStep OnRequestHeadRead(ReadResult result, out ProxyErrorKind errorKind)
     {
-        errorStatus = 0;
+        errorKind = ProxyErrorKind.None;
         var buffer = result.Buffer;
         if (result.IsCanceled)
         {
@@ -263,7 +264,7 @@ internal sealed partial class Http1ProxyConnection
             if (reason == TimeoutReason.RequestHeaders && !buffer.IsEmpty)
             {
                 ProxyLog.HeaderTimeout(_logger, _connection.Id, _options.HeaderTimeout.TotalSeconds);
-                errorStatus = 408;
+                errorKind = ProxyErrorKind.RequestHeadersTimeout;
                 return HeadStep.Error;
             }
 
@@ -300,7 +301,7 @@ internal sealed partial class Http1ProxyConnection
         {
             _input.AdvanceTo(buffer.End);
             ProxyLog.BadRequest(_logger, _connection.Id, ClientName, ProxyLog.Describe(error), error.Status);
-            errorStatus = error.Status;
+            errorKind = error.ErrorKind;
             return HeadStep.Error;
         }
 
@@ -328,17 +329,17 @@ internal sealed partial class Http1ProxyConnection
         {
             _outcome = RequestOutcome.ClientFailed;
             ProxyLog.ConnectRefused(_logger, _connection.Id, ClientName);
-            return WriteErrorAsync(501);
+            return WriteErrorAsync(ProxyErrorKind.NotImplemented);
         }
 
         var match = Decide(runtime, out var routeIndex, out var decision);
         if (match != RouteMatchKind.Matched)
         {
-            var status = match == RouteMatchKind.MethodNotAllowed ? 405 : 404;
+            var kind = match == RouteMatchKind.MethodNotAllowed ? ProxyErrorKind.MethodNotAllowed : ProxyErrorKind.NoRoute;
             _outcome = RequestOutcome.NoRoute;
             _gateAudit = runtime.Gate.NoRoute(match == RouteMatchKind.MethodNotAllowed);
-            ProxyLog.NoRoute(_logger, _connection.Id, status);
-            return WriteErrorAsync(status, close: !CanSkipBody());
+            ProxyLog.NoRoute(_logger, _connection.Id, ProxyErrorMapping.ToStatus(kind));
+            return WriteErrorAsync(kind, close: !CanSkipBody());
         }
 
         return decision.Verdict == GateVerdict.Retry
@@ -362,7 +363,7 @@ internal sealed partial class Http1ProxyConnection
         if (decision.Verdict == GateVerdict.Retry)
         {
             _outcome = RequestOutcome.Denied;
-            return await WriteErrorAsync(503, close: !CanSkipBody());
+            return await WriteErrorAsync(ProxyErrorKind.IdentityUnavailable, close: !CanSkipBody());
         }
 
         return await Act(runtime, routeIndex, decision);
@@ -387,7 +388,7 @@ internal sealed partial class Http1ProxyConnection
         {
             _outcome = RequestOutcome.AuditUnavailable;
             ProxyLog.AuditUnavailable(_logger, _connection.Id, runtime.RouteIds[routeIndex]);
-            return WriteErrorAsync(503, close: !CanSkipBody());
+            return WriteErrorAsync(ProxyErrorKind.AuditUnavailable, close: !CanSkipBody());
         }
 
         return ForwardAsync(runtime, routeIndex, decision);
@@ -429,12 +430,12 @@ internal sealed partial class Http1ProxyConnection
     private bool CanSkipBody() => _request.BodyKind == BodyKind.None && _request.KeepAlive && !_request.IsUpgrade;
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> WriteErrorAsync(int status, bool close = true)
+    private async ValueTask<bool> WriteErrorAsync(ProxyErrorKind kind, bool close = true)
     {
-        _status = status;
+        _status = ProxyErrorMapping.ToStatus(kind);
         try
         {
-            _output.Write(ErrorResponses.Get(status, close));
+            _output.Write(ErrorResponses.Get(kind, close));
             await _output.FlushAsync();
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
