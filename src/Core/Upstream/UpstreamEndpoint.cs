@@ -148,7 +148,7 @@ public sealed class UpstreamEndpoint
     {
         while (true)
         {
-            SocketConnection? candidate = null;
+            TransportConnection? candidate = null;
             PoolWaiter? waiter = null;
             var pending = -1;
             lock (_lock)
@@ -287,7 +287,7 @@ public sealed class UpstreamEndpoint
     internal void Sweep()
     {
         var now = _time.GetTimestamp();
-        List<(SocketConnection Connection, string Reason)>? discarded = null;
+        List<(TransportConnection Connection, string Reason)>? discarded = null;
         lock (_lock)
         {
             var kept = 0;
@@ -369,7 +369,7 @@ public sealed class UpstreamEndpoint
     /// reader already took in: a byte moving from the socket to the reader in between is seen by the
     /// first look. Two syscalls, no allocation.
     /// </summary>
-    private static string? WhyNotReusable(SocketConnection connection)
+    private static string? WhyNotReusable(TransportConnection connection)
     {
         if (connection.IsInputEnded)
         {
@@ -383,8 +383,7 @@ public sealed class UpstreamEndpoint
 
         try
         {
-            var socket = connection.Socket;
-            if (socket.Poll(0, SelectMode.SelectRead))
+            if (connection is SocketConnection { Socket: var socket } && socket.Poll(0, SelectMode.SelectRead))
             {
                 return socket.Available > 0 ? UnsolicitedBytes : ClosedByUpstream;
             }
@@ -416,10 +415,10 @@ public sealed class UpstreamEndpoint
 
     private async ValueTask<UpstreamLease> ConnectNewAsync(CancellationToken ct)
     {
-        SocketConnection connection;
+        TransportConnection connection;
         try
         {
-            connection = await SocketConnection.ConnectAsync(Address, _options.ConnectTimeout, _options.ConnectionOptions, ct);
+            connection = await _options.Connector.ConnectAsync(Address, _options.ConnectTimeout, ct);
         }
         catch
         {
@@ -434,7 +433,7 @@ public sealed class UpstreamEndpoint
 
     private async ValueTask<UpstreamLease> WaitForConnectionAsync(PoolWaiter waiter, CancellationToken ct)
     {
-        SocketConnection? handed;
+        TransportConnection? handed;
         try
         {
             handed = await waiter.Task.WaitAsync(_options.ConnectTimeout, _time, ct);
@@ -471,7 +470,7 @@ public sealed class UpstreamEndpoint
         return new UpstreamLease(handed, isReused: true, this);
     }
 
-    private void Discard(SocketConnection connection, string reason)
+    private void Discard(TransportConnection connection, string reason)
     {
         UpstreamLog.PooledConnectionDiscarded(_logger, _cluster, connection.Id, Address, reason);
         ReleaseSlot();
@@ -498,7 +497,7 @@ public sealed class UpstreamEndpoint
         }
     }
 
-    private static async Task DisposeQuietlyAsync(SocketConnection connection)
+    private static async Task DisposeQuietlyAsync(TransportConnection connection)
     {
         try
         {
