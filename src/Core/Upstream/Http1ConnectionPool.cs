@@ -98,7 +98,7 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
     {
         while (true)
         {
-            SocketConnection? candidate = null;
+            TransportConnection? candidate = null;
             PoolWaiter? waiter = null;
             var pending = -1;
             CircuitBreakerLimit? refused = null;
@@ -215,7 +215,7 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
     public override void Sweep()
     {
         var now = _time.GetTimestamp();
-        List<(SocketConnection Connection, string Reason)>? discarded = null;
+        List<(TransportConnection Connection, string Reason)>? discarded = null;
         lock (_lock)
         {
             var kept = 0;
@@ -298,7 +298,7 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
     /// reader already took in: a byte moving from the socket to the reader in between is seen by the
     /// first look. Two syscalls, no allocation.
     /// </summary>
-    private static string? WhyNotReusable(SocketConnection connection)
+    private static string? WhyNotReusable(TransportConnection connection)
     {
         if (connection.IsInputEnded)
         {
@@ -312,8 +312,7 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
 
         try
         {
-            var socket = connection.Socket;
-            if (socket.Poll(0, SelectMode.SelectRead))
+            if (connection is SocketConnection { Socket: var socket } && socket.Poll(0, SelectMode.SelectRead))
             {
                 return socket.Available > 0 ? UnsolicitedBytes : ClosedByUpstream;
             }
@@ -345,10 +344,10 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
 
     private async ValueTask<UpstreamLease> ConnectNewAsync(CancellationToken ct)
     {
-        SocketConnection connection;
+        TransportConnection connection;
         try
         {
-            connection = await SocketConnection.ConnectAsync(_address, _options.ConnectTimeout, _options.ConnectionOptions, ct);
+            connection = await _options.Connector.ConnectAsync(_address, _options.ConnectTimeout, ct);
         }
         catch
         {
@@ -363,7 +362,7 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
 
     private async ValueTask<UpstreamLease> WaitForConnectionAsync(PoolWaiter waiter, CancellationToken ct)
     {
-        SocketConnection? handed;
+        TransportConnection? handed;
         try
         {
             handed = await waiter.Task.WaitAsync(_options.ConnectTimeout, _time, ct);
@@ -400,7 +399,7 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
         return new UpstreamLease(handed, isReused: true, _endpoint);
     }
 
-    private void Discard(SocketConnection connection, string reason)
+    private void Discard(TransportConnection connection, string reason)
     {
         UpstreamLog.PooledConnectionDiscarded(_logger, _cluster, connection.Id, _address, reason);
         ReleaseSlot();
@@ -452,7 +451,7 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
         return true;
     }
 
-    private static async Task DisposeQuietlyAsync(SocketConnection connection)
+    private static async Task DisposeQuietlyAsync(TransportConnection connection)
     {
         try
         {

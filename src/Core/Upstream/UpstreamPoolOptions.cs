@@ -54,4 +54,13 @@ public sealed class UpstreamPoolOptions
     public TimeSpan EjectionDuration { get; init; } = TimeSpan.FromSeconds(30);
 
     public SocketConnectionOptions ConnectionOptions { get; init; } = new();
+
+    /// <summary>Opens the connections; by default plain TCP with <see cref="ConnectionOptions"/> (a TLS connector decorates that one).</summary>
+    public IUpstreamConnector Connector
+    {
+        get => _connector ??= new TcpUpstreamConnector(ConnectionOptions);
+        init => _connector = value;
+    }
+
+    private IUpstreamConnector? _connector;
 }

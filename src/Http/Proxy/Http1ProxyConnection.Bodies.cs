@@ -15,7 +15,7 @@ internal sealed partial class Http1ProxyConnection
     /// upstream that merges them into its headers; no route needs them, and RFC 9110 §6.5.1 already tells senders
     /// that trailers may be discarded in transit.
     /// </summary>
-    private async Task<BodyCopyResult> CopyRequestBodyAsync(SocketConnection upstream)
+    private async Task<BodyCopyResult> CopyRequestBodyAsync(TransportConnection upstream)
     {
         var side = new CopySides(_connection, upstream, upstream.Output, _options.IdleTimeout, TimeoutReason.RequestBody, BodyCopyResult.ClientFailed, BodyCopyResult.UpstreamFailed);
         var result = _request.BodyKind == BodyKind.ContentLength
@@ -57,10 +57,10 @@ internal sealed partial class Http1ProxyConnection
         return await bodyCopy;
     }
 
-    private ValueTask<BodyCopyResult> CopyFixedResponseBodyAsync(SocketConnection upstream, long length)
+    private ValueTask<BodyCopyResult> CopyFixedResponseBodyAsync(TransportConnection upstream, long length)
         => CopyFixedAsync(new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), length);
 
-    private ValueTask<BodyCopyResult> CopyChunkedResponseBodyAsync(SocketConnection upstream)
+    private ValueTask<BodyCopyResult> CopyChunkedResponseBodyAsync(TransportConnection upstream)
         => CopyChunkedAsync(new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed), maxBodyBytes: 0, dropTrailers: false);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -79,7 +79,7 @@ internal sealed partial class Http1ProxyConnection
 
     /// <summary>A close-delimited response (RFC 9112 §6.3 rule 8): everything until the upstream closes.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<BodyCopyResult> CopyResponseToEndAsync(SocketConnection upstream)
+    private async ValueTask<BodyCopyResult> CopyResponseToEndAsync(TransportConnection upstream)
     {
         var sides = new CopySides(upstream, _connection, _output, _options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed);
         while (true)
@@ -255,13 +255,13 @@ internal sealed partial class Http1ProxyConnection
     /// so it cannot pin this connection, an upstream connection and their buffers forever. The
     /// common case, a flush the kernel takes at once, allocates nothing.
     /// </summary>
-    private static ValueTask<FlushResult> FlushWithDeadlineAsync(PipeWriter writer, SocketConnection connection, TimeSpan timeout)
+    private static ValueTask<FlushResult> FlushWithDeadlineAsync(PipeWriter writer, TransportConnection connection, TimeSpan timeout)
     {
         var flush = writer.FlushAsync();
         return flush.IsCompleted ? flush : WaitForFlushAsync(flush.AsTask(), connection, timeout);
     }
 
-    private static async ValueTask<FlushResult> WaitForFlushAsync(Task<FlushResult> flush, SocketConnection connection, TimeSpan timeout)
+    private static async ValueTask<FlushResult> WaitForFlushAsync(Task<FlushResult> flush, TransportConnection connection, TimeSpan timeout)
     {
         using var expired = new CancellationTokenSource(timeout);
         try
@@ -281,8 +281,8 @@ internal sealed partial class Http1ProxyConnection
 
     /// <summary>One direction of a body copy: where bytes come from, where they go, and whom to blame for what.</summary>
     private readonly record struct CopySides(
-        SocketConnection From,
-        SocketConnection ToConnection,
+        TransportConnection From,
+        TransportConnection ToConnection,
         PipeWriter To,
         TimeSpan Timeout,
         TimeoutReason TimeoutReason,

@@ -80,7 +80,7 @@ internal sealed partial class Http1ProxyConnection
             _forward = new PendingForward(runtime, routeIndex, decision, lease, null, canRetry);
             var upstream = lease.Connection;
             _upstreamName = endpoint.Name;
-            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme, runtime.StrippedHeaders, _ids);
+            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme.Span, runtime.StrippedHeaders, _ids);
             bool sent;
             try
             {
@@ -203,7 +203,7 @@ internal sealed partial class Http1ProxyConnection
     private Http1ParseError _lastResponseError;
 
     /// <summary>Starts reading a response head on <paramref name="upstream"/>: a retry reads a different connection, so any partial scan is forgotten.</summary>
-    private void BeginResponseHead(SocketConnection upstream)
+    private void BeginResponseHead(TransportConnection upstream)
     {
         _response.Reset();
         upstream.SetTimeout(_options.ResponseTimeout, TimeoutReason.UpstreamResponse);

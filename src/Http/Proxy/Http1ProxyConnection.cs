@@ -20,7 +20,7 @@ namespace FastProxy.Http.Proxy;
 /// </summary>
 internal sealed partial class Http1ProxyConnection
 {
-    private readonly SocketConnection _connection;
+    private readonly TransportConnection _connection;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly Func<ProxyRuntime> _runtime;
@@ -29,7 +29,7 @@ internal sealed partial class Http1ProxyConnection
     private readonly CancellationToken _shuttingDown;
     private readonly TimeProvider _time;
     private readonly ClientIdentity _client;
-    private readonly byte[] _scheme;
+    private readonly ReadOnlyMemory<byte> _scheme;
 
     // Rented from HeadPools while a request is in progress; null while the connection idles.
     private Http1RequestHead _request = null!;
@@ -55,7 +55,7 @@ internal sealed partial class Http1ProxyConnection
     private RequestIds _ids;
     private AuditReservation _auditReservation;
 
-    public Http1ProxyConnection(SocketConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
+    public Http1ProxyConnection(TransportConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
     {
         _connection = connection;
         _input = connection.Input;
@@ -67,7 +67,7 @@ internal sealed partial class Http1ProxyConnection
         _time = options.Time;
         var address = connection.RemoteAddress;
         _client = new ClientIdentity(address, null, [], []);
-        _scheme = options.SchemeBytes;
+        _scheme = connection.Listener is { } listener ? listener.SchemeBytes : options.SchemeBytes;
     }
 
     private string? ClientName => _client.Address?.ToString();
