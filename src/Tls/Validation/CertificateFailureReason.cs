@@ -116,9 +116,14 @@ public static class CertificateFailureReason
             return $"revocation status of '{subject}' unknown";
         }
 
-        if ((flags & (X509ChainStatusFlags.NotValidForUsage | X509ChainStatusFlags.InvalidBasicConstraints)) != X509ChainStatusFlags.NoError)
+        if ((flags & X509ChainStatusFlags.NotValidForUsage) != X509ChainStatusFlags.NoError)
         {
-            return $"certificate '{subject}' is not valid for this use (key usage or basic constraints)";
+            return $"certificate '{subject}' is not valid for this use (its extended key usage does not allow it)";
+        }
+
+        if ((flags & X509ChainStatusFlags.InvalidBasicConstraints) != X509ChainStatusFlags.NoError)
+        {
+            return $"certificate '{subject}' issues certificates but is not a CA (basic constraints)";
         }
 
         return $"certificate '{subject}' rejected: {FlagNames(flags)}";
