@@ -11,7 +11,7 @@ namespace FastProxy.Tls.Identity;
 /// </summary>
 public sealed class ClientCertificateIdentity
 {
-    private ClientCertificateIdentity(string subject, IReadOnlyList<string> uriSans, IReadOnlyList<string> dnsSans, string sha256Fingerprint)
+    internal ClientCertificateIdentity(string subject, IReadOnlyList<string> uriSans, IReadOnlyList<string> dnsSans, string sha256Fingerprint)
     {
         Subject = subject;
         UriSans = uriSans;
