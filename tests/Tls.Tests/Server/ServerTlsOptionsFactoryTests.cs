@@ -112,6 +112,46 @@ public sealed class ServerTlsOptionsFactoryTests(PkiFixture pki) : IClassFixture
     }
 
     [Fact]
+    public async Task Handshake_SystemDefaultCipherPolicy_NoSuiteListSetAndHandshakeWorks()
+    {
+        var factory = Create(new ServerTlsSettings { CipherPolicy = TlsCipherPolicy.SystemDefault });
+
+        await using var result = await TlsLoopback.HandshakeAsync(factory, TlsLoopback.ClientTrusting(pki.Root, "api.example.com"));
+
+        Assert.True(result.Succeeded, Describe(result));
+        Assert.Null(factory.GetOptions(null).CipherSuitesPolicy);
+    }
+
+    [Theory]
+    [InlineData(X509RevocationMode.NoCheck)]
+    [InlineData(X509RevocationMode.Offline)]
+    [InlineData(X509RevocationMode.Online)]
+    public void Create_RevocationMode_PassedToEveryHandshake(X509RevocationMode mode)
+    {
+        var factory = Create(new ServerTlsSettings
+        {
+            ClientCertificateMode = ClientCertificateMode.Required,
+            ClientCertificateAuthorities = [pki.Root],
+            RevocationMode = mode,
+        });
+
+        Assert.Equal(mode, factory.GetOptions(null).CertificateRevocationCheckMode);
+    }
+
+    [Fact]
+    public void Create_Defaults_Tls12And13OnlyNoRenegotiation()
+    {
+        var options = Create(new ServerTlsSettings()).GetOptions(null);
+
+#pragma warning disable CA5398 // asserting the pin
+        Assert.Equal(SslProtocols.Tls12 | SslProtocols.Tls13, options.EnabledSslProtocols);
+#pragma warning restore CA5398
+        Assert.False(options.AllowRenegotiation);
+        Assert.False(options.ClientCertificateRequired);
+        Assert.NotNull(options.CipherSuitesPolicy);
+    }
+
+    [Fact]
     public async Task Handshake_Tls12ClientOfferingOnlyCbcSuites_Refused()
     {
         var factory = Create(new ServerTlsSettings());
