@@ -73,6 +73,30 @@ public sealed class ServerTlsOptionsFactoryTests(PkiFixture pki) : IClassFixture
         Assert.NotSame(factory.GetOptions(null), factory.GetOptions("api.example.com"));
     }
 
+    [Fact]
+    public void SelectionCallback_PerHandshake_AllocatesNothing()
+    {
+        var factory = ServerTlsOptionsFactory.Create(Files("default", []), [Files("api", ["api.example.com"]), Files("wild", ["*.wild.example.com"])], new ServerTlsSettings(), _logger, TimeProvider.System);
+        string[] names = ["api.example.com", "API.EXAMPLE.COM.", "x.wild.example.com", "nothing.example.com", ""];
+        var hellos = names.Select(n => new SslClientHelloInfo(n, SslProtocols.Tls13)).ToArray();
+
+        var allCompleted = true;
+        var bytes = Allocations.FewestBytes(() =>
+        {
+            for (var i = 0; i < 1000; i++)
+            {
+                foreach (var hello in hellos)
+                {
+                    var selection = ServerTlsOptionsFactory.SelectionCallback(null!, hello, factory, CancellationToken.None);
+                    allCompleted &= selection.IsCompletedSuccessfully;
+                }
+            }
+        });
+
+        Assert.True(allCompleted);
+        Assert.Equal(0, bytes);
+    }
+
     [Theory]
     [InlineData(0x01)] // TLS 1.0
     [InlineData(0x02)] // TLS 1.1
