@@ -47,6 +47,16 @@ public class Http1HeadWriterBenchmark
 
     private static readonly byte[][] Stripped = [Encoding.ASCII.GetBytes("x-user-id"), Encoding.ASCII.GetBytes("x-user-roles")];
 
+    // What the gate adds: identity fields upstream for an allowed request, a challenge on a denial.
+    private static readonly GateDecision WithIdentity = GateDecision.Allow(
+        new FixedIdentity(new HeaderFields.Builder().Add("x-user-id", "user-42").Add("x-user-roles", "orders.read,orders.write").Build()),
+        forwardAuthorization: false);
+
+    private static readonly GateDecision Unauthorized = GateDecision.Deny(
+        401,
+        HeaderFields.Create("WWW-Authenticate", "Bearer realm=\"fastproxy\", error=\"invalid_token\", error_description=\"The token expired\""),
+        "{\"error\":\"unauthorized\",\"reason\":\"token_expired\"}"u8.ToArray());
+
     private readonly Http1RequestHead _request = new();
     private readonly Http1ResponseHead _response = new();
     private readonly Pipe _pipe = new(new PipeOptions(pauseWriterThreshold: 0, useSynchronizationContext: false));
@@ -72,6 +82,22 @@ public class Http1HeadWriterBenchmark
     }
 
     [Benchmark]
+    public long WriteRequestHead_WithIdentityFields()
+    {
+        var ids = RequestIds.Create(_request);
+        Http1HeadWriter.WriteRequestHead(_pipe.Writer, _request, WithIdentity, _client, "https"u8, Stripped, ids);
+        ids.Dispose();
+        return Drain();
+    }
+
+    [Benchmark]
+    public long WriteDenial()
+    {
+        Http1HeadWriter.WriteDenial(_pipe.Writer, Unauthorized, closeAfter: false);
+        return Drain();
+    }
+
+    [Benchmark]
     public long WriteResponseHead()
     {
         Http1HeadWriter.WriteResponseHead(_pipe.Writer, _response, clientIsHttp10: false, closeAfter: false, isUpgrade: false);
@@ -91,5 +117,10 @@ public class Http1HeadWriterBenchmark
         var length = result.Buffer.Length;
         _pipe.Reader.AdvanceTo(result.Buffer.End);
         return length;
+    }
+
+    private sealed class FixedIdentity(HeaderFields headers) : IUpstreamIdentity
+    {
+        public HeaderFields Headers => headers;
     }
 }

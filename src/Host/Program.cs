@@ -36,10 +36,10 @@ internal static class Program
         switch (cli.Command)
         {
             case CliCommand.Help:
-                Console.WriteLine(CliParser.HelpText);
+                CliOutput.WriteLine(CliParser.HelpText);
                 return 0;
             case CliCommand.Version:
-                Console.WriteLine($"fastproxy {typeof(Program).Assembly.GetName().Version}");
+                CliOutput.WriteLine($"fastproxy {typeof(Program).Assembly.GetName().Version}");
                 return 0;
             case CliCommand.Check:
                 return await CheckCommand.RunAsync(cli);

@@ -12,10 +12,12 @@ public enum ProxyErrorKind : byte
     RequestBodyTooLarge,
     RequestHeadersTimeout,
     NotImplemented,
+    VersionNotSupported,
     ClientDisconnected,
 
     // Routing
     NoRoute,
+    MethodNotAllowed,
 
     // Upstream side
     NoHealthyEndpoint,
@@ -28,6 +30,9 @@ public enum ProxyErrorKind : byte
 
     // Policy / identity
     IdentityUnavailable,
+
+    /// <summary>The audit trail cannot promise this request a record and the configuration refuses traffic then.</summary>
+    AuditUnavailable,
 
     // Internal
     Internal,

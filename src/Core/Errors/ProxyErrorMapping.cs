@@ -1,6 +1,10 @@
 namespace FastProxy.Core.Errors;
 
-/// <summary>The one place where failures become response statuses (CONVENTIONS.md §10).</summary>
+/// <summary>
+/// The one place where failures become what a protocol tells the client (CONVENTIONS.md §10): an HTTP
+/// status here, used by every response the proxy generates itself. HTTP/2 adds its stream error code
+/// (RFC 9113 §7) next to <see cref="ToStatus"/>, for the failures that reset a stream instead of answering.
+/// </summary>
 public static class ProxyErrorMapping
 {
     public static int ToStatus(ProxyErrorKind kind) => kind switch
@@ -11,10 +15,13 @@ public static class ProxyErrorMapping
         ProxyErrorKind.RequestBodyTooLarge => 413,
         ProxyErrorKind.RequestHeadersTimeout => 408,
         ProxyErrorKind.NotImplemented => 501,
+        ProxyErrorKind.VersionNotSupported => 505,
         ProxyErrorKind.NoRoute => 404,
+        ProxyErrorKind.MethodNotAllowed => 405,
         ProxyErrorKind.NoHealthyEndpoint => 503,
         ProxyErrorKind.PoolExhausted => 503,
         ProxyErrorKind.IdentityUnavailable => 503,
+        ProxyErrorKind.AuditUnavailable => 503,
         ProxyErrorKind.UpstreamConnectFailed => 502,
         ProxyErrorKind.UpstreamBadResponse => 502,
         ProxyErrorKind.UpstreamClosed => 502,
@@ -27,8 +34,9 @@ public static class ProxyErrorMapping
     {
         ProxyErrorKind.BadRequest or ProxyErrorKind.RequestLineTooLong or ProxyErrorKind.RequestHeadersTooLarge
             or ProxyErrorKind.RequestBodyTooLarge or ProxyErrorKind.RequestHeadersTimeout
-            or ProxyErrorKind.NotImplemented or ProxyErrorKind.ClientDisconnected or ProxyErrorKind.NoRoute => ProxyErrorSource.Downstream,
-        ProxyErrorKind.IdentityUnavailable => ProxyErrorSource.Policy,
+            or ProxyErrorKind.NotImplemented or ProxyErrorKind.VersionNotSupported or ProxyErrorKind.ClientDisconnected
+            or ProxyErrorKind.NoRoute or ProxyErrorKind.MethodNotAllowed => ProxyErrorSource.Downstream,
+        ProxyErrorKind.IdentityUnavailable or ProxyErrorKind.AuditUnavailable => ProxyErrorSource.Policy,
         ProxyErrorKind.Internal or ProxyErrorKind.None => ProxyErrorSource.Internal,
         _ => ProxyErrorSource.Upstream,
     };
@@ -52,6 +60,7 @@ public static class ProxyErrorMapping
         502 => "Bad Gateway",
         503 => "Service Unavailable",
         504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
         _ => "Error",
     };
 }

@@ -2,16 +2,18 @@ namespace FastProxy.Core.Gate;
 
 /// <summary>
 /// The gate's answer for one request. A denial is a result, not an exception: it carries the
-/// ready-made response (status, extra header lines, small JSON body) the protocol layer sends,
+/// ready-made response (status, extra header fields, small JSON body) the protocol layer sends,
 /// precomputed when the policy was compiled so denying allocates nothing either.
 /// </summary>
 public readonly struct GateDecision
 {
-    private GateDecision(GateVerdict verdict, int status, ReadOnlyMemory<byte> responseHeaders, ReadOnlyMemory<byte> responseBody, Task? pending, IUpstreamIdentity? upstreamIdentity, bool forwardAuthorization)
+    private readonly HeaderFields? _responseHeaders;
+
+    private GateDecision(GateVerdict verdict, int status, HeaderFields? responseHeaders, ReadOnlyMemory<byte> responseBody, Task? pending, IUpstreamIdentity? upstreamIdentity, bool forwardAuthorization)
     {
         Verdict = verdict;
         Status = status;
-        ResponseHeaders = responseHeaders;
+        _responseHeaders = responseHeaders;
         ResponseBody = responseBody;
         Pending = pending;
         UpstreamIdentity = upstreamIdentity;
@@ -23,8 +25,8 @@ public readonly struct GateDecision
     /// <summary>HTTP status for a denial (401, 403, 503, ...); 0 for Allow and Retry.</summary>
     public int Status { get; }
 
-    /// <summary>Complete header lines to add to a denial response, e.g. WWW-Authenticate.</summary>
-    public ReadOnlyMemory<byte> ResponseHeaders { get; }
+    /// <summary>Header fields to add to a denial response, e.g. WWW-Authenticate; each protocol writes them its own way.</summary>
+    public HeaderFields ResponseHeaders => _responseHeaders ?? HeaderFields.Empty;
 
     /// <summary>Body of a denial response (application/json); may be empty.</summary>
     public ReadOnlyMemory<byte> ResponseBody { get; }
@@ -39,11 +41,11 @@ public readonly struct GateDecision
     public bool ForwardAuthorization { get; }
 
     public static GateDecision Allow(IUpstreamIdentity? upstreamIdentity = null, bool forwardAuthorization = true)
-        => new(GateVerdict.Allow, 0, default, default, null, upstreamIdentity, forwardAuthorization);
+        => new(GateVerdict.Allow, 0, null, default, null, upstreamIdentity, forwardAuthorization);
 
-    public static GateDecision Deny(int status, ReadOnlyMemory<byte> responseHeaders, ReadOnlyMemory<byte> responseBody)
+    public static GateDecision Deny(int status, HeaderFields? responseHeaders, ReadOnlyMemory<byte> responseBody)
         => new(GateVerdict.Deny, status, responseHeaders, responseBody, null, null, false);
 
     public static GateDecision Retry(Task pending)
-        => new(GateVerdict.Retry, 0, default, default, pending, null, false);
+        => new(GateVerdict.Retry, 0, null, default, pending, null, false);
 }

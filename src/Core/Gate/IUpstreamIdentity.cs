@@ -1,14 +1,13 @@
-using System.Buffers;
-
 namespace FastProxy.Core.Gate;
 
 /// <summary>
-/// Identity the gate asks the forwarder to pass upstream for an allowed request: extra header
-/// lines (principal headers, a signed assertion). Implementations are cached per principal and
-/// route, so forwarding them allocates nothing.
+/// Identity the gate asks the forwarder to pass upstream for an allowed request: header fields
+/// (principal headers, a signed assertion) that each protocol writes through its own
+/// <see cref="IHeaderSink"/>. Implementations are cached per principal and route, so forwarding
+/// them allocates nothing.
 /// </summary>
 public interface IUpstreamIdentity
 {
-    /// <summary>Writes complete header lines ("name: value\r\n") to <paramref name="writer"/>.</summary>
-    void WriteHeaders(IBufferWriter<byte> writer);
+    /// <summary>The fields to add upstream, validated when the identity was built.</summary>
+    HeaderFields Headers { get; }
 }

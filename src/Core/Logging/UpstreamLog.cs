@@ -26,4 +26,7 @@ internal static partial class UpstreamLog
 
     [LoggerMessage(1106, LogLevel.Warning, "Cluster {Cluster}: connection {ConnectionId} to {EndPoint} had bytes nobody asked for when its exchange ended (e.g. the response to a smuggled request); closed, never reused")]
     public static partial void UnsolicitedBytes(ILogger logger, string cluster, long connectionId, EndPoint endPoint);
+
+    [LoggerMessage(1107, LogLevel.Warning, "Cluster {Cluster}: circuit breaker open: request refused at {Limit} = {Max} ({Connections} connections open, {Pending} requests waiting)")]
+    public static partial void CircuitBreakerOpen(ILogger logger, string cluster, string limit, int max, int connections, int pending);
 }

@@ -1,6 +1,6 @@
 namespace FastProxy.Core.Transport;
 
-/// <summary>This side aborted the connection (<see cref="SocketConnection.Abort"/>); pending reads end with it.</summary>
+/// <summary>This side aborted the connection (<see cref="TransportConnection.Abort"/>); pending reads end with it.</summary>
 public sealed class ConnectionAbortedException : IOException
 {
     public ConnectionAbortedException()

@@ -8,8 +8,10 @@ namespace FastProxy.Core.Transport;
 
 /// <summary>
 /// Accepts TCP connections on one or more endpoints (one accept loop each), caps how many are
-/// served at once, runs a <see cref="ConnectionHandler"/> per connection, and shuts down
-/// gracefully: stop accepting, signal <see cref="ShuttingDown"/>, drain, then abort what is left.
+/// served at once, runs each connection through its endpoint's pipeline (a <see cref="ConnectionHandler"/> built by
+/// <see cref="ConnectionPipelineBuilder"/>: connection middleware, then the protocol handler), and shuts down
+/// gracefully: stop accepting, signal <see cref="ShuttingDown"/>, drain, then abort what is left. Every connection
+/// carries its endpoint's <see cref="ListenerInfo"/> (<see cref="TransportConnection.Listener"/>).
 /// </summary>
 public sealed class ConnectionListener : IAsyncDisposable
 {
@@ -21,10 +23,11 @@ public sealed class ConnectionListener : IAsyncDisposable
     private static readonly TimeSpan AcceptErrorBackoff = TimeSpan.FromMilliseconds(100);
 
     private readonly ConnectionListenerOptions _options;
-    private readonly ConnectionHandler _handler;
+    private readonly ConnectionHandler[] _pipelines;
+    private readonly ListenerInfo[] _listeners;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _slots;
-    private readonly ConcurrentDictionary<long, SocketConnection> _connections = new();
+    private readonly ConcurrentDictionary<long, TransportConnection> _connections = new();
     private readonly CancellationTokenSource _shutdownCts = new();
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _stopLock = new();
@@ -36,10 +39,17 @@ public sealed class ConnectionListener : IAsyncDisposable
     private int _active;
     private int _atLimit;
 
+    /// <summary>One pipeline (or bare protocol handler) for every endpoint.</summary>
     public ConnectionListener(ConnectionListenerOptions options, ConnectionHandler handler, ILogger logger)
+        : this(options, Repeat(handler, options), logger)
+    {
+    }
+
+    /// <summary>One pipeline per endpoint, in <see cref="ConnectionListenerOptions.Endpoints"/> order.</summary>
+    public ConnectionListener(ConnectionListenerOptions options, IReadOnlyList<ConnectionHandler> pipelines, ILogger logger)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(pipelines);
         ArgumentNullException.ThrowIfNull(logger);
         if (options.MaxConnections < 1)
         {
@@ -51,8 +61,30 @@ public sealed class ConnectionListener : IAsyncDisposable
             throw new ArgumentException("At least one endpoint is required.", nameof(options));
         }
 
+        if (pipelines.Count != options.Endpoints.Count)
+        {
+            throw new ArgumentException($"{options.Endpoints.Count} endpoints need as many pipelines, not {pipelines.Count}.", nameof(pipelines));
+        }
+
+        if (options.Listeners is { } listeners && listeners.Count != options.Endpoints.Count)
+        {
+            throw new ArgumentException($"{options.Endpoints.Count} endpoints need as many listener facts, not {listeners.Count}.", nameof(options));
+        }
+
         _options = options;
-        _handler = handler;
+        _pipelines = new ConnectionHandler[pipelines.Count];
+        _listeners = new ListenerInfo[pipelines.Count];
+        for (var i = 0; i < _pipelines.Length; i++)
+        {
+            _pipelines[i] = pipelines[i] ?? throw new ArgumentException($"Pipeline {i} is null.", nameof(pipelines));
+            _listeners[i] = options.Listeners?[i] ?? ListenerInfo.Default(i, options.Endpoints[i]);
+            if (Array.IndexOf(_listeners, _listeners[i], 0, i) >= 0)
+            {
+                // Each endpoint's connections find their pipeline by their ListenerInfo.
+                throw new ArgumentException($"Endpoint {i} shares its ListenerInfo with another endpoint; each needs its own.", nameof(options));
+            }
+        }
+
         _logger = logger;
         _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
     }
@@ -101,7 +133,7 @@ public sealed class ConnectionListener : IAsyncDisposable
         for (var i = 0; i < sockets.Length; i++)
         {
             TransportLog.ListenerStarted(_logger, bound[i]);
-            loops[i] = AcceptLoopAsync(sockets[i], bound[i]);
+            loops[i] = AcceptLoopAsync(sockets[i], bound[i], i);
         }
 
         _acceptLoops = loops;
@@ -206,7 +238,29 @@ public sealed class ConnectionListener : IAsyncDisposable
         return false;
     }
 
-    private async Task AcceptLoopAsync(Socket listenSocket, IPEndPoint endpoint)
+    /// <summary>The pipeline of the endpoint that accepted <paramref name="connection"/> (found by its listener facts: a handful of endpoints).</summary>
+    private ConnectionHandler PipelineFor(TransportConnection connection)
+    {
+        var listeners = _listeners;
+        for (var i = 0; i < listeners.Length; i++)
+        {
+            if (ReferenceEquals(listeners[i], connection.Listener))
+            {
+                return _pipelines[i];
+            }
+        }
+
+        throw new InvalidOperationException($"Connection {connection.Id} was not accepted by this listener.");
+    }
+
+    private static ConnectionHandler[] Repeat(ConnectionHandler handler, ConnectionListenerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        ArgumentNullException.ThrowIfNull(options);
+        return Enumerable.Repeat(handler, options.Endpoints.Count).ToArray();
+    }
+
+    private async Task AcceptLoopAsync(Socket listenSocket, IPEndPoint endpoint, int index)
     {
         var ct = _shutdownCts.Token;
         while (!ct.IsCancellationRequested)
@@ -268,16 +322,16 @@ public sealed class ConnectionListener : IAsyncDisposable
                 continue;
             }
 
-            StartConnection(accepted, endpoint);
+            StartConnection(accepted, endpoint, index);
         }
     }
 
-    private void StartConnection(Socket accepted, IPEndPoint endpoint)
+    private void StartConnection(Socket accepted, IPEndPoint endpoint, int index)
     {
         SocketConnection connection;
         try
         {
-            connection = SocketConnection.Create(accepted, _options.ConnectionOptions);
+            connection = SocketConnection.Create(accepted, _options.ConnectionOptions, lingerOnClose: true, _listeners[index]);
         }
 #pragma warning disable CA1031 // a socket that fails setup (e.g. reset before NoDelay) is dropped, the loop goes on
         catch (Exception ex)
@@ -300,11 +354,12 @@ public sealed class ConnectionListener : IAsyncDisposable
             preferLocal: false);
     }
 
-    private async Task RunConnectionAsync(SocketConnection connection)
+    private async Task RunConnectionAsync(TransportConnection connection)
     {
         try
         {
-            await _handler(connection, _shutdownCts.Token);
+            // Looked up here rather than passed in: a parameter would live in this frame, which every idle connection keeps.
+            await PipelineFor(connection)(connection, _shutdownCts.Token);
         }
 #pragma warning disable CA1031 // a failing handler must cost one connection, never the listener or the process
         catch (Exception ex)

@@ -14,5 +14,11 @@ public sealed class ConnectionListenerOptions
     /// <summary>Kernel accept queue length (capped by net.core.somaxconn); 512 as nginx's default on Linux.</summary>
     public int Backlog { get; init; } = 512;
 
+    /// <summary>
+    /// Facts for each endpoint (name, index, scheme), in <see cref="Endpoints"/> order; every connection accepted on an
+    /// endpoint carries its entry (<see cref="TransportConnection.Listener"/>). Null: named after the address, scheme http.
+    /// </summary>
+    public IReadOnlyList<ListenerInfo>? Listeners { get; init; }
+
     public SocketConnectionOptions ConnectionOptions { get; init; } = new();
 }

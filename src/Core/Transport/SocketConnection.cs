@@ -2,22 +2,22 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using FastProxy.Core.Logging;
-using FastProxy.Core.Timing;
 using FastProxy.Core.Transport.Epoll;
 using Microsoft.Extensions.Logging;
 
 namespace FastProxy.Core.Transport;
 
 /// <summary>
-/// One TCP connection as a duplex pipe (Kestrel's SocketConnection, simplified). <see cref="Input"/>
+/// One TCP connection as a duplex pipe (Kestrel's SocketConnection, simplified). <see cref="TransportInput"/>
 /// is fed straight from the socket (<see cref="SocketPipeReader"/>: a zero-byte receive waits while the
-/// peer is silent, so an idle connection holds no buffer); <see cref="Output"/> sends straight to the
+/// peer is silent, so an idle connection holds no buffer); <see cref="TransportOutput"/> sends straight to the
 /// socket when flushed (<see cref="SocketPipeWriter"/>). No pipes, no loop tasks: an idle connection is
 /// the socket, one armed receive and two small objects. Blocks are leased only while bytes are in flight.
 /// </summary>
-public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IHeartbeatHandler
+public sealed partial class SocketConnection : TransportConnection
 {
-    private static long s_nextId;
+    private const int StateAborted = 1;
+    private const int StateDisposed = 2;
 
     private readonly Socket _socket;
     private readonly SocketConnectionOptions _options;
@@ -25,17 +25,16 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
     private readonly SocketPipeWriter _output;
     private readonly bool _lingerOnClose;
     private IPEndPoint? _remoteEndPoint;
-    private IPEndPoint? _localEndPoint;
-    private int _aborted;
-    private int _disposed;
+    // Aborted | Disposed, set once each (Interlocked.Or): one int rather than two keeps an idle connection as small as
+    // before the transport seam added its two references (top pipe, listener facts).
+    private int _state;
 
-    private SocketConnection(Socket socket, SocketConnectionOptions options, bool lingerOnClose)
+    private SocketConnection(Socket socket, SocketConnectionOptions options, bool lingerOnClose, ListenerInfo? listener)
+        : base(options.Heartbeat, listener)
     {
         _lingerOnClose = lingerOnClose;
         _socket = socket;
         _options = options;
-        Id = Interlocked.Increment(ref s_nextId);
-        _heartbeat = options.Heartbeat;
         if (options.NoDelay)
         {
             socket.NoDelay = true;
@@ -56,66 +55,55 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
         _input = new SocketPipeReader(this, socket, options);
         _output = new SocketPipeWriter(this, options.Pool);
-        _heartbeat?.Register(this);
+        StartDeadlines();
         _input.Start();
     }
 
-    /// <summary>Process-unique, increasing; use it in logs.</summary>
-    public long Id { get; }
-
     /// <summary>
-    /// Bytes from the peer. <c>IsCompleted</c> after FIN; a reset throws <see cref="ConnectionResetException"/>,
-    /// an abort <see cref="ConnectionAbortedException"/>; <c>IsCanceled</c> after a deadline (see <see cref="TimedOutReason"/>).
+    /// The socket's bytes. <c>IsCompleted</c> after FIN; a reset throws <see cref="ConnectionResetException"/>,
+    /// an abort <see cref="ConnectionAbortedException"/>; <c>IsCanceled</c> after a deadline while no pipe is on top.
     /// </summary>
-    public PipeReader Input => _input;
+    public override PipeReader TransportInput => _input;
 
     /// <summary>
     /// Sends on <c>FlushAsync</c> (no intermediate pipe): the flush completes when the kernel took the
     /// bytes; <c>IsCompleted</c> means the peer can no longer receive (reset or aborted).
     /// </summary>
-    public PipeWriter Output => _output;
+    public override PipeWriter TransportOutput => _output;
 
-    public IPEndPoint? RemoteEndPoint => _remoteEndPoint ??= TryGetEndPoint(remote: true);
+    public override IPEndPoint? RemoteEndPoint => _remoteEndPoint ??= TryGetEndPoint(remote: true);
 
-    public IPEndPoint? LocalEndPoint => _localEndPoint ??= TryGetEndPoint(remote: false);
-
-    /// <summary>The peer's address, with an IPv4-mapped IPv6 address (dual-mode listener) turned back into IPv4.</summary>
-    public IPAddress? RemoteAddress
-    {
-        get
-        {
-            var address = RemoteEndPoint?.Address;
-            return address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
-        }
-    }
+    /// <summary>Asked of the socket at each call (nothing on the hot path reads it; null once the socket is closed).</summary>
+    public override IPEndPoint? LocalEndPoint => TryGetEndPoint(remote: false);
 
     /// <summary>True once the peer closed its side (FIN), reset, or the connection was aborted: no more input will come.</summary>
-    public bool IsInputEnded => _input.IsEnded;
+    public override bool IsInputEnded => _input.IsEnded;
 
     /// <summary>True after <see cref="Abort"/>.</summary>
-    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+    public override bool IsAborted => (Volatile.Read(ref _state) & StateAborted) != 0;
 
     internal Socket Socket => _socket;
 
     /// <summary>True on the epoll engine: send and receive through <see cref="SocketSyscalls"/>, not the Socket's own calls.</summary>
     internal bool UsesSyscalls { get; }
 
-    internal ILogger Logger => _options.Logger;
+    protected internal override ILogger Logger => _options.Logger;
 
     /// <summary>
     /// Wraps a connected socket and arms its first receive. <paramref name="lingerOnClose"/>: server side
     /// (accepted) connections linger on close (<see cref="SocketConnectionOptions.LingerTimeout"/>); client side ones need not.
     /// </summary>
-    internal static SocketConnection Create(Socket socket, SocketConnectionOptions options, bool lingerOnClose = true) => new(socket, options, lingerOnClose);
+    internal static SocketConnection Create(Socket socket, SocketConnectionOptions options, bool lingerOnClose = true, ListenerInfo? listener = null) =>
+        new(socket, options, lingerOnClose, listener);
 
     /// <summary>
     /// Immediate close: the socket is reset (linger 0, RST) and both loops end; a pending
-    /// <see cref="Input"/> read fails with <see cref="ConnectionAbortedException"/> and a pending
-    /// <see cref="Output"/> flush completes.
+    /// <see cref="TransportInput"/> read fails with <see cref="ConnectionAbortedException"/> and a pending
+    /// <see cref="TransportOutput"/> flush completes.
     /// </summary>
-    public void Abort()
+    public override void Abort()
     {
-        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        if ((Interlocked.Or(ref _state, StateAborted) & StateAborted) != 0)
         {
             return;
         }
@@ -146,14 +134,14 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
     /// on accepted connections lingers for the peer's FIN (<see cref="SocketConnectionOptions.LingerTimeout"/>),
     /// and closes the socket. Idempotent. Call it once the application is done with both pipes.
     /// </summary>
-    public async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if ((Interlocked.Or(ref _state, StateDisposed) & StateDisposed) != 0)
         {
             return;
         }
 
-        _heartbeat?.Unregister(this);
+        StopDeadlines();
 
         // Send what the application wrote but did not flush, within the close timeout.
         if (!_output.IsDead && _output.HasUnsentBytes)
@@ -223,8 +211,6 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
         TransportLog.ConnectionClosed(_options.Logger, Id);
     }
 
-    public override string ToString() => $"connection {Id} {RemoteEndPoint}";
-
     /// <summary>
     /// RFC 9112 §9.6: having sent FIN, keep reading (and discarding) until the peer's FIN or the linger
     /// timeout, so that closing with unread bytes does not reset the connection under the response.
@@ -258,7 +244,7 @@ public sealed partial class SocketConnection : IDuplexPipe, IAsyncDisposable, IH
 
     private Exception ClassifyError(Exception ex, bool receiving)
     {
-        if (IsAborted || Volatile.Read(ref _disposed) != 0)
+        if ((Volatile.Read(ref _state) & (StateAborted | StateDisposed)) != 0)
         {
             // We closed the socket ourselves; whatever the socket reports is a consequence.
             return new ConnectionAbortedException("The connection was aborted.", ex);

@@ -21,7 +21,7 @@ public sealed class SocketConnectionOptions
     /// <summary>Disable Nagle: the proxy writes whole heads/chunks and wants them out now.</summary>
     public bool NoDelay { get; init; } = true;
 
-    /// <summary>Drives <see cref="SocketConnection.SetTimeout"/>; without one, deadlines are unavailable.</summary>
+    /// <summary>Drives <see cref="TransportConnection.SetTimeout"/>; without one, deadlines are unavailable.</summary>
     public Heartbeat? Heartbeat { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;

@@ -11,7 +11,7 @@ using FastProxy.Core.Transport.Epoll;
 namespace FastProxy.Core.Transport;
 
 /// <summary>
-/// <see cref="SocketConnection.Input"/>: a PipeReader fed straight from the socket, without a Pipe
+/// <see cref="SocketConnection.TransportInput"/>: a PipeReader fed straight from the socket, without a Pipe
 /// and without a receive-loop task (together ~700 B per connection). A zero-byte receive stays
 /// armed while the buffer is below <see cref="SocketConnectionOptions.MaxReadBufferSize"/>; when it
 /// completes, the socket is drained with non-blocking receives into pool blocks (appending to the

@@ -8,7 +8,7 @@ using FastProxy.Core.Transport.Epoll;
 namespace FastProxy.Core.Transport;
 
 /// <summary>
-/// <see cref="SocketConnection.Output"/>: a PipeWriter that sends straight to the socket on
+/// <see cref="SocketConnection.TransportOutput"/>: a PipeWriter that sends straight to the socket on
 /// <see cref="FlushAsync"/> instead of going through a second Pipe and a send loop. Bytes live in
 /// pool blocks only between GetMemory and the end of the flush, so an idle connection holds no
 /// buffer, no send loop and no send event args (a pooled <see cref="SocketSender"/> is borrowed per flush).
@@ -64,6 +64,13 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
     private bool _completed;
     private volatile bool _dead;
     private volatile bool _cancelNextFlush;
+
+    // 1 while a thread is inside FlushAsync's synchronous part (one writer at a time: a second one throws). A byte: it
+    // fits beside the flags above, where an int would add a word to every connection's writer.
+    private byte _flushing;
+
+    // The wake-up of a flush waiting for the kernel, for CancelPendingFlush; null otherwise (an idle writer holds none).
+    private TaskCompletionSource? _waitingFlush;
 
     // The parked block. Only the writer's own flow parks (Idle -> Parked: nobody else touches an idle
     // writer's parked fields). Whoever moves Parked -> Sending (compare-exchange: the loop at its batch's
@@ -158,7 +165,45 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         _unflushed += bytes;
     }
 
-    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default) => Flush(allowPark: true);
+    /// <summary>
+    /// Sends what was written. Completes when the kernel took the bytes (or, on an epoll loop's thread, when a one-block
+    /// flush was parked for the loop's batch end: see the class remarks). Cancellation follows <see cref="Pipe"/>'s
+    /// writer: a token already cancelled, or cancelled while the flush waits for the kernel, throws
+    /// <see cref="OperationCanceledException"/>; <see cref="CancelPendingFlush"/> makes the waiting (or else the next)
+    /// flush return <see cref="FlushResult.IsCanceled"/>. Either way nothing written is lost: bytes already handed to a
+    /// send still go out (a cancelled flush only stops waiting for them; the next flush waits for them first), bytes not
+    /// yet handed over stay buffered for the next flush. Interrupting a send itself takes <see cref="TransportConnection.Abort"/>.
+    /// <para>
+    /// One writer at a time, as with any PipeWriter: a flush entered while another thread is still inside this method
+    /// throws <see cref="InvalidOperationException"/>. A flush issued while an earlier one still waits for the kernel
+    /// (its caller stopped waiting) is supported: it waits for that send, and its bytes go after.
+    /// </para>
+    /// </summary>
+    public override ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken = default)
+    {
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<FlushResult>(cancellationToken);
+        }
+
+        if (Interlocked.Exchange(ref _flushing, (byte)1) != 0)
+        {
+            ThrowConcurrentFlush();
+        }
+
+        ValueTask<FlushResult> flush;
+        try
+        {
+            flush = Flush(allowPark: true);
+        }
+        finally
+        {
+            Volatile.Write(ref _flushing, (byte)0);
+        }
+
+        // The common case: done at once (the kernel took everything, or the block was parked). No allocation.
+        return flush.IsCompleted ? flush : WaitForSendAsync(flush, cancellationToken);
+    }
 
     /// <summary>A flush that sends now, never parking the bytes for the loop (closing: the socket goes away next).</summary>
     internal ValueTask<FlushResult> FlushNowAsync() => Flush(allowPark: false);
@@ -232,15 +277,42 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         }
     }
 
-    /// <summary>Marks the next flush canceled. A send already in progress is not interrupted (use <see cref="SocketConnection.Abort"/>).</summary>
-    public override void CancelPendingFlush() => _cancelNextFlush = true;
+    /// <summary>
+    /// A flush waiting for the kernel returns <see cref="FlushResult.IsCanceled"/> now (its send goes on: bytes handed to
+    /// the kernel cannot be taken back; the next flush waits for it); with none waiting, the next flush returns
+    /// <c>IsCanceled</c> at once without sending. A send is interrupted only by <see cref="TransportConnection.Abort"/>.
+    /// </summary>
+    public override void CancelPendingFlush()
+    {
+        _cancelNextFlush = true;
+        if (Volatile.Read(ref _waitingFlush) is { } waiting && waiting.TrySetResult())
+        {
+            // The waiting flush took the cancellation; it is not left for the next one.
+            _cancelNextFlush = false;
+        }
+    }
 
-    /// <summary>No more writes. Bytes written but not flushed are sent when the connection is disposed.</summary>
-    public override void Complete(Exception? exception = null) => _completed = true;
+    /// <summary>
+    /// No more writes. Bytes written but not flushed are sent when the connection is disposed. With an
+    /// <paramref name="exception"/> the output failed (the application could not finish what it was writing, e.g. a
+    /// body cut short): the exception is logged as the connection's error and the connection is aborted (reset), so the
+    /// peer learns the stream is broken rather than seeing a clean end, and nothing buffered is sent.
+    /// </summary>
+    public override void Complete(Exception? exception = null)
+    {
+        _completed = true;
+        if (exception is not null)
+        {
+            Logging.TransportLog.ConnectionError(_connection.Logger, _connection.Id, "output completed with an error", exception);
+            _connection.Abort();
+        }
+    }
 
     public override ValueTask CompleteAsync(Exception? exception = null)
     {
-        _completed = true;
+#pragma warning disable MA0042 // Complete is synchronous here; there is nothing to await
+        Complete(exception);
+#pragma warning restore MA0042
         return default;
     }
 
@@ -721,6 +793,46 @@ internal sealed class SocketPipeWriter : PipeWriter, IDeferredSend
         ClearCurrent();
         _currentLength = 0;
     }
+
+    /// <summary>
+    /// The flush has to wait for the kernel: wait for its send, unless the token fires (throws) or
+    /// <see cref="CancelPendingFlush"/> is called (returns <c>IsCanceled</c>). Only flushes that wait get here, and they
+    /// allocate their wake-up; the send goes on after either, owning its blocks until it ends.
+    /// </summary>
+    private async ValueTask<FlushResult> WaitForSendAsync(ValueTask<FlushResult> flush, CancellationToken cancellationToken)
+    {
+        var send = flush.AsTask();
+        var canceled = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _waitingFlush, canceled);
+        if (_cancelNextFlush)
+        {
+            // Cancelled between the flush's start and here.
+            _cancelNextFlush = false;
+            canceled.TrySetResult();
+        }
+
+        await using var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((TaskCompletionSource)state!).TrySetResult(), canceled)
+            : default;
+        try
+        {
+            var first = await Task.WhenAny(send, canceled.Task).ConfigureAwait(false);
+            if (first == send)
+            {
+                return await send.ConfigureAwait(false);
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            return new FlushResult(isCanceled: true, isCompleted: false);
+        }
+        finally
+        {
+            Interlocked.CompareExchange(ref _waitingFlush, null, canceled);
+        }
+    }
+
+    private static void ThrowConcurrentFlush() =>
+        throw new InvalidOperationException("Concurrent flushes are not supported: a PipeWriter has one writer at a time.");
 
     private static void ThrowCompleted() => throw new InvalidOperationException("Writing is not allowed after the writer was completed.");
 

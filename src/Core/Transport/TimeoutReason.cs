@@ -1,6 +1,6 @@
 namespace FastProxy.Core.Transport;
 
-/// <summary>Why a connection deadline was set; reported back through <see cref="SocketConnection.TimedOutReason"/>.</summary>
+/// <summary>Why a connection deadline was set; reported back through <see cref="TransportConnection.TimedOutReason"/>.</summary>
 public enum TimeoutReason : byte
 {
     None = 0,

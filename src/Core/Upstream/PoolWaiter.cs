@@ -8,7 +8,7 @@ namespace FastProxy.Core.Upstream;
 /// It sits in a <see cref="PoolWaiterQueue"/> until then, linked in place so that one giving up
 /// (timeout, cancellation) leaves the queue at once instead of holding a place in its bound.
 /// </summary>
-internal sealed class PoolWaiter() : TaskCompletionSource<SocketConnection?>(TaskCreationOptions.RunContinuationsAsynchronously)
+internal sealed class PoolWaiter() : TaskCompletionSource<TransportConnection?>(TaskCreationOptions.RunContinuationsAsynchronously)
 {
     /// <summary>The next waiter (queued later); guarded by the endpoint lock.</summary>
     public PoolWaiter? Next { get; set; }

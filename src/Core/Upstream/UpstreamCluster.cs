@@ -5,7 +5,9 @@ namespace FastProxy.Core.Upstream;
 
 /// <summary>
 /// A named set of upstream endpoints with a balancing policy. <see cref="TryPick"/> chooses an
-/// endpoint (skipping ejected ones); the endpoint's pool then lends a connection.
+/// endpoint (skipping ejected ones); the endpoint's pool then lends a connection, within the limits of
+/// the cluster's circuit breaker (<see cref="UpstreamPoolOptions.MaxConnectionsPerCluster"/>,
+/// <see cref="UpstreamPoolOptions.MaxPendingRequestsPerCluster"/>) shared by all its endpoints.
 /// A timer closes idle pooled connections past <see cref="UpstreamPoolOptions.IdleTimeout"/>.
 /// </summary>
 public sealed class UpstreamCluster : IAsyncDisposable
@@ -15,6 +17,7 @@ public sealed class UpstreamCluster : IAsyncDisposable
 
     private readonly UpstreamEndpoint[] _endpoints;
     private readonly BalancePolicy _policy;
+    private readonly UpstreamCircuitBreaker _breaker;
     private readonly ITimer _sweepTimer;
     private int _next = -1;
     private int _disposed;
@@ -41,12 +44,23 @@ public sealed class UpstreamCluster : IAsyncDisposable
             throw new ArgumentException("MaxPendingRequestsPerEndpoint must not be negative.", nameof(options));
         }
 
+        if (options.MaxConnectionsPerCluster < 1)
+        {
+            throw new ArgumentException("MaxConnectionsPerCluster must be at least 1.", nameof(options));
+        }
+
+        if (options.MaxPendingRequestsPerCluster < 0)
+        {
+            throw new ArgumentException("MaxPendingRequestsPerCluster must not be negative.", nameof(options));
+        }
+
         Name = name;
         _policy = policy;
+        _breaker = new UpstreamCircuitBreaker(name, options, logger);
         _endpoints = new UpstreamEndpoint[endpoints.Count];
         for (var i = 0; i < _endpoints.Length; i++)
         {
-            _endpoints[i] = new UpstreamEndpoint(name, endpoints[i], options, time, logger);
+            _endpoints[i] = new UpstreamEndpoint(name, endpoints[i], options, _breaker, time, logger);
         }
 
         var sweep = options.IdleTimeout > TimeSpan.Zero && options.IdleTimeout < MaxSweepInterval ? options.IdleTimeout : MaxSweepInterval;
@@ -58,6 +72,15 @@ public sealed class UpstreamCluster : IAsyncDisposable
     public BalancePolicy Policy => _policy;
 
     public IReadOnlyList<UpstreamEndpoint> Endpoints => _endpoints;
+
+    /// <summary>Connections open to all endpoints together (what <see cref="UpstreamPoolOptions.MaxConnectionsPerCluster"/> bounds).</summary>
+    public int OpenConnections => _breaker.OpenConnections;
+
+    /// <summary>Requests waiting for a connection to any endpoint (what <see cref="UpstreamPoolOptions.MaxPendingRequestsPerCluster"/> bounds).</summary>
+    public int PendingRequests => _breaker.PendingRequests;
+
+    /// <summary>Requests refused at once by the cluster's circuit breaker at <paramref name="limit"/> (a counter for metrics).</summary>
+    public long CircuitBreakerRejections(CircuitBreakerLimit limit) => _breaker.Rejections(limit);
 
     /// <summary>
     /// Picks an endpoint that is not ejected: in turn (<see cref="BalancePolicy.RoundRobin"/>) or the

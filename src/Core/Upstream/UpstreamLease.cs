@@ -5,14 +5,14 @@ namespace FastProxy.Core.Upstream;
 /// <summary>A connection borrowed from an <see cref="UpstreamEndpoint"/>; give it back with <see cref="UpstreamEndpoint.Release"/> exactly once.</summary>
 public readonly struct UpstreamLease
 {
-    public UpstreamLease(SocketConnection connection, bool isReused, UpstreamEndpoint endpoint)
+    public UpstreamLease(TransportConnection connection, bool isReused, UpstreamEndpoint endpoint)
     {
         Connection = connection;
         IsReused = isReused;
         Endpoint = endpoint;
     }
 
-    public SocketConnection Connection { get; }
+    public TransportConnection Connection { get; }
 
     /// <summary>True when the connection came from the idle pool (it may have been closed by the upstream meanwhile: a failure on it is retryable).</summary>
     public bool IsReused { get; }

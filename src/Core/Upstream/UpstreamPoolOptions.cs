@@ -2,7 +2,7 @@ using FastProxy.Core.Transport;
 
 namespace FastProxy.Core.Upstream;
 
-/// <summary>Per-endpoint pool limits, timeouts and passive health settings of an <see cref="UpstreamCluster"/>.</summary>
+/// <summary>Per-endpoint pool limits, per-cluster circuit breaker limits, timeouts and passive health settings of an <see cref="UpstreamCluster"/>.</summary>
 public sealed class UpstreamPoolOptions
 {
     /// <summary>Waiters per connection when <see cref="MaxPendingRequestsPerEndpoint"/> is unset.</summary>
@@ -24,6 +24,21 @@ public sealed class UpstreamPoolOptions
     public int EffectiveMaxPendingRequests =>
         MaxPendingRequestsPerEndpoint ?? (int)Math.Min(int.MaxValue, (long)DefaultPendingPerConnection * Math.Max(1, MaxConnectionsPerEndpoint));
 
+    /// <summary>
+    /// Connections open to all endpoints of the cluster together (a circuit breaker). At the limit a request that
+    /// needs a new connection waits, as at <see cref="MaxConnectionsPerEndpoint"/>, for one of its endpoint's
+    /// connections to be released; when that endpoint has none open it is refused at once with
+    /// <see cref="UpstreamCircuitBreakerOpenException"/> (503). Unset: no cluster-wide limit.
+    /// </summary>
+    public int? MaxConnectionsPerCluster { get; init; }
+
+    /// <summary>
+    /// Requests waiting for a connection to any endpoint of the cluster together (a circuit breaker); one more is
+    /// refused at once with <see cref="UpstreamCircuitBreakerOpenException"/> (503). 0: none waits. Unset: only
+    /// the per-endpoint bound applies.
+    /// </summary>
+    public int? MaxPendingRequestsPerCluster { get; init; }
+
     /// <summary>Idle connections kept per endpoint; a release beyond it closes the connection.</summary>
     public int MaxIdlePerEndpoint { get; init; } = 128;
 
@@ -39,4 +54,13 @@ public sealed class UpstreamPoolOptions
     public TimeSpan EjectionDuration { get; init; } = TimeSpan.FromSeconds(30);
 
     public SocketConnectionOptions ConnectionOptions { get; init; } = new();
+
+    /// <summary>Opens the connections; by default plain TCP with <see cref="ConnectionOptions"/> (a TLS connector decorates that one).</summary>
+    public IUpstreamConnector Connector
+    {
+        get => _connector ??= new TcpUpstreamConnector(ConnectionOptions);
+        init => _connector = value;
+    }
+
+    private IUpstreamConnector? _connector;
 }

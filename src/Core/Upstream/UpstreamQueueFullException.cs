@@ -4,7 +4,7 @@ namespace FastProxy.Core.Upstream;
 /// Every connection to an endpoint is busy and <see cref="UpstreamPoolOptions.MaxPendingRequestsPerEndpoint"/>
 /// requests already wait for one: this one fails at once instead of queueing without bound (503).
 /// </summary>
-public sealed class UpstreamQueueFullException : Exception
+public sealed class UpstreamQueueFullException : UpstreamOverloadedException
 {
     public UpstreamQueueFullException()
         : base("Too many requests are waiting for an upstream connection.")

@@ -102,7 +102,7 @@ public sealed class AdminServer : IAsyncDisposable
         await _listener.DisposeAsync();
     }
 
-    private async Task ServeAsync(SocketConnection connection, CancellationToken stopping)
+    private async Task ServeAsync(TransportConnection connection, CancellationToken stopping)
     {
         var head = new Http1RequestHead();
         try
@@ -139,7 +139,7 @@ public sealed class AdminServer : IAsyncDisposable
     }
 
     /// <summary>Reads one request head; false when the connection is done (closed, or answered with an error).</summary>
-    private async Task<bool> ReadHeadAsync(SocketConnection connection, Http1RequestHead head, CancellationToken stopping)
+    private async Task<bool> ReadHeadAsync(TransportConnection connection, Http1RequestHead head, CancellationToken stopping)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         timeout.CancelAfter(_headTimeout);

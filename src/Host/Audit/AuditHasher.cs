@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using FastProxy.Policy.Crypto;
+using FastProxy.Core.Crypto;
 
 namespace FastProxy.Host.Audit;
 

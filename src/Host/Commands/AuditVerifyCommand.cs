@@ -12,10 +12,10 @@ internal static class AuditVerifyCommand
         var result = AuditVerifier.Verify(cli.AuditFiles);
         if (result.Intact)
         {
-            Console.WriteLine(result.Describe());
+            CliOutput.WriteLine(result.Describe());
             if (result.Note is not null)
             {
-                Console.WriteLine($"note: {result.Note}");
+                CliOutput.WriteLine($"note: {result.Note}");
             }
 
             return Task.FromResult(0);

@@ -16,7 +16,7 @@ internal static class CheckCommand
 
         if (cli.NoAuth)
         {
-            Console.WriteLine($"fastproxy: {cli.ConfigPath}: configuration is valid ({config.Routes.Count} routes; policy not checked with --no-auth)");
+            CliOutput.WriteLine($"fastproxy: {cli.ConfigPath}: configuration is valid ({config.Routes.Count} routes; policy not checked with --no-auth)");
             return 0;
         }
 
@@ -48,7 +48,7 @@ internal static class CheckCommand
             return 1;
         }
 
-        Console.WriteLine($"fastproxy: {cli.ConfigPath}: configuration is valid ({config.Routes.Count} routes, {result.TestResults.Count} policy tests passed, policy version {result.Policy!.Version})");
+        CliOutput.WriteLine($"fastproxy: {cli.ConfigPath}: configuration is valid ({config.Routes.Count} routes, {result.TestResults.Count} policy tests passed, policy version {result.Policy!.Version})");
         return 0;
     }
 }

@@ -37,16 +37,16 @@ internal static class PolicyCommands
         {
             if (test.Passed)
             {
-                Console.WriteLine($"PASS  {test.Name}: {test.Actual}");
+                CliOutput.WriteLine($"PASS  {test.Name}: {test.Actual}");
             }
             else
             {
                 failed++;
-                Console.WriteLine($"FAIL  {test.Name}: expected {test.Expected}, got {test.Actual} ({test.Detail})");
+                CliOutput.WriteLine($"FAIL  {test.Name}: expected {test.Expected}, got {test.Actual} ({test.Detail})");
             }
         }
 
-        Console.WriteLine($"{tests.Count - failed} passed, {failed} failed");
+        CliOutput.WriteLine($"{tests.Count - failed} passed, {failed} failed");
         return failed == 0 ? 0 : 1;
     }
 
@@ -75,7 +75,7 @@ internal static class PolicyCommands
 
         foreach (var line in PolicyExplainer.Explain(policy, cli.ExplainRequest!, cli.ExplainToken ?? cli.ExplainClaims))
         {
-            Console.WriteLine(line);
+            CliOutput.WriteLine(line);
         }
 
         return 0;

@@ -72,7 +72,7 @@ internal static class RunCommand
             foreach (var bound in host.BoundEndPoints)
             {
                 // Plain stdout line: scripts and tests wait for it (log levels do not hide it).
-                Console.WriteLine($"fastproxy: listening on http://{bound}");
+                CliOutput.WriteLine($"fastproxy: listening on http://{bound}");
             }
 
             while (!stop.IsCancellationRequested)
@@ -114,7 +114,7 @@ internal static class RunCommand
         }
 
         var admin = await AdminServer.StartAsync(EndpointParser.ParseListen(config.Admin.Address), AdminState.ForHost(host, observers.Metrics), loggers, stop);
-        Console.WriteLine($"fastproxy: admin on http://{admin.BoundEndPoint}");
+        CliOutput.WriteLine($"fastproxy: admin on http://{admin.BoundEndPoint}");
         return admin;
     }
 

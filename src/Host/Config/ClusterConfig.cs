@@ -28,6 +28,19 @@ public sealed record ClusterConfig
     /// </summary>
     public int? MaxPendingRequestsPerEndpoint { get; init; }
 
+    /// <summary>
+    /// Circuit breaker: connections open to all endpoints of the cluster together, in use or idle. At the limit a
+    /// request that needs a new connection waits (bounded) for one of its endpoint's connections, or is answered
+    /// 503 at once when that endpoint has none. Unset: no cluster-wide limit.
+    /// </summary>
+    public int? MaxConnections { get; init; }
+
+    /// <summary>
+    /// Circuit breaker: requests waiting for a connection to any endpoint of the cluster together; one more is
+    /// answered 503 at once. 0: nobody waits. Unset: only <see cref="MaxPendingRequestsPerEndpoint"/> applies.
+    /// </summary>
+    public int? MaxPendingRequests { get; init; }
+
     /// <summary>Consecutive failures after which an endpoint is ejected (passive health).</summary>
     public int EjectAfterFailures { get; init; } = 5;
 

@@ -6,6 +6,9 @@ internal static class ClusterValidator
     /// <summary>Upper bound for per-endpoint pool sizes: far above what one upstream process serves, well below fd limits.</summary>
     private const int MaxPoolSize = 100_000;
 
+    /// <summary>Upper bound for a cluster's connections over all its endpoints: the same bound as limits.max_connections (client connections).</summary>
+    private const int MaxClusterConnections = 1_000_000;
+
     // Each waiter is a small object and a timer; a million is far beyond what can be served within a connect timeout.
     private const int MaxPendingRequests = 1_000_000;
 
@@ -49,6 +52,17 @@ internal static class ClusterValidator
             if (cluster.MaxPendingRequestsPerEndpoint is < 0 or > MaxPendingRequests)
             {
                 errors.Add(DocumentPath.Property(path, "max_pending_requests_per_endpoint"), $"must be from 0 to {MaxPendingRequests}");
+            }
+
+            // A cluster-wide limit spans all endpoints: it may exceed max_connections_per_endpoint, so it has a bound of its own.
+            if (cluster.MaxConnections is < 1 or > MaxClusterConnections)
+            {
+                errors.Add(DocumentPath.Property(path, "max_connections"), $"must be from 1 to {MaxClusterConnections}");
+            }
+
+            if (cluster.MaxPendingRequests is < 0 or > MaxPendingRequests)
+            {
+                errors.Add(DocumentPath.Property(path, "max_pending_requests"), $"must be from 0 to {MaxPendingRequests}");
             }
 
             if (cluster.EjectAfterFailures is < 1 or > 10_000)

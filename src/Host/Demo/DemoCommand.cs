@@ -1,5 +1,6 @@
 using System.Net;
 using FastProxy.Core.Transport;
+using FastProxy.Host.Cli;
 using FastProxy.Host.Config;
 using FastProxy.Host.Proxy;
 using FastProxy.Policy.Config;
@@ -71,7 +72,7 @@ internal static class DemoCommand
         var allowed = idp.MintToken("alice", ["orders.read"], TimeProvider.System);
         var refused = idp.MintToken("bob", ["orders.write"], TimeProvider.System);
 
-        Console.WriteLine($"""
+        CliOutput.WriteLine($"""
             FastProxy demo: proxy on http://{proxy}, demo service + identity provider on http://{services.EndPoint}
 
             Public route (no token needed):

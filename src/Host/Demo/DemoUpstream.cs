@@ -50,7 +50,7 @@ internal sealed class DemoUpstream : IAsyncDisposable
         await _listener.DisposeAsync();
     }
 
-    private async Task ServeAsync(SocketConnection connection)
+    private async Task ServeAsync(TransportConnection connection)
     {
         var head = new Http1RequestHead();
         try

@@ -1,3 +1,5 @@
+using FastProxy.Core.Upstream;
+
 namespace FastProxy.Host.Metrics;
 
 public sealed partial class ProxyMetrics
@@ -128,6 +130,13 @@ public sealed partial class ProxyMetrics
 
             writer.Sample("fastproxy_upstream_endpoints_ejected", ejected, ("cluster", cluster.Name));
         }
+
+        writer.Family("fastproxy_upstream_circuit_breaker_rejections_total", MetricType.Counter, "Requests refused with 503 at once by a cluster's circuit breaker, by cluster and the limit that was reached (max_connections, max_pending_requests), since its configuration was loaded.");
+        foreach (var cluster in clusters)
+        {
+            writer.Sample("fastproxy_upstream_circuit_breaker_rejections_total", cluster.CircuitBreakerRejections(CircuitBreakerLimit.MaxConnections), ("cluster", cluster.Name), ("limit", "max_connections"));
+            writer.Sample("fastproxy_upstream_circuit_breaker_rejections_total", cluster.CircuitBreakerRejections(CircuitBreakerLimit.MaxPendingRequests), ("cluster", cluster.Name), ("limit", "max_pending_requests"));
+        }
     }
 
     private static void WritePolicy(PrometheusTextWriter writer, MetricsSources sources)
@@ -189,7 +198,7 @@ public sealed partial class ProxyMetrics
         writer.Sample("fastproxy_audit_queue_depth", audit.QueueDepth);
     }
 
-    private static void ForEachEndpoint(IReadOnlyList<Core.Upstream.UpstreamCluster> clusters, Action<Core.Upstream.UpstreamCluster, Core.Upstream.UpstreamEndpoint> write)
+    private static void ForEachEndpoint(IReadOnlyList<UpstreamCluster> clusters, Action<UpstreamCluster, UpstreamEndpoint> write)
     {
         foreach (var cluster in clusters)
         {

@@ -174,14 +174,26 @@ public sealed class ProxyHost : IAsyncDisposable
     {
         var endpoints = config.Listeners.Select(l => EndpointParser.ParseListen(l.Address)).ToList();
         var handler = new Http1ConnectionHandler(() => _runtime, BuildHttpOptions(config, _options.Time), _loggers.CreateLogger("FastProxy.Http.Proxy"));
+
+        // One pipeline per listener: connection middleware (TLS, when a listener has it), then the protocol handler.
+        // Built once here; a connection costs no delegate of its own.
+        var listeners = new ListenerInfo[endpoints.Count];
+        var pipelines = new ConnectionHandler[endpoints.Count];
+        for (var i = 0; i < endpoints.Count; i++)
+        {
+            listeners[i] = new ListenerInfo(i, config.Listeners[i].Address, endpoints[i], ListenerInfo.HttpScheme);
+            pipelines[i] = new ConnectionPipelineBuilder().Build(handler.HandleAsync);
+        }
+
         _listener = new ConnectionListener(
             new ConnectionListenerOptions
             {
                 Endpoints = endpoints,
+                Listeners = listeners,
                 MaxConnections = config.Limits.MaxConnections,
                 ConnectionOptions = _connectionOptions,
             },
-            handler.HandleAsync,
+            pipelines,
             _loggers.CreateLogger("FastProxy.Core.Transport"));
         await _listener.StartAsync(cancellationToken);
     }
@@ -321,6 +333,8 @@ public sealed class ProxyHost : IAsyncDisposable
             MaxConnectionsPerEndpoint = cluster.MaxConnectionsPerEndpoint,
             MaxIdlePerEndpoint = cluster.MaxIdlePerEndpoint ?? cluster.MaxConnectionsPerEndpoint,
             MaxPendingRequestsPerEndpoint = cluster.MaxPendingRequestsPerEndpoint,
+            MaxConnectionsPerCluster = cluster.MaxConnections,
+            MaxPendingRequestsPerCluster = cluster.MaxPendingRequests,
             ConnectTimeout = TimeSpan.FromSeconds(timeouts.ConnectSeconds),
             EjectAfterConsecutiveFailures = cluster.EjectAfterFailures,
             EjectionDuration = TimeSpan.FromSeconds(cluster.EjectSeconds),

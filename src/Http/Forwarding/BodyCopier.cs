@@ -15,7 +15,7 @@ namespace FastProxy.Http.Forwarding;
 /// Every failure blames a side (<see cref="BodyCopyResult"/>), every byte is counted on the exchange, and a peer that
 /// stalls past its deadline has its connection aborted. One per client connection.
 /// </summary>
-internal sealed class BodyCopier(SocketConnection client, Http1ProxyOptions options, ILogger logger)
+internal sealed class BodyCopier(TransportConnection client, Http1ProxyOptions options, ILogger logger)
 {
     private string? ClientName => client.RemoteAddress?.ToString();
 
@@ -25,7 +25,7 @@ internal sealed class BodyCopier(SocketConnection client, Http1ProxyOptions opti
     /// upstream that merges them into its headers; no route needs them, and RFC 9110 §6.5.1 already tells senders
     /// that trailers may be discarded in transit.
     /// </summary>
-    public async Task<BodyCopyResult> CopyRequestBodyAsync(Http1RequestHead request, SocketConnection upstream, ForwardingExchange exchange)
+    public async Task<BodyCopyResult> CopyRequestBodyAsync(Http1RequestHead request, TransportConnection upstream, ForwardingExchange exchange)
     {
         var side = new CopySides(client, upstream, upstream.Output, options.IdleTimeout, TimeoutReason.RequestBody, BodyCopyResult.ClientFailed, BodyCopyResult.UpstreamFailed, exchange, ToClient: false);
         var result = request.BodyKind == BodyKind.ContentLength
@@ -68,7 +68,7 @@ internal sealed class BodyCopier(SocketConnection client, Http1ProxyOptions opti
     }
 
     /// <summary>Sends the response body (the head is already written) and flushes; with no body, only flushes the head.</summary>
-    public ValueTask<BodyCopyResult> CopyResponseBodyAsync(Http1ResponseHead response, SocketConnection upstream, ForwardingExchange exchange)
+    public ValueTask<BodyCopyResult> CopyResponseBodyAsync(Http1ResponseHead response, TransportConnection upstream, ForwardingExchange exchange)
     {
         var sides = new CopySides(upstream, client, client.Output, options.ResponseTimeout, TimeoutReason.UpstreamResponse, BodyCopyResult.UpstreamFailed, BodyCopyResult.ClientFailed, exchange, ToClient: true);
         return response.BodyKind switch
@@ -271,13 +271,13 @@ internal sealed class BodyCopier(SocketConnection client, Http1ProxyOptions opti
     /// so it cannot pin this connection, an upstream connection and their buffers forever. The
     /// common case, a flush the kernel takes at once, allocates nothing.
     /// </summary>
-    private static ValueTask<FlushResult> FlushWithDeadlineAsync(PipeWriter writer, SocketConnection connection, TimeSpan timeout)
+    private static ValueTask<FlushResult> FlushWithDeadlineAsync(PipeWriter writer, TransportConnection connection, TimeSpan timeout)
     {
         var flush = writer.FlushAsync();
         return flush.IsCompleted ? flush : WaitForFlushAsync(flush.AsTask(), connection, timeout);
     }
 
-    private static async ValueTask<FlushResult> WaitForFlushAsync(Task<FlushResult> flush, SocketConnection connection, TimeSpan timeout)
+    private static async ValueTask<FlushResult> WaitForFlushAsync(Task<FlushResult> flush, TransportConnection connection, TimeSpan timeout)
     {
         using var expired = new CancellationTokenSource(timeout);
         try
@@ -297,8 +297,8 @@ internal sealed class BodyCopier(SocketConnection client, Http1ProxyOptions opti
 
     /// <summary>One direction of a body copy: where bytes come from, where they go, and whom to blame for what.</summary>
     private readonly record struct CopySides(
-        SocketConnection From,
-        SocketConnection ToConnection,
+        TransportConnection From,
+        TransportConnection ToConnection,
         PipeWriter To,
         TimeSpan Timeout,
         TimeoutReason TimeoutReason,

@@ -1,4 +1,5 @@
 using System.Net;
+using FastProxy.Core.Gate;
 using FastProxy.Http.Http1;
 using FastProxy.Http.Proxy;
 
@@ -45,10 +46,14 @@ internal static class RequestHeaderTransform
     }
 
     /// <summary>One request id and this hop's trace context (W3C Trace Context §3.2), restated by the proxy.</summary>
+    /// <remarks>
+    /// Values formatted on the stack go to the sink, so it may not be a ref struct (which could keep them past the
+    /// call); a struct sink is still called directly, neither boxed nor through the interface.
+    /// </remarks>
     public static void WriteTraceFields<TSink>(ref TSink sink, in RequestIds ids)
-        where TSink : struct, IHeaderFieldSink
+        where TSink : struct, IHeaderSink
     {
-        sink.WriteField(RequestIdName, ids.RequestId);
+        sink.Add(RequestIdName, ids.RequestId);
 
         Span<byte> traceparent = stackalloc byte[TraceparentLength];
         var length = 0;
@@ -58,18 +63,19 @@ internal static class RequestHeaderTransform
         Append(traceparent, ref length, ids.SpanId);
         Append(traceparent, ref length, "-"u8);
         Append(traceparent, ref length, ids.Flags);
-        sink.WriteField(TraceparentName, traceparent[..length]);
+        sink.Add(TraceparentName, traceparent[..length]);
     }
 
     /// <summary>X-Forwarded-For/-Proto/-Host as this proxy saw the request (client X-Forwarded-* never pass, see <see cref="Forwards"/>).</summary>
+    /// <remarks>As <see cref="WriteTraceFields"/>: the client address is formatted on the stack, so no ref struct sink.</remarks>
     public static void WriteForwardedFields<TSink>(ref TSink sink, IPAddress? clientAddress, ReadOnlySpan<byte> scheme, ReadOnlySpan<byte> authority)
-        where TSink : struct, IHeaderFieldSink
+        where TSink : struct, IHeaderSink
     {
         // Formatted per request on the stack (no per-connection copy to keep).
         Span<byte> address = stackalloc byte[MaxAddressLength];
-        sink.WriteField(ForwardedForName, clientAddress is not null && clientAddress.TryFormat(address, out var written) ? address[..written] : "unknown"u8);
-        sink.WriteField(ForwardedProtoName, scheme);
-        sink.WriteField(ForwardedHostName, authority);
+        sink.Add(ForwardedForName, clientAddress is not null && clientAddress.TryFormat(address, out var written) ? address[..written] : "unknown"u8);
+        sink.Add(ForwardedProtoName, scheme);
+        sink.Add(ForwardedHostName, authority);
     }
 
     private static void Append(Span<byte> destination, ref int length, ReadOnlySpan<byte> part)

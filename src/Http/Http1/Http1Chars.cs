@@ -31,20 +31,6 @@ internal static class Http1Chars
     public static readonly SearchValues<byte> InvalidFieldValue = SearchValues.Create(
         "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F"u8);
 
-    /// <summary>
-    /// Bytes a request-target may hold: visible ASCII except '#' (RFC 9112 §3.2: no fragment is sent;
-    /// RFC 3986 chars are a subset of VCHAR). No SP, CTL, DEL or bytes over 0x7F.
-    /// </summary>
-    public static readonly SearchValues<byte> TargetChar = SearchValues.Create(
-        "!\"$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"u8);
-
-    /// <summary>RFC 3986 §3.2.2 reg-name restricted to unreserved (ALPHA / DIGIT / "-" / "." / "_" / "~"): DNS names and IPv4.</summary>
-    public static readonly SearchValues<byte> RegNameChar = SearchValues.Create(
-        "-._~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"u8);
-
-    /// <summary>Inside an IP-literal: IPv6 hex, colons and dots (an embedded IPv4). No zone ids, no IPvFuture.</summary>
-    public static readonly SearchValues<byte> IpLiteralChar = SearchValues.Create(":.0123456789abcdefABCDEF"u8);
-
     /// <summary>Reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4): the same exclusions as a field value.</summary>
     public static SearchValues<byte> InvalidReason => InvalidFieldValue;
 

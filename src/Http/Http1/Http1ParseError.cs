@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FastProxy.Core.Errors;
 
 namespace FastProxy.Http.Http1;
 
@@ -6,42 +7,49 @@ namespace FastProxy.Http.Http1;
 [StructLayout(LayoutKind.Auto)]
 public readonly struct Http1ParseError
 {
-    internal Http1ParseError(Http1ErrorKind kind, int status)
+    internal Http1ParseError(Http1ErrorKind kind, ProxyErrorKind errorKind)
     {
         Kind = kind;
-        Status = status;
+        ErrorKind = errorKind;
     }
 
     public Http1ErrorKind Kind { get; }
 
     /// <summary>
-    /// The status to answer: for a request 400, 414, 431, 501 or 505; for an upstream response always 502
-    /// (the client's request was fine, the upstream's answer was not).
+    /// The failure the proxy answers: for a request one that maps to 400, 413, 414, 431, 501 or 505; for an upstream
+    /// response always <see cref="ProxyErrorKind.UpstreamBadResponse"/> (the client's request was fine, the upstream's
+    /// answer was not).
     /// </summary>
-    public int Status { get; }
+    public ProxyErrorKind ErrorKind { get; }
 
-    internal static Http1ParseError ForRequest(Http1ErrorKind kind) => new(kind, RequestStatus(kind));
+    /// <summary>The status to answer (<see cref="ProxyErrorMapping"/> of <see cref="ErrorKind"/>).</summary>
+    public int Status => ProxyErrorMapping.ToStatus(ErrorKind);
 
-    internal static Http1ParseError ForResponse(Http1ErrorKind kind) => new(kind, 502);
+    internal static Http1ParseError ForRequest(Http1ErrorKind kind) => new(kind, RequestErrorKind(kind));
+
+    internal static Http1ParseError ForResponse(Http1ErrorKind kind) => new(kind, ProxyErrorKind.UpstreamBadResponse);
 
     /// <summary>The status a request rejected for <paramref name="kind"/> gets.</summary>
-    public static int RequestStatus(Http1ErrorKind kind) => kind switch
+    public static int RequestStatus(Http1ErrorKind kind) => ProxyErrorMapping.ToStatus(RequestErrorKind(kind));
+
+    /// <summary>The failure a request rejected for <paramref name="kind"/> is.</summary>
+    public static ProxyErrorKind RequestErrorKind(Http1ErrorKind kind) => kind switch
     {
         // RFC 9110 §15.5.15: URI Too Long
-        Http1ErrorKind.RequestLineTooLong => 414,
+        Http1ErrorKind.RequestLineTooLong => ProxyErrorKind.RequestLineTooLong,
 
         // RFC 6585 §5: Request Header Fields Too Large
-        Http1ErrorKind.HeadersTooLarge or Http1ErrorKind.TooManyHeaders => 431,
+        Http1ErrorKind.HeadersTooLarge or Http1ErrorKind.TooManyHeaders => ProxyErrorKind.RequestHeadersTooLarge,
 
         // RFC 9112 §6.1: a server that receives a transfer coding it does not understand SHOULD respond 501
-        Http1ErrorKind.UnsupportedTransferEncoding => 501,
+        Http1ErrorKind.UnsupportedTransferEncoding => ProxyErrorKind.NotImplemented,
 
         // RFC 9110 §15.6.6: HTTP Version Not Supported
-        Http1ErrorKind.UnsupportedVersion => 505,
+        Http1ErrorKind.UnsupportedVersion => ProxyErrorKind.VersionNotSupported,
 
         // a chunked body over its cap (RFC 9110 §15.5.14)
-        Http1ErrorKind.BodyTooLarge => 413,
-        _ => 400,
+        Http1ErrorKind.BodyTooLarge => ProxyErrorKind.RequestBodyTooLarge,
+        _ => ProxyErrorKind.BadRequest,
     };
 
     /// <summary>A fixed, secret-free description for a log line (never echoes input bytes).</summary>

@@ -1,5 +1,6 @@
 using System.Text;
 using FastProxy.Core.Gate;
+using FastProxy.Http.Semantics;
 
 namespace FastProxy.Http.Http1;
 
@@ -63,7 +64,7 @@ public static partial class Http1Parser
         }
 
         // RFC 9112 §3.2 / RFC 3986: the target is visible ASCII; no SP, CTL, DEL, non-ASCII, and no fragment ('#').
-        var bad = target.IndexOfAnyExcept(Http1Chars.TargetChar);
+        var bad = RequestTarget.IndexOfInvalidChar(target);
         if (bad >= 0)
         {
             return target[bad] == Http1Chars.CR ? Http1ErrorKind.BareCR : Http1ErrorKind.InvalidTarget;
@@ -122,7 +123,7 @@ public static partial class Http1Parser
 
             // RFC 9112 §3.2: a Host field with an invalid value gets 400. Checked even when the target's authority
             // wins (absolute-form), so no malformed value reaches the upstream.
-            if (!TryValidateAuthority(value, requirePort: false, out var hostLength))
+            if (!RequestTarget.TryValidateAuthority(value, requirePort: false, out var hostLength))
             {
                 return Http1ErrorKind.InvalidHost;
             }

@@ -1,13 +1,11 @@
 using System.Text;
 using FastProxy.Core.Gate;
+using FastProxy.Http.Semantics;
 
 namespace FastProxy.Http.Http1;
 
 public static partial class Http1Parser
 {
-    // RFC 3986 §3.2.3: port = *DIGIT; 65535 is the largest TCP port, so at most five digits.
-    private const int MaxPortDigits = 5;
-
     /// <summary>RFC 9110 §4.2: the schemes an absolute-form target may use here (compared case-insensitively, RFC 3986 §3.1).</summary>
     private static ReadOnlySpan<byte> HttpScheme => "http://"u8;
 
@@ -30,7 +28,7 @@ public static partial class Http1Parser
         if (method == RequestMethod.Connect)
         {
             // RFC 9112 §3.2.3: authority-form = uri-host ":" port (the port is required).
-            if (!TryValidateAuthority(target, requirePort: true, out var hostLength))
+            if (!RequestTarget.TryValidateAuthority(target, requirePort: true, out var hostLength))
             {
                 return Http1ErrorKind.InvalidTarget;
             }
@@ -80,8 +78,8 @@ public static partial class Http1Parser
         var authority = authorityEnd < 0 ? rest : rest[..authorityEnd];
 
         // RFC 9110 §4.2.4: userinfo in an http(s) URI is deprecated and a recipient SHOULD treat it as an error;
-        // TryValidateAuthority refuses '@' along with every other non-host character.
-        if (!TryValidateAuthority(authority, requirePort: false, out var hostLength))
+        // RequestTarget.TryValidateAuthority refuses '@' along with every other non-host character.
+        if (!RequestTarget.TryValidateAuthority(authority, requirePort: false, out var hostLength))
         {
             return Http1ErrorKind.InvalidTarget;
         }
@@ -135,178 +133,19 @@ public static partial class Http1Parser
         return Http1ErrorKind.None;
     }
 
-    /// <summary>
-    /// Path hygiene against route and policy bypass. The gate matches the raw path bytes, and the forwarder sends
-    /// exactly those bytes upstream, so the upstream must not be able to read the path as a different one than the
-    /// gate saw. We therefore refuse anything an upstream might normalise into another path:
-    /// dot-segments (RFC 3986 §5.2.4 removes them: "/public/../admin" is "/admin");
-    /// empty segments ("//admin": many servers merge slashes);
-    /// ';' path parameters (servlet containers strip them: "/admin;x/secret" is "/admin/secret", "/..;/" a dot-segment);
-    /// backslashes (treated as '/' by some servers);
-    /// percent-encoded unreserved characters (RFC 3986 §6.2.2.2 makes "/%61dmin" equivalent to "/admin", and
-    /// servers decode them before routing), and percent-encoded '/', '\' and NUL;
-    /// a percent-encoded '%' before two hex digits ("%252e": decoded twice by some stacks, it is a '.');
-    /// and malformed percent-escapes (RFC 3986 §2.1).
-    /// Other escapes (spaces, reserved characters, UTF-8 bytes) pass: they mean the same to every upstream.
-    /// </summary>
-    private static Http1ErrorKind CheckPath(ReadOnlySpan<byte> path)
+    /// <summary>The shared path checks (<see cref="RequestTarget.CheckPath"/>) as this parser's error kinds.</summary>
+    private static Http1ErrorKind CheckPath(ReadOnlySpan<byte> path) => RequestTarget.CheckPath(path) switch
     {
-        // RFC 9112 §3.2.1: absolute-path = 1*( "/" segment ).
-        if (path[0] != Http1Chars.Slash)
-        {
-            return Http1ErrorKind.InvalidPath;
-        }
-
-        if (path.Contains(Http1Chars.Backslash))
-        {
-            return Http1ErrorKind.PathBackslash;
-        }
-
-        if (path.Contains(Http1Chars.Semicolon))
-        {
-            return Http1ErrorKind.PathParameter;
-        }
-
-        if (path.IndexOf("//"u8) >= 0)
-        {
-            return Http1ErrorKind.PathEmptySegment;
-        }
-
-        // Dot-segments: every "/." followed by end or '/', or ".<end|/>".
-        var searchFrom = 0;
-        while (true)
-        {
-            var found = path[searchFrom..].IndexOf("/."u8);
-            if (found < 0)
-            {
-                break;
-            }
-
-            var afterDot = searchFrom + found + 2;
-            if (IsSegmentEnd(path, afterDot) || (path[afterDot] == Http1Chars.Dot && IsSegmentEnd(path, afterDot + 1)))
-            {
-                return Http1ErrorKind.PathDotSegment;
-            }
-
-            searchFrom = afterDot - 1;
-        }
-
-        // Percent-escapes: pct-encoded = "%" HEXDIG HEXDIG.
-        searchFrom = 0;
-        while (true)
-        {
-            var found = path[searchFrom..].IndexOf(Http1Chars.Percent);
-            if (found < 0)
-            {
-                return Http1ErrorKind.None;
-            }
-
-            var at = searchFrom + found;
-            if (!IsHexPair(path, at + 1))
-            {
-                return Http1ErrorKind.PathBadEscape;
-            }
-
-            var decoded = (Http1Chars.HexValue(path[at + 1]) << 4) | Http1Chars.HexValue(path[at + 2]);
-            if (decoded is '/' or '\\' or 0)
-            {
-                return Http1ErrorKind.PathEncodedSeparator;
-            }
-
-            if (IsUnreserved(decoded))
-            {
-                return Http1ErrorKind.PathEncodedUnreserved;
-            }
-
-            if (decoded == '%' && IsHexPair(path, at + 3))
-            {
-                return Http1ErrorKind.PathDoubleEncoded;
-            }
-
-            searchFrom = at + 3;
-        }
-    }
-
-    private static bool IsSegmentEnd(ReadOnlySpan<byte> path, int index)
-        => index >= path.Length || path[index] == Http1Chars.Slash;
-
-    /// <summary>RFC 3986 §2.3: unreserved = ALPHA / DIGIT / "-" / "." / "_" / "~".</summary>
-    private static bool IsUnreserved(int c)
-        => (uint)((c | 0x20) - 'a') <= 'z' - 'a' || (uint)(c - '0') <= 9 || c is '-' or '.' or '_' or '~';
-
-    private static bool IsHexPair(ReadOnlySpan<byte> path, int index)
-        => index + 1 < path.Length && Http1Chars.HexValue(path[index]) >= 0 && Http1Chars.HexValue(path[index + 1]) >= 0;
-
-    /// <summary>
-    /// RFC 3986 §3.2.2-3: authority = host [ ":" port ] with host = IP-literal / IPv4address / reg-name, restricted to
-    /// what a proxy should route: unreserved reg-name characters (DNS names, IPv4), or "[" IPv6 "]" without zone or
-    /// IPvFuture; port = 1 to 5 digits up to 65535. <paramref name="hostLength"/> is the host part's length.
-    /// </summary>
-    private static bool TryValidateAuthority(ReadOnlySpan<byte> authority, bool requirePort, out int hostLength)
-    {
-        hostLength = 0;
-        if (authority.IsEmpty)
-        {
-            return false;
-        }
-
-        if (authority[0] == (byte)'[')
-        {
-            var close = authority.IndexOf((byte)']');
-            if (close < 2)
-            {
-                return false;
-            }
-
-            var literal = authority[1..close];
-            if (literal.IndexOfAnyExcept(Http1Chars.IpLiteralChar) >= 0 || !literal.Contains(Http1Chars.Colon))
-            {
-                return false;
-            }
-
-            hostLength = close + 1;
-        }
-        else
-        {
-            var colon = authority.IndexOf(Http1Chars.Colon);
-            var host = colon < 0 ? authority : authority[..colon];
-            if (host.IsEmpty || host.IndexOfAnyExcept(Http1Chars.RegNameChar) >= 0)
-            {
-                return false;
-            }
-
-            hostLength = host.Length;
-        }
-
-        var rest = authority[hostLength..];
-        if (rest.IsEmpty)
-        {
-            return !requirePort;
-        }
-
-        if (rest[0] != Http1Chars.Colon)
-        {
-            return false;
-        }
-
-        var port = rest[1..];
-        if (port.IsEmpty || port.Length > MaxPortDigits)
-        {
-            return false;
-        }
-
-        var value = 0;
-        foreach (var d in port)
-        {
-            var digit = (uint)(d - '0');
-            if (digit > 9)
-            {
-                return false;
-            }
-
-            value = (value * 10) + (int)digit;
-        }
-
-        return value <= ushort.MaxValue;
-    }
+        PathProblem.None => Http1ErrorKind.None,
+        PathProblem.NotAbsolute => Http1ErrorKind.InvalidPath,
+        PathProblem.EmptySegment => Http1ErrorKind.PathEmptySegment,
+        PathProblem.Parameter => Http1ErrorKind.PathParameter,
+        PathProblem.Backslash => Http1ErrorKind.PathBackslash,
+        PathProblem.DotSegment => Http1ErrorKind.PathDotSegment,
+        PathProblem.BadEscape => Http1ErrorKind.PathBadEscape,
+        PathProblem.EncodedSeparator => Http1ErrorKind.PathEncodedSeparator,
+        PathProblem.EncodedUnreserved => Http1ErrorKind.PathEncodedUnreserved,
+        PathProblem.DoubleEncoded => Http1ErrorKind.PathDoubleEncoded,
+        _ => Http1ErrorKind.InvalidTarget,
+    };
 }

@@ -1,42 +1,41 @@
-using System.Collections.Frozen;
 using System.Text;
 using FastProxy.Core.Errors;
 
 namespace FastProxy.Http.Proxy;
 
 /// <summary>
-/// The proxy's own short answers (400, 404, 408, 413, 414, 431, 502, 503, 504, ...), built once:
-/// a status line, a tiny JSON body that says what went wrong in general terms (never echoing
-/// request bytes), and `Connection: close` where the connection cannot be trusted afterwards.
+/// The proxy's own short HTTP/1.1 answers, one per <see cref="ProxyErrorKind"/>, built once from
+/// <see cref="ProxyErrorMapping"/>: a status line, a tiny JSON body that says what went wrong in general
+/// terms (never echoing request bytes), and `Connection: close` where the connection cannot be trusted afterwards.
 /// </summary>
 internal static class ErrorResponses
 {
-    private static readonly int[] Statuses = [400, 403, 404, 405, 408, 413, 414, 431, 500, 501, 502, 503, 504, 505];
+    private static readonly byte[][] Closing = Build(close: true);
+    private static readonly byte[][] KeepingAlive = Build(close: false);
 
-    private static readonly FrozenDictionary<int, byte[]> Closing = Build(close: true);
-    private static readonly FrozenDictionary<int, byte[]> KeepingAlive = Build(close: false);
-
-    /// <summary>The complete response for <paramref name="status"/>; with <paramref name="close"/> it announces the close.</summary>
-    public static ReadOnlySpan<byte> Get(int status, bool close)
+    /// <summary>The complete response for <paramref name="kind"/>; with <paramref name="close"/> it announces the close.</summary>
+    public static ReadOnlySpan<byte> Get(ProxyErrorKind kind, bool close)
     {
         var table = close ? Closing : KeepingAlive;
-        return table.TryGetValue(status, out var bytes) ? bytes : table[500];
+        return (uint)kind < (uint)table.Length ? table[(int)kind] : table[(int)ProxyErrorKind.Internal];
     }
 
-    private static FrozenDictionary<int, byte[]> Build(bool close)
+    private static byte[][] Build(bool close)
     {
-        var map = new Dictionary<int, byte[]>();
-        foreach (var status in Statuses)
+        var kinds = Enum.GetValues<ProxyErrorKind>();
+        var table = new byte[(int)kinds[^1] + 1][];
+        foreach (var kind in kinds)
         {
-            var reason = status == 505 ? "HTTP Version Not Supported" : ProxyErrorMapping.ReasonPhrase(status);
+            var status = ProxyErrorMapping.ToStatus(kind);
             var body = $"{{\"error\":\"{Code(status)}\",\"status\":{status}}}\n";
-            var head = $"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
-            map[status] = Encoding.ASCII.GetBytes(head + body);
+            var head = $"HTTP/1.1 {status} {ProxyErrorMapping.ReasonPhrase(status)}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
+            table[(int)kind] = Encoding.ASCII.GetBytes(head + body);
         }
 
-        return map.ToFrozenDictionary();
+        return table;
     }
 
+    /// <summary>The body's error code: per status, so every kind answering one status reads the same to clients.</summary>
     private static string Code(int status) => status switch
     {
         400 => "bad_request",

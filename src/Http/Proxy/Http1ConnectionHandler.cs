@@ -22,7 +22,7 @@ public sealed class Http1ConnectionHandler
     }
 
     /// <summary>Serves <paramref name="connection"/> until it closes (the connection's own task: no wrapper frame kept per idle connection).</summary>
-    public Task HandleAsync(SocketConnection connection, CancellationToken shuttingDown)
+    public Task HandleAsync(TransportConnection connection, CancellationToken shuttingDown)
     {
         ArgumentNullException.ThrowIfNull(connection);
         return new Http1ProxyConnection(connection, _runtime, _options, _logger, shuttingDown).RunAsync();

@@ -12,12 +12,11 @@ namespace FastProxy.Http.Proxy;
 /// Writes heads for the next hop as HTTP/1.1: the start line, the fields <see cref="RequestHeaderTransform"/> and
 /// <see cref="ResponseHeaderTransform"/> pass or add (hop-by-hop and Connection-named fields dropped, X-Forwarded-*
 /// replaced, inbound identity headers stripped), the framing restated from the parsed message, and the gate's
-/// identity headers.
+/// identity fields, every field line through one <see cref="Http1FieldLineSink"/>.
 /// </summary>
 internal static class Http1HeadWriter
 {
     private static ReadOnlySpan<byte> Crlf => "\r\n"u8;
-    private static ReadOnlySpan<byte> ColonSpace => ": "u8;
 
     public static void WriteRequestHead(
         PipeWriter writer,
@@ -54,7 +53,7 @@ internal static class Http1HeadWriter
             var known = head.GetKnown(i);
             if (RequestHeaderTransform.Forwards(name, known, head.IsNamedInConnection(name, known), decision.ForwardAuthorization, strippedHeaders))
             {
-                WriteField(writer, name, head.GetValue(i));
+                fields.Add(name, head.GetValue(i));
             }
         }
 
@@ -82,7 +81,7 @@ internal static class Http1HeadWriter
         }
 
         RequestHeaderTransform.WriteForwardedFields(ref fields, clientAddress, scheme, authority);
-        decision.UpstreamIdentity?.WriteHeaders(writer);
+        decision.UpstreamIdentity?.Headers.WriteTo(ref fields);
         writer.Write(Crlf);
     }
 
@@ -95,13 +94,14 @@ internal static class Http1HeadWriter
         writer.Write(head.Reason);
         writer.Write(Crlf);
 
+        var fields = new Http1FieldLineSink(writer);
         for (var i = 0; i < head.HeaderCount; i++)
         {
             var name = head.GetName(i);
             var known = head.GetKnown(i);
             if (ResponseHeaderTransform.Forwards(known, head.IsNamedInConnection(name, known)))
             {
-                WriteField(writer, name, head.GetValue(i));
+                fields.Add(name, head.GetValue(i));
             }
         }
 
@@ -141,7 +141,7 @@ internal static class Http1HeadWriter
         writer.Write(Crlf);
     }
 
-    /// <summary>Writes a gate denial: status, the gate's header lines and its JSON body.</summary>
+    /// <summary>Writes a gate denial: status, the gate's header fields and its JSON body.</summary>
     public static void WriteDenial(PipeWriter writer, in GateDecision decision, bool closeAfter)
     {
         writer.Write("HTTP/1.1 "u8);
@@ -151,7 +151,8 @@ internal static class Http1HeadWriter
         writer.Write("\r\nContent-Type: application/json\r\nContent-Length: "u8);
         WriteNumber(writer, decision.ResponseBody.Length);
         writer.Write(Crlf);
-        writer.Write(decision.ResponseHeaders.Span);
+        var fields = new Http1FieldLineSink(writer);
+        decision.ResponseHeaders.WriteTo(ref fields);
         if (closeAfter)
         {
             writer.Write("Connection: close\r\n"u8);
@@ -166,14 +167,6 @@ internal static class Http1HeadWriter
         var span = writer.GetSpan(20);
         Utf8Formatter.TryFormat(value, span, out var written);
         writer.Advance(written);
-    }
-
-    public static void WriteField(PipeWriter writer, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
-    {
-        writer.Write(name);
-        writer.Write(ColonSpace);
-        writer.Write(value);
-        writer.Write(Crlf);
     }
 
     /// <summary>

@@ -35,7 +35,7 @@ internal sealed partial class Http1ProxyConnection
         {
             _exchange.Outcome = RequestOutcome.ClientFailed;
             ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, maxBody);
-            return await FailAsync(ProxyErrorKind.RequestBodyTooLarge);
+            return await WriteErrorAsync(ProxyErrorKind.RequestBodyTooLarge);
         }
 
         var retriable = Forwarder.IsRetriable(_request);
@@ -46,7 +46,7 @@ internal sealed partial class Http1ProxyConnection
             if (!cluster.TryPick(out var endpoint))
             {
                 ProxyLog.NoHealthyEndpoint(_logger, _connection.Id, routeId, cluster.Name);
-                return await FailAsync(ProxyErrorKind.NoHealthyEndpoint, close: !CanSkipBody());
+                return await WriteErrorAsync(ProxyErrorKind.NoHealthyEndpoint, close: !CanSkipBody());
             }
 
             UpstreamLease lease;
@@ -65,20 +65,20 @@ internal sealed partial class Http1ProxyConnection
 
                 var kind = ex.IsTimeout ? ProxyErrorKind.UpstreamConnectTimeout : ProxyErrorKind.UpstreamConnectFailed;
                 ProxyLog.UpstreamConnectFailed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ex.Message, ProxyErrorMapping.ToStatus(kind));
-                return await FailAsync(kind, close: !CanSkipBody());
+                return await WriteErrorAsync(kind, close: !CanSkipBody());
             }
-            catch (Exception ex) when (ex is UpstreamPoolExhaustedException or UpstreamQueueFullException)
+            catch (UpstreamOverloadedException)
             {
-                // Busy for the whole wait, or too many already waiting (the pool logged which): 503.
+                // Busy for the whole wait, too many already waiting, or the cluster's circuit breaker (the pool logged which): 503.
                 ProxyLog.PoolExhausted(_logger, _connection.Id, routeId, endpoint.Address.ToString());
-                return await FailAsync(ProxyErrorKind.PoolExhausted, close: !CanSkipBody());
+                return await WriteErrorAsync(ProxyErrorKind.PoolExhausted, close: !CanSkipBody());
             }
 
             // From here until its release the lease is in _forward, where RunAsync finds it if anything unexpected throws.
             _forward = new PendingForward(runtime, routeIndex, decision, lease, null, canRetry);
             var upstream = lease.Connection;
             _exchange.UpstreamName = endpoint.Name;
-            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme, runtime.StrippedHeaders, _exchange.Ids);
+            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme.Span, runtime.StrippedHeaders, _exchange.Ids);
             bool sent;
             try
             {
@@ -100,7 +100,7 @@ internal sealed partial class Http1ProxyConnection
 
                 endpoint.ReportFailure();
                 ProxyLog.UpstreamClosed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ProxyErrorMapping.ToStatus(ProxyErrorKind.UpstreamClosed));
-                return await FailAsync(ProxyErrorKind.UpstreamClosed, close: !CanSkipBody());
+                return await WriteErrorAsync(ProxyErrorKind.UpstreamClosed, close: !CanSkipBody());
             }
 
             Task<BodyCopyResult>? bodyCopy = null;
@@ -157,19 +157,19 @@ internal sealed partial class Http1ProxyConnection
             if (bodyResult == BodyCopyResult.TooLarge)
             {
                 ProxyLog.BodyTooLarge(_logger, _connection.Id, routeId, _options.MaxRequestBodyBytes);
-                return await FailAsync(ProxyErrorKind.RequestBodyTooLarge);
+                return await WriteErrorAsync(ProxyErrorKind.RequestBodyTooLarge);
             }
 
             if (bodyResult is BodyCopyResult.ClientFailed or BodyCopyResult.InvalidFraming)
             {
                 // The client broke its own request; the upstream failing is a consequence.
-                return await FailAsync(ProxyErrorKind.BadRequest);
+                return await WriteErrorAsync(ProxyErrorKind.BadRequest);
             }
 
             endpoint.ReportFailure();
             var kind = KindOf(outcome);
             LogResponseFailure(outcome, routeId, endpoint, ProxyErrorMapping.ToStatus(kind));
-            return await FailAsync(kind, close: !CanSkipBody() || bodyCopy is not null);
+            return await WriteErrorAsync(kind, close: !CanSkipBody() || bodyCopy is not null);
         }
 
         endpoint.ReportSuccess();
@@ -204,7 +204,7 @@ internal sealed partial class Http1ProxyConnection
     private Http1ParseError _lastResponseError;
 
     /// <summary>Starts reading a response head on <paramref name="upstream"/>: a retry reads a different connection, so any partial scan is forgotten.</summary>
-    private void BeginResponseHead(SocketConnection upstream)
+    private void BeginResponseHead(TransportConnection upstream)
     {
         _response.Reset();
         upstream.SetTimeout(_options.ResponseTimeout, TimeoutReason.UpstreamResponse);
@@ -265,7 +265,7 @@ internal sealed partial class Http1ProxyConnection
                 // A 101 nobody asked for is a protocol violation by the upstream (RFC 9110 §15.2.2).
                 await AbortUpstreamAsync(lease, bodyCopy);
                 ProxyLog.UpstreamBadResponse(_logger, _connection.Id, routeId, endpoint.Address.ToString(), "unsolicited 101 Switching Protocols");
-                return await FailAsync(ProxyErrorKind.UpstreamBadResponse);
+                return await WriteErrorAsync(ProxyErrorKind.UpstreamBadResponse);
             }
 
             if (!SwitchesToAllowedProtocol(_response))
@@ -274,7 +274,7 @@ internal sealed partial class Http1ProxyConnection
                 // would be a tunnel the gate cannot see into.
                 await AbortUpstreamAsync(lease, bodyCopy);
                 ProxyLog.UpstreamBadResponse(_logger, _connection.Id, routeId, endpoint.Address.ToString(), "101 Switching Protocols to a protocol other than websocket");
-                return await FailAsync(ProxyErrorKind.UpstreamBadResponse);
+                return await WriteErrorAsync(ProxyErrorKind.UpstreamBadResponse);
             }
 
             _exchange.Status = 101;

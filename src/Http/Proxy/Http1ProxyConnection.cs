@@ -22,7 +22,7 @@ namespace FastProxy.Http.Proxy;
 /// </summary>
 internal sealed partial class Http1ProxyConnection
 {
-    private readonly SocketConnection _connection;
+    private readonly TransportConnection _connection;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly Func<ProxyRuntime> _runtime;
@@ -31,7 +31,7 @@ internal sealed partial class Http1ProxyConnection
     private readonly CancellationToken _shuttingDown;
     private readonly TimeProvider _time;
     private readonly ClientIdentity _client;
-    private readonly byte[] _scheme;
+    private readonly ReadOnlyMemory<byte> _scheme;
     private readonly BodyCopier _bodies;
 
     // Rented from HeadPools while a request is in progress; null while the connection idles.
@@ -48,7 +48,7 @@ internal sealed partial class Http1ProxyConnection
     // The request in progress, from its complete head to its record; null while the connection waits for a head.
     private ForwardingExchange _exchange = null!;
 
-    public Http1ProxyConnection(SocketConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
+    public Http1ProxyConnection(TransportConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
     {
         _connection = connection;
         _input = connection.Input;
@@ -60,7 +60,7 @@ internal sealed partial class Http1ProxyConnection
         _time = options.Time;
         var address = connection.RemoteAddress;
         _client = new ClientIdentity(address, null, [], []);
-        _scheme = options.SchemeBytes;
+        _scheme = connection.Listener is { } listener ? listener.SchemeBytes : options.SchemeBytes;
         _bodies = new BodyCopier(connection, options, logger);
     }
 
@@ -79,14 +79,14 @@ internal sealed partial class Http1ProxyConnection
                 // then holds this one async frame and nothing else.
                 BeginRequestHead();
                 HeadStep step;
-                int errorStatus;
+                ProxyErrorKind errorKind;
                 do
                 {
                     _connection.SetAwaitingRequest(!_sawRequestBytes);
                     if (!_sawRequestBytes && _shuttingDown.IsCancellationRequested)
                     {
                         step = HeadStep.Close;
-                        errorStatus = 0;
+                        errorKind = ProxyErrorKind.None;
                         break;
                     }
 
@@ -99,7 +99,7 @@ internal sealed partial class Http1ProxyConnection
                     {
                         // Reset or aborted between requests: the client is gone, nothing to answer.
                         step = HeadStep.Close;
-                        errorStatus = 0;
+                        errorKind = ProxyErrorKind.None;
                         break;
                     }
                     finally
@@ -107,13 +107,13 @@ internal sealed partial class Http1ProxyConnection
                         _connection.SetAwaitingRequest(false);
                     }
 
-                    step = OnRequestHeadRead(result, out errorStatus);
+                    step = OnRequestHeadRead(result, out errorKind);
                 }
                 while (step == HeadStep.NeedMore);
 
                 if (step == HeadStep.Error)
                 {
-                    await WriteErrorAsync(errorStatus);
+                    await WriteErrorAsync(errorKind);
                 }
 
                 if (step != HeadStep.Complete)
@@ -246,10 +246,10 @@ internal sealed partial class Http1ProxyConnection
         }
     }
 
-    /// <summary>Takes one read's worth of a request head: complete, more needed, close quietly, or answer <paramref name="errorStatus"/> and close.</summary>
-    private HeadStep OnRequestHeadRead(ReadResult result, out int errorStatus)
+    /// <summary>Takes one read's worth of a request head: complete, more needed, close quietly, or answer <paramref name="errorKind"/> and close.</summary>
+    private HeadStep OnRequestHeadRead(ReadResult result, out ProxyErrorKind errorKind)
     {
-        errorStatus = 0;
+        errorKind = ProxyErrorKind.None;
         var buffer = result.Buffer;
         if (result.IsCanceled)
         {
@@ -258,7 +258,7 @@ internal sealed partial class Http1ProxyConnection
             if (reason == TimeoutReason.RequestHeaders && !buffer.IsEmpty)
             {
                 ProxyLog.HeaderTimeout(_logger, _connection.Id, _options.HeaderTimeout.TotalSeconds);
-                errorStatus = 408;
+                errorKind = ProxyErrorKind.RequestHeadersTimeout;
                 return HeadStep.Error;
             }
 
@@ -295,7 +295,7 @@ internal sealed partial class Http1ProxyConnection
         {
             _input.AdvanceTo(buffer.End);
             ProxyLog.BadRequest(_logger, _connection.Id, ClientName, ProxyLog.Describe(error), error.Status);
-            errorStatus = error.Status;
+            errorKind = error.ErrorKind;
             return HeadStep.Error;
         }
 
@@ -323,16 +323,16 @@ internal sealed partial class Http1ProxyConnection
         {
             _exchange.Outcome = RequestOutcome.ClientFailed;
             ProxyLog.ConnectRefused(_logger, _connection.Id, ClientName);
-            return FailAsync(ProxyErrorKind.NotImplemented);
+            return WriteErrorAsync(ProxyErrorKind.NotImplemented);
         }
 
         var match = Decide(runtime, out var routeIndex, out var decision);
         if (match != RouteMatchKind.Matched)
         {
-            var status = match == RouteMatchKind.MethodNotAllowed ? 405 : 404;
+            var kind = match == RouteMatchKind.MethodNotAllowed ? ProxyErrorKind.MethodNotAllowed : ProxyErrorKind.NoRoute;
             Forwarder.RefuseUnrouted(_exchange, match);
-            ProxyLog.NoRoute(_logger, _connection.Id, status);
-            return WriteErrorAsync(status, close: !CanSkipBody());
+            ProxyLog.NoRoute(_logger, _connection.Id, ProxyErrorMapping.ToStatus(kind));
+            return WriteErrorAsync(kind, close: !CanSkipBody());
         }
 
         return decision.Verdict == GateVerdict.Retry
@@ -356,7 +356,7 @@ internal sealed partial class Http1ProxyConnection
         if (decision.Verdict == GateVerdict.Retry)
         {
             _exchange.Outcome = RequestOutcome.Denied;
-            return await FailAsync(ProxyErrorKind.IdentityUnavailable, close: !CanSkipBody());
+            return await WriteErrorAsync(ProxyErrorKind.IdentityUnavailable, close: !CanSkipBody());
         }
 
         return await Act(runtime, routeIndex, decision);
@@ -377,7 +377,7 @@ internal sealed partial class Http1ProxyConnection
         if (!Forwarder.AdmitUnderAuditStance(_exchange))
         {
             ProxyLog.AuditUnavailable(_logger, _connection.Id, runtime.RouteIds[routeIndex]);
-            return WriteErrorAsync(503, close: !CanSkipBody());
+            return WriteErrorAsync(ProxyErrorKind.AuditUnavailable, close: !CanSkipBody());
         }
 
         return ForwardAsync(runtime, routeIndex, decision);
@@ -417,17 +417,14 @@ internal sealed partial class Http1ProxyConnection
     /// <summary>Whether the connection can stay open after answering without reading the request body: only when there is none and the client keeps alive.</summary>
     private bool CanSkipBody() => _request.BodyKind == BodyKind.None && _request.KeepAlive && !_request.IsUpgrade;
 
-    /// <summary>Answers a failure of the request with the one status its kind maps to; then whether the connection stays open.</summary>
-    private ValueTask<bool> FailAsync(ProxyErrorKind kind, bool close = true) => WriteErrorAsync(ProxyErrorMapping.ToStatus(kind), close);
-
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> WriteErrorAsync(int status, bool close = true)
+    private async ValueTask<bool> WriteErrorAsync(ProxyErrorKind kind, bool close = true)
     {
         // A head that fails to parse is answered before any exchange begins.
-        _exchange?.Status = status;
+        _exchange?.Status = ProxyErrorMapping.ToStatus(kind);
         try
         {
-            _output.Write(ErrorResponses.Get(status, close));
+            _output.Write(ErrorResponses.Get(kind, close));
             await _output.FlushAsync();
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)

@@ -5,7 +5,7 @@ using FastProxy.Policy.Identity;
 namespace FastProxy.Policy.Responses;
 
 /// <summary>
-/// Every denial FastProxy's gate can give, built once: status, header lines and a small JSON body
+/// Every denial FastProxy's gate can give, built once: status, header fields and a small JSON body
 /// that never echoes the token or names a key. Denying allocates nothing.
 /// </summary>
 internal static class DenyResponses
@@ -93,7 +93,7 @@ internal static class DenyResponses
                 // RFC 6750 §3.1: a request without credentials gets a challenge with no error attribute.
                 return GateDecision.Deny(
                     401,
-                    Encoding.ASCII.GetBytes("WWW-Authenticate: Bearer realm=\"" + Realm + "\"\r\n"),
+                    HeaderFields.Create("WWW-Authenticate", "Bearer realm=\"" + Realm + "\""),
                     Encoding.ASCII.GetBytes("{\"error\":\"unauthorized\",\"reason\":\"" + reason + "\"}"));
             case AuthFailure.MultipleAuthorizationHeaders:
                 // RFC 9110 §5.3: Authorization is a singleton field; two of them are an ambiguous request.
@@ -101,13 +101,13 @@ internal static class DenyResponses
             case AuthFailure.KeysUnavailable:
                 return GateDecision.Deny(
                     503,
-                    "Retry-After: 5\r\n"u8.ToArray(),
+                    HeaderFields.Create("Retry-After", "5"),
                     Encoding.ASCII.GetBytes("{\"error\":\"identity_unavailable\"}"));
             default:
                 // RFC 6750 §3 / §3.1: error="invalid_token" with a human-readable error_description.
                 return GateDecision.Deny(
                     401,
-                    Encoding.ASCII.GetBytes("WWW-Authenticate: Bearer realm=\"" + Realm + "\", error=\"invalid_token\", error_description=\"" + Description(failure) + "\"\r\n"),
+                    HeaderFields.Create("WWW-Authenticate", "Bearer realm=\"" + Realm + "\", error=\"invalid_token\", error_description=\"" + Description(failure) + "\""),
                     Encoding.ASCII.GetBytes("{\"error\":\"unauthorized\",\"reason\":\"" + reason + "\"}"));
         }
     }

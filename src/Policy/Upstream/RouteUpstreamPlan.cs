@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using FastProxy.Core.Gate;
 using FastProxy.Policy.Identity;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -82,7 +83,7 @@ internal sealed class RouteUpstreamPlan
 
     private UpstreamIdentity Build(Principal principal, long nowUtcTicks)
     {
-        var lines = new StringBuilder();
+        var fields = new HeaderFields.Builder();
         foreach (var (name, _, claimId, _) in _headers)
         {
             var claim = principal.Claims[claimId];
@@ -91,7 +92,8 @@ internal sealed class RouteUpstreamPlan
                 continue;
             }
 
-            lines.Append(name).Append(": ").Append(Sanitize(string.Join(",", claim.Values))).Append("\r\n");
+            // The name was checked to be a token when the policy compiled; Sanitize leaves a valid field value.
+            fields.Add(name, Sanitize(string.Join(",", claim.Values)));
         }
 
         var validUntil = principal.ExpiresUtcTicks;
@@ -123,11 +125,11 @@ internal sealed class RouteUpstreamPlan
                 Claims = claims,
                 SigningCredentials = _assertionKey.Credentials,
             });
-            lines.Append(AssertionHeader).Append(": ").Append(token).Append("\r\n");
+            fields.Add(AssertionHeader, token);
             validUntil = Math.Min(validUntil, expires.Ticks - AssertionRenewBefore.Ticks);
         }
 
-        return new UpstreamIdentity(Encoding.UTF8.GetBytes(lines.ToString()), validUntil, assertionId);
+        return new UpstreamIdentity(fields.Build(), validUntil, assertionId);
     }
 
     /// <summary>RFC 9110 §5.5: a field value has no CR, LF, NUL or other controls (HTAB aside); cap its size.</summary>

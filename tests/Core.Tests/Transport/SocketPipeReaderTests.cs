@@ -6,7 +6,7 @@ using FastProxy.Tests.Common;
 
 namespace FastProxy.Core.Tests.Transport;
 
-/// <summary>The PipeReader contract of <see cref="SocketConnection.Input"/> (consumed/examined, backpressure, cancellation).</summary>
+/// <summary>The PipeReader contract of <see cref="SocketConnection.TransportInput"/> (consumed/examined, backpressure, cancellation).</summary>
 public abstract class SocketPipeReaderTests
 {
     /// <summary>The input engine under test: null for .NET's socket engine, else FastProxy's epoll loops.</summary>

@@ -5,7 +5,7 @@ using FastProxy.Tests.Common;
 
 namespace FastProxy.Core.Tests.Transport;
 
-/// <summary>The PipeWriter contract of <see cref="SocketConnection.Output"/> (send on flush, gathered blocks, errors).</summary>
+/// <summary>The PipeWriter contract of <see cref="SocketConnection.TransportOutput"/> (send on flush, gathered blocks, errors).</summary>
 public abstract class SocketPipeWriterTests
 {
     /// <summary>The input engine under test: null for .NET's socket engine, else FastProxy's epoll loops.</summary>

@@ -6,7 +6,7 @@ namespace FastProxy.Core.Tests.Transport;
 internal static class TestHandlers
 {
     /// <summary>Echoes every byte back until the peer sends FIN.</summary>
-    public static async Task EchoAsync(SocketConnection connection, CancellationToken shuttingDown)
+    public static async Task EchoAsync(TransportConnection connection, CancellationToken shuttingDown)
     {
         while (true)
         {

@@ -26,6 +26,14 @@ public sealed class UpstreamClusterTests
         Assert.Throws<ArgumentException>(() => new UpstreamCluster("bad", ThreeEndpoints, BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxPendingRequestsPerEndpoint = -1 }, new FakeTimeProvider(), NullLogger.Instance));
     }
 
+    [Theory]
+    [InlineData(0, null)]
+    [InlineData(null, -1)]
+    public void Constructor_BadCircuitBreakerLimit_Refused(int? maxConnections, int? maxPending)
+    {
+        Assert.Throws<ArgumentException>(() => new UpstreamCluster("bad", ThreeEndpoints, BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxConnectionsPerCluster = maxConnections, MaxPendingRequestsPerCluster = maxPending }, new FakeTimeProvider(), NullLogger.Instance));
+    }
+
     [Fact]
     public void TryPick_RoundRobin_CyclesEvenly()
     {

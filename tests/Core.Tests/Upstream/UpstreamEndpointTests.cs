@@ -594,7 +594,7 @@ public sealed class UpstreamEndpointTests
     }
 
     /// <summary>Plays the proxy's part in an exchange: waits for <paramref name="arrived"/> bytes, consumes the first response's <paramref name="response"/> bytes and leaves the rest unread.</summary>
-    private static async Task ReadOneResponseAsync(SocketConnection connection, int response, int arrived)
+    private static async Task ReadOneResponseAsync(TransportConnection connection, int response, int arrived)
     {
         while (true)
         {
@@ -610,7 +610,7 @@ public sealed class UpstreamEndpointTests
         }
     }
 
-    private static bool Peek(SocketConnection connection, System.IO.Pipelines.ReadResult result)
+    private static bool Peek(TransportConnection connection, System.IO.Pipelines.ReadResult result)
     {
         var any = !result.Buffer.IsEmpty;
         connection.Input.AdvanceTo(result.Buffer.Start);

@@ -40,6 +40,10 @@ public class ClusterValidatorTests
     [InlineData("max_idle_per_endpoint: 600")]
     [InlineData("max_pending_requests_per_endpoint: -1")]
     [InlineData("max_pending_requests_per_endpoint: 1000001")]
+    [InlineData("max_connections: 0")]
+    [InlineData("max_connections: 1000001")]
+    [InlineData("max_pending_requests: -1")]
+    [InlineData("max_pending_requests: 1000001")]
     [InlineData("eject_after_failures: 0")]
     [InlineData("eject_seconds: 0")]
     [InlineData("protocol: h2")]
@@ -68,6 +72,24 @@ public class ClusterValidatorTests
         var result = ConfigLoader.LoadFromText(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    " + setting + "\n", "f.yaml", isYaml: true);
 
         Assert.Equal(expected, result.Config!.Clusters["app"].MaxPendingRequestsPerEndpoint);
+    }
+
+    [Fact]
+    public void Load_CircuitBreakerLimits_Kept()
+    {
+        var result = ConfigLoader.LoadFromText(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    max_connections: 8\n    max_pending_requests: 0\n", "f.yaml", isYaml: true);
+
+        Assert.Equal(8, result.Config!.Clusters["app"].MaxConnections);
+        Assert.Equal(0, result.Config!.Clusters["app"].MaxPendingRequests);
+    }
+
+    [Fact]
+    public void Load_CircuitBreakerLimitsUnset_NoClusterWideLimit()
+    {
+        var result = ConfigLoader.LoadFromText(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n", "f.yaml", isYaml: true);
+
+        Assert.Null(result.Config!.Clusters["app"].MaxConnections);
+        Assert.Null(result.Config!.Clusters["app"].MaxPendingRequests);
     }
 
     [Fact]

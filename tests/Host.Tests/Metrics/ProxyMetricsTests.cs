@@ -179,6 +179,26 @@ public class ProxyMetricsTests
     }
 
     [Fact]
+    public async Task ToPrometheusText_CircuitBreakerOpen_RejectionCountedPerClusterAndLimit()
+    {
+        using var listen = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listen.Bind(LoopbackHelpers.AnyPortV4);
+        listen.Listen(8);
+        await using var cluster = new UpstreamCluster("app", [listen.LocalEndPoint!], BalancePolicy.RoundRobin, new UpstreamPoolOptions { MaxConnectionsPerCluster = 1, MaxPendingRequestsPerCluster = 0 }, TimeProvider.System, NullLogger.Instance);
+        using var metrics = new ProxyMetrics { Sources = new MetricsSources { Clusters = () => [cluster] } };
+        Assert.Equal(0, Value(metrics.ToPrometheusText(), "fastproxy_upstream_circuit_breaker_rejections_total{cluster=\"app\",limit=\"max_pending_requests\"}"));
+        var busy = await cluster.Endpoints[0].AcquireAsync(CancellationToken.None);
+
+        await Assert.ThrowsAsync<UpstreamCircuitBreakerOpenException>(async () => await cluster.Endpoints[0].AcquireAsync(CancellationToken.None));
+        var text = metrics.ToPrometheusText();
+
+        Assert.Contains("# TYPE fastproxy_upstream_circuit_breaker_rejections_total counter", text, StringComparison.Ordinal);
+        Assert.Equal(1, Value(text, "fastproxy_upstream_circuit_breaker_rejections_total{cluster=\"app\",limit=\"max_pending_requests\"}"));
+        Assert.Equal(0, Value(text, "fastproxy_upstream_circuit_breaker_rejections_total{cluster=\"app\",limit=\"max_connections\"}"));
+        cluster.Endpoints[0].Release(busy, reusable: false);
+    }
+
+    [Fact]
     public void SetRoutes_ReloadKeepsId_TotalsSurviveAndIndexesFollow()
     {
         using var metrics = new ProxyMetrics();

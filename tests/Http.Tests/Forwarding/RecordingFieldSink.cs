@@ -1,13 +1,13 @@
 using System.Text;
-using FastProxy.Http.Forwarding;
+using FastProxy.Core.Gate;
 
 namespace FastProxy.Http.Tests.Forwarding;
 
 /// <summary>A sink that keeps every field it is given, as text, in order.</summary>
-internal readonly struct RecordingFieldSink() : IHeaderFieldSink
+internal readonly struct RecordingFieldSink() : IHeaderSink
 {
     public List<(string Name, string Value)> Fields { get; } = [];
 
-    public void WriteField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
         => Fields.Add((Encoding.ASCII.GetString(name), Encoding.ASCII.GetString(value)));
 }

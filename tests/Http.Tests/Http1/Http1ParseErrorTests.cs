@@ -1,3 +1,4 @@
+using FastProxy.Core.Errors;
 using FastProxy.Http.Http1;
 
 namespace FastProxy.Http.Tests.Http1;
@@ -25,6 +26,16 @@ public sealed class Http1ParseErrorTests
     [InlineData(Http1ErrorKind.InvalidChunkSize, 400)]
     public void RequestStatus_Kind_MapsToStatus(Http1ErrorKind kind, int status)
         => Assert.Equal(status, Http1ParseError.RequestStatus(kind));
+
+    [Theory]
+    [InlineData(Http1ErrorKind.RequestLineTooLong, ProxyErrorKind.RequestLineTooLong)]
+    [InlineData(Http1ErrorKind.TooManyHeaders, ProxyErrorKind.RequestHeadersTooLarge)]
+    [InlineData(Http1ErrorKind.UnsupportedTransferEncoding, ProxyErrorKind.NotImplemented)]
+    [InlineData(Http1ErrorKind.UnsupportedVersion, ProxyErrorKind.VersionNotSupported)]
+    [InlineData(Http1ErrorKind.BodyTooLarge, ProxyErrorKind.RequestBodyTooLarge)]
+    [InlineData(Http1ErrorKind.PathDotSegment, ProxyErrorKind.BadRequest)]
+    public void RequestErrorKind_Kind_IsTheProxyFailure(Http1ErrorKind kind, ProxyErrorKind expected)
+        => Assert.Equal(expected, Http1ParseError.RequestErrorKind(kind));
 
     [Fact]
     public void Http1Limits_Default_IsTheDocumentedDefaults()

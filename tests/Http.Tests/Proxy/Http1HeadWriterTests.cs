@@ -81,7 +81,7 @@ public sealed class Http1HeadWriterTests
         var upstream = await WriteRequestAsync(
             "GET / HTTP/1.1\r\nHost: a\r\nX-User: admin\r\nX-FastProxy-Assertion: forged\r\n\r\n",
             stripped: ["x-user"u8.ToArray()],
-            identity: new FixedIdentity("X-User: alice\r\n"));
+            identity: new FixedIdentity(HeaderFields.Create("X-User", "alice")));
         var lines = Lines(upstream);
         Assert.Contains("X-User: alice", lines, StringComparer.Ordinal);
         Assert.DoesNotContain("X-User: admin", lines, StringComparer.Ordinal);
@@ -309,8 +309,27 @@ public sealed class Http1HeadWriterTests
         Assert.Equal("Content-Length: 5", Assert.Single(lines, l => l.StartsWith("Content-Length", StringComparison.OrdinalIgnoreCase)));
     }
 
-    private sealed class FixedIdentity(string lines) : IUpstreamIdentity
+    [Theory]
+    [InlineData(false, "")]
+    [InlineData(true, "Connection: close\r\n")]
+    public async Task WriteDenial_GatesFieldsAsLines_ThenBody(bool close, string connection)
     {
-        public void WriteHeaders(IBufferWriter<byte> writer) => writer.Write(Encoding.ASCII.GetBytes(lines));
+        var decision = GateDecision.Deny(401, new HeaderFields.Builder().Add("WWW-Authenticate", "Bearer realm=\"fastproxy\"").Add("Retry-After", "5").Build(), "{}"u8.ToArray());
+        var pipe = new Pipe();
+
+        Http1HeadWriter.WriteDenial(pipe.Writer, decision, close);
+        await pipe.Writer.FlushAsync();
+        await pipe.Writer.CompleteAsync();
+        var result = await pipe.Reader.ReadAsync();
+
+        Assert.Equal(
+            "HTTP/1.1 401 Unauthorized\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                + "WWW-Authenticate: Bearer realm=\"fastproxy\"\r\nRetry-After: 5\r\n" + connection + "\r\n{}",
+            Encoding.ASCII.GetString(result.Buffer.ToArray()));
+    }
+
+    private sealed class FixedIdentity(HeaderFields headers) : IUpstreamIdentity
+    {
+        public HeaderFields Headers => headers;
     }
 }

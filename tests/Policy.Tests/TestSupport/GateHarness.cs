@@ -45,5 +45,6 @@ internal static class GateHarness
 
     public static string Body(GateDecision decision) => Encoding.UTF8.GetString(decision.ResponseBody.Span);
 
-    public static string Headers(GateDecision decision) => Encoding.ASCII.GetString(decision.ResponseHeaders.Span);
+    /// <summary>The denial's header fields as HTTP/1.1 lines ("name: value\r\n"), the way a client sees them.</summary>
+    public static string Headers(GateDecision decision) => HeaderLines.Render(decision.ResponseHeaders);
 }

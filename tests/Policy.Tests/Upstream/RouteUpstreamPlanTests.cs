@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using FastProxy.Core.Gate;
 using FastProxy.Policy.Config;
@@ -29,12 +28,7 @@ public sealed class RouteUpstreamPlanTests
         ],
     };
 
-    private static string Render(GateDecision decision)
-    {
-        var writer = new ArrayBufferWriter<byte>();
-        decision.UpstreamIdentity!.WriteHeaders(writer);
-        return Encoding.UTF8.GetString(writer.WrittenSpan);
-    }
+    private static string Render(GateDecision decision) => HeaderLines.Render(decision.UpstreamIdentity!.Headers);
 
     [Fact]
     public async Task Allow_ClaimHeadersAndVerifiableAssertion()

@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace FastProxy.Policy.Crypto;
+namespace FastProxy.Core.Crypto;
 
 /// <summary>
 /// SHA-256 through OpenSSL's low-level SHA256_Init/Update/Final: the same libcrypto, and the same

@@ -6,7 +6,7 @@ using FastProxy.Core.Timing;
 namespace FastProxy.Core.Transport;
 
 /// <summary>Deadlines: one packed field per connection, scanned by the shared <see cref="Heartbeat"/>.</summary>
-public sealed partial class SocketConnection
+public abstract partial class TransportConnection
 {
     // _deadline packs (milliseconds on the heartbeat clock << 8) | reason, so a deadline and its
     // reason are set, cleared and claimed with single atomic operations (no torn reason).
@@ -31,7 +31,8 @@ public sealed partial class SocketConnection
     /// <summary>
     /// Arms the connection's single deadline <paramref name="after"/> from now (replacing any other).
     /// When it passes (within one heartbeat tick) <see cref="TimedOutReason"/> is set and the pending
-    /// <see cref="Input"/> read returns <c>IsCanceled</c>. Allocates nothing.
+    /// read of <see cref="Input"/> (the top pipe: a reader waiting on a TLS layer's pipe is woken too) returns
+    /// <c>IsCanceled</c>. Allocates nothing.
     /// While the listener drains, a <see cref="TimeoutReason.KeepAliveIdle"/> deadline fires at once with <see cref="TimeoutReason.Drain"/>.
     /// </summary>
     public void SetTimeout(TimeSpan after, TimeoutReason reason)
@@ -100,7 +101,7 @@ public sealed partial class SocketConnection
     /// (deadline <see cref="TimeoutReason.KeepAliveIdle"/>, or <see cref="SetAwaitingRequest"/>) is woken now with <see cref="TimeoutReason.Drain"/>;
     /// a busy one finishes its request and sees the shutdown token.
     /// </summary>
-    internal void BeginDrain()
+    public void BeginDrain()
     {
         _draining = true;
 
@@ -120,17 +121,25 @@ public sealed partial class SocketConnection
         }
     }
 
+    /// <summary>Lets the heartbeat visit this connection: the last step of a derived constructor (with no heartbeat, nothing).</summary>
+    protected void StartDeadlines() => _heartbeat?.Register(this);
+
+    /// <summary>Stops the heartbeat from visiting this connection (its close: no deadline can fire after it).</summary>
+    protected void StopDeadlines() => _heartbeat?.Unregister(this);
+
     private void Fire(TimeoutReason reason)
     {
         _timedOutReason = reason;
-        TransportLog.ConnectionTimedOut(_options.Logger, Id, reason);
-        _input.CancelPendingRead();
+        TransportLog.ConnectionTimedOut(Logger, Id, reason);
+
+        // The top pipe: with TLS on top, the application waits on the decrypted pipe, not on the socket.
+        Input.CancelPendingRead();
     }
 
     [DoesNotReturn]
     [StackTraceHidden]
     private static void ThrowNoHeartbeat() =>
-        throw new InvalidOperationException("SocketConnectionOptions.Heartbeat is not set: this connection cannot have deadlines.");
+        throw new InvalidOperationException("No heartbeat was given to this connection (SocketConnectionOptions.Heartbeat): it cannot have deadlines.");
 
     [DoesNotReturn]
     [StackTraceHidden]

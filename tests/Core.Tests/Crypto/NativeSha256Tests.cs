@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
-using FastProxy.Policy.Crypto;
+using FastProxy.Core.Crypto;
 
-namespace FastProxy.Policy.Tests.Crypto;
+namespace FastProxy.Core.Tests.Crypto;
 
 public sealed class NativeSha256Tests
 {

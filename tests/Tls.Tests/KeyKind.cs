@@ -1,0 +1,7 @@
+namespace FastProxy.Tls.Tests;
+
+public enum KeyKind
+{
+    EcdsaP256,
+    Rsa2048,
+}
