@@ -16,6 +16,18 @@ peers=$root/../shared/bench/peers/run.sh
 mkdir -p "$out"
 cd "$root"
 
+# run.sh probes `haproxy -v | head -1` under pipefail: when haproxy is still writing its second line as head
+# exits, the probe dies of SIGPIPE (141) and run.sh with it, before it starts anything (on a busy machine, nearly
+# always). A shim first on PATH answers -v with the one line head reads, and runs the real haproxy otherwise.
+shim=$(mktemp -d)
+trap 'rm -rf "$shim"' EXIT
+real_haproxy=$(PATH="$PATH:/usr/sbin:/sbin" command -v haproxy || true)
+if [ -n "$real_haproxy" ]; then
+  printf '#!/bin/sh\nif [ "$1" = -v ]; then "%s" -v | head -1; exit 0; fi\nexec "%s" "$@"\n' "$real_haproxy" "$real_haproxy" > "$shim/haproxy"
+  chmod +x "$shim/haproxy"
+  export PATH="$shim:$PATH"
+fi
+
 run() { # mode label binary args...
   local mode=$1 label=$2 bin=$3
   shift 3
