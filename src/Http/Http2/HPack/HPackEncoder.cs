@@ -119,11 +119,14 @@ public sealed class HPackEncoder : IDisposable
 
     public void Dispose() => _table.Dispose();
 
-    /// <summary>String Literal (RFC 7541 §5.2). Returns the bytes written, 0 when they do not fit.</summary>
+    /// <summary>
+    /// String Literal (RFC 7541 §5.2). Huffman when asked for and not longer than raw (equal length is what the
+    /// RFC examples choose, and what peers expect). Returns the bytes written, 0 when they do not fit.
+    /// </summary>
     private static int EncodeString(ReadOnlySpan<byte> value, bool huffman, Span<byte> destination)
     {
         var huffmanLength = huffman ? HPackHuffman.GetEncodedLength(value) : int.MaxValue;
-        if (huffmanLength < value.Length)
+        if (huffmanLength <= value.Length)
         {
             var prefix = HPackInteger.Encode(huffmanLength, 7, 0x80, destination);
             if (prefix == 0 || destination.Length - prefix < huffmanLength)
