@@ -26,6 +26,7 @@ public sealed class HPackDecoder : IDisposable
     private readonly HPackDynamicTable _table;
     private readonly int _maxHeaderListSize;
     private byte[] _scratch;
+    private bool _sizeUpdateRequired;
 
     /// <param name="maxTableSize">The SETTINGS_HEADER_TABLE_SIZE we advertise: the largest table the peer may ask for.</param>
     /// <param name="maxHeaderListSize">The SETTINGS_MAX_HEADER_LIST_SIZE we enforce on each block's decoded fields.</param>
@@ -49,6 +50,9 @@ public sealed class HPackDecoder : IDisposable
         {
             ArgumentOutOfRangeException.ThrowIfGreaterThan(value, _table.Capacity);
             field = value;
+
+            // RFC 7541 §4.2: after a reduction the peer's encoder must shrink its table and say so first thing.
+            _sizeUpdateRequired = value < _table.MaxSize;
         }
     }
 
@@ -65,6 +69,11 @@ public sealed class HPackDecoder : IDisposable
         var pos = 0;
         var listSize = 0;
         var sawField = false;
+        if (_sizeUpdateRequired && (block.IsEmpty || (block[0] & SizeUpdateMask) != SizeUpdatePattern))
+        {
+            return HPackError.TableSizeUpdateMissing;
+        }
+
         while (pos < block.Length)
         {
             var first = block[pos];
@@ -144,6 +153,7 @@ public sealed class HPackDecoder : IDisposable
         }
 
         _table.SetMaxSize(size);
+        _sizeUpdateRequired = false;
         return HPackError.None;
     }
 

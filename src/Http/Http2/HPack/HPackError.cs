@@ -26,6 +26,12 @@ public enum HPackError : byte
     /// <summary>A dynamic table size update after the first field of a block (RFC 9113 §4.3.1, RFC 7541 §4.2).</summary>
     TableSizeUpdateNotAtStart,
 
+    /// <summary>
+    /// We lowered SETTINGS_HEADER_TABLE_SIZE below the table's size and the next block did not start with a size
+    /// update (RFC 7541 §4.2: the change "MUST occur at the beginning of the first header block following the change").
+    /// </summary>
+    TableSizeUpdateMissing,
+
     /// <summary>Huffman data with EOS, padding over 7 bits or padding that is not all ones (RFC 7541 §5.2).</summary>
     BadHuffman,
 

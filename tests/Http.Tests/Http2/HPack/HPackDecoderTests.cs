@@ -81,6 +81,19 @@ public sealed class HPackDecoderTests
     }
 
     [Fact]
+    public void Decode_SettingLoweredAndNoSizeUpdate_IsError()
+    {
+        using var decoder = new HPackDecoder();
+        AssertDecodes(decoder, "400161016182", ("a", "a"), (":method", "GET"));
+        decoder.MaxAllowedTableSize = 1024;
+
+        var collector = new HeaderCollector();
+        Assert.Equal(HPackError.TableSizeUpdateMissing, decoder.Decode([0x82], ref collector));
+        Assert.Equal(HPackError.None, decoder.Decode(Convert.FromHexString("3f00" + "82"), ref collector)); // update to 31, then a field
+        Assert.Equal(HPackError.None, decoder.Decode([0x82], ref collector));
+    }
+
+    [Fact]
     public void Decode_ListAtLimit_AcceptedAndOneByteOver_Refused()
     {
         // ":method: GET" counts 7 + 3 + 32 = 42 (RFC 9113 §6.5.2).
