@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Net.Security;
-using System.Security.Authentication;
 using FastProxy.Core.Transport;
 using FastProxy.Tls.Logging;
 using Microsoft.Extensions.Logging;
@@ -106,7 +105,9 @@ public sealed class TlsConnectionMiddleware
             await ssl.AuthenticateAsServerAsync(ServerTlsOptionsFactory.SelectionCallback, _tls.Current, shuttingDown);
             return true;
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException or InvalidOperationException)
+#pragma warning disable CA1031 // whatever a client's bytes make SslStream throw (NotSupportedException for an unparsable ClientHello too) is a failed handshake of that connection
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             if (connection.TimedOutReason == TimeoutReason.TlsHandshake)
             {

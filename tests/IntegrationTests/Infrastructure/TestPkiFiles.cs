@@ -84,13 +84,11 @@ public sealed class TestPkiFiles : IDisposable
     }
 
     /// <summary>Trusts only <see cref="RootCa"/>: what a client of the proxy's TLS listener would configure.</summary>
-    public X509Chain CustomTrustChain()
+    public X509ChainPolicy CustomTrustPolicy()
     {
-        var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.CustomTrustStore.ImportFromPemFile(RootCa);
-        return chain;
+        var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
+        policy.CustomTrustStore.ImportFromPemFile(RootCa);
+        return policy;
     }
 
     public void Dispose()
