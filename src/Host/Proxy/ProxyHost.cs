@@ -23,6 +23,8 @@ namespace FastProxy.Host.Proxy;
 /// </summary>
 public sealed class ProxyHost : IAsyncDisposable
 {
+    private const string ForwardedClientCertHeader = "x-forwarded-client-cert";
+
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly ILogger _tlsLogger;
@@ -396,7 +398,9 @@ public sealed class ProxyHost : IAsyncDisposable
 
         // Every header name the proxy injects on any route is stripped from inbound requests on
         // every route: an upstream behind a public route must not trust a forged one either.
+        // X-Forwarded-Client-Cert states a verified client certificate: only the proxy may ever write it (Envoy does the same).
         var injected = (policy?.InjectedHeaderNames ?? config.Routes.SelectMany(r => r.UpstreamIdentity.Headers.Keys).ToList())
+            .Append(ForwardedClientCertHeader)
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Select(k => Encoding.ASCII.GetBytes(k))
             .ToArray();
