@@ -35,7 +35,7 @@ public sealed partial class MutualTlsTests(ITestOutputHelper output) : IAsyncLif
               "clusters": { "app": { "endpoints": [ "{{_upstream.Endpoint}}" ] } },
               "routes": [
                 { "id": "public", "match": { "path": "/public/**" }, "cluster": "app", "public": true },
-                { "id": "api", "match": { "path": "/api/**" }, "cluster": "app",
+                { "id": "api", "match": { "path": "/api/**" }, "cluster": "app", "public": true,
                   "allow": [ { "client_cert": { "uri_san": "{{TestPkiFiles.ClientSpiffeId}}" } } ] }
               ],
               "log": { "level": "information" }
