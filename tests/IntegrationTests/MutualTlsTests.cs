@@ -41,7 +41,14 @@ public sealed partial class MutualTlsTests(ITestOutputHelper output) : IAsyncLif
               "log": { "level": "information" }
             }
             """);
-        var ports = ListeningLine().Matches(_proxy.Output).Select(m => int.Parse(m.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        // The process is returned once it announced its first listener; the second line may still be on its way.
+        var ports = new List<int>();
+        for (var attempt = 0; attempt < 200 && ports.Count < 2; attempt++)
+        {
+            await Task.Delay(attempt == 0 ? 0 : 50);
+            ports = [.. ListeningLine().Matches(_proxy.Output).Select(m => int.Parse(m.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture))];
+        }
+
         Assert.True(ports.Count == 2, _proxy.Output);
         (_requiredPort, _optionalPort) = (ports[0], ports[1]);
     }
@@ -97,7 +104,7 @@ public sealed partial class MutualTlsTests(ITestOutputHelper output) : IAsyncLif
         var (_, text) = await OpenSsl.SClientAsync(_requiredPort, "GET /public/headers HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "-ign_eof", "-CAfile", _pki.RootCa);
 
         Assert.DoesNotContain("HTTP/1.1 200", text, StringComparison.Ordinal);
-        Assert.True(await _proxy.WaitForOutputAsync("TLS handshake failed"), _proxy.Output);
+        Assert.True(await _proxy.WaitForOutputAsync("TLS handshake failed", TimeSpan.FromSeconds(30)), text + "\n---\n" + _proxy.Output);
     }
 
     [Fact]
