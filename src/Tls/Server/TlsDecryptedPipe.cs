@@ -99,7 +99,9 @@ internal sealed class TlsDecryptedPipe : ISecureDuplexPipe
 
             await writer.CompleteAsync();
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+#pragma warning disable CA1031 // whatever SslStream throws ends this connection's input; it must reach the handler, never go unobserved
+        catch (Exception ex)
+#pragma warning restore CA1031
         {
             // The protocol handler sees a broken input (as with a reset socket), never a clean end of a cut stream.
             await writer.CompleteAsync(ex as IOException ?? new IOException("TLS input failed: " + ex.Message, ex));
@@ -109,7 +111,6 @@ internal sealed class TlsDecryptedPipe : ISecureDuplexPipe
     private async Task WriteToPeerAsync()
     {
         var reader = _toPeer.Reader;
-        var failed = false;
         try
         {
             while (true)
@@ -128,20 +129,17 @@ internal sealed class TlsDecryptedPipe : ISecureDuplexPipe
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or InvalidOperationException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+#pragma warning disable CA1031 // whatever SslStream throws ends this connection's output; never unobserved
+        catch (Exception)
+#pragma warning restore CA1031
         {
             // The handler failed its output (Complete with an exception) or the peer is gone: the peer must see a
             // broken stream, as with the socket's own writer.
-            failed = true;
+            // Aborting also fails the socket's input, so the read pump ends and a handler waiting for input wakes.
             _connection.Abort();
         }
 
         await reader.CompleteAsync();
-        if (failed)
-        {
-            // Wake a handler waiting for more input too.
-            _fromPeer.Writer.CancelPendingFlush();
-        }
     }
 
     private async ValueTask WriteAsync(ReadOnlySequence<byte> buffer)
