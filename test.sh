@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every FastProxy test on a machine with the .NET SDK: installs the Debian packages the
-# tests drive as independent clients (curl, python3, wrk, promtool), builds, runs all test projects, then
+# tests drive as independent clients (curl, openssl, python3, wrk, promtool), builds, runs all test projects, then
 # publishes the native AOT binary and runs the integration tests against it.
 #   ./test.sh            everything
 #   ./test.sh --no-aot   skip the native AOT publish + second integration run (faster local loop)
@@ -12,6 +12,7 @@ aot=1
 
 need=()
 command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)

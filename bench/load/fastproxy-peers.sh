@@ -44,10 +44,60 @@ else
   keys_json="\"keys\": [ \"${PEERS_PUBKEY:-}\" ],"
 fi
 
+# Paths from the environment may be relative to the directory the harness was started from; the config file
+# lives in PEERS_RUN_DIR and FastProxy resolves its paths relative to it, so hand it absolute ones.
+abs() { realpath -m -- "$1"; }
+
+# Optional TLS listener (FASTPROXY_TLS_PORT, set with --proto h1s/h2s): default certificate PEERS_TLS_CERT/KEY,
+# more by SNI from PEERS_TLS_SNI ('NAME=CERT:KEY NAME=CERT:KEY', NAME exact or '*.' wildcard), client certificates
+# verified against PEERS_CLIENT_CA (mode PEERS_CLIENT_CERT_MODE: required|optional, default optional).
+# ALPN offers http/1.1 only until the HTTP/2 server lands (h2s is then reported as not negotiating h2).
+tls_listener_json=""
+if [ -n "${FASTPROXY_TLS_PORT:-}" ]; then
+  : "${PEERS_TLS_CERT:?FASTPROXY_TLS_PORT is set but PEERS_TLS_CERT is not}"
+  : "${PEERS_TLS_KEY:?FASTPROXY_TLS_PORT is set but PEERS_TLS_KEY is not}"
+  sni_json=""
+  # read -a splits on spaces without expanding '*.' wildcards against the file system.
+  read -r -a sni_entries <<< "${PEERS_TLS_SNI:-}"
+  for entry in "${sni_entries[@]}"; do
+    name=${entry%%=*}
+    files=${entry#*=}
+    if [ "$name" = "$entry" ] || [ "${files%%:*}" = "$files" ]; then
+      echo "fastproxy-peers.sh: PEERS_TLS_SNI entry '$entry' is not NAME=CERT:KEY" >&2
+      exit 1
+    fi
+    sni_json="$sni_json${sni_json:+, }{ \"certificate\": \"$(abs "${files%%:*}")\", \"key\": \"$(abs "${files#*:}")\", \"names\": [ \"$name\" ] }"
+  done
+  client_json=""
+  if [ -n "${PEERS_CLIENT_CA:-}" ]; then
+    mode=${PEERS_CLIENT_CERT_MODE:-optional}
+    case "$mode" in
+      required|optional) ;;
+      *) echo "fastproxy-peers.sh: PEERS_CLIENT_CERT_MODE must be required or optional, not '$mode'" >&2; exit 1 ;;
+    esac
+    client_json=", \"client_certificate\": \"$mode\", \"client_ca\": \"$(abs "$PEERS_CLIENT_CA")\""
+  fi
+  tls_listener_json=", { \"address\": \"$listen_host:$FASTPROXY_TLS_PORT\", \"tls\": { \"certificate\": \"$(abs "$PEERS_TLS_CERT")\", \"key\": \"$(abs "$PEERS_TLS_KEY")\", \"sni\": [ $sni_json ]$client_json } }"
+fi
+
+# Optional: PEERS_CLIENT_SAN makes the api route also require a verified client certificate with that URI SAN (403 otherwise).
+role_rule="{ \"claim\": \"${PEERS_ROLE_CLAIM:-roles}\", \"contains\": \"${PEERS_ROLE:-reader}\" }"
+if [ -n "${PEERS_CLIENT_SAN:-}" ]; then
+  allow_json="{ \"all\": [ $role_rule, { \"client_cert\": { \"uri_san\": \"$PEERS_CLIENT_SAN\" } } ] }"
+else
+  allow_json="$role_rule"
+fi
+
+if [ -n "${PEERS_UPSTREAM_TLS:-}" ]; then
+  # Refuse rather than silently measure a cleartext upstream instead.
+  echo "fastproxy-peers.sh: PEERS_UPSTREAM_TLS is not supported yet (upstream TLS is not built)" >&2
+  exit 1
+fi
+
 config="$PEERS_RUN_DIR/fastproxy.json"
 cat > "$config" <<JSON
 {
-  "listeners": [ { "address": "$listen_host:$h1_port" } ],
+  "listeners": [ { "address": "$listen_host:$h1_port" }$tls_listener_json ],
   "clusters": { "upstream": { "endpoints": [ "$upstream" ] } },
   "identity": {
     "providers": [ {
@@ -62,7 +112,7 @@ cat > "$config" <<JSON
     "id": "api",
     "match": { "path": "$prefix/**", "methods": [ $methods_json ] },
     "cluster": "upstream",
-    "allow": [ { "claim": "${PEERS_ROLE_CLAIM:-roles}", "contains": "${PEERS_ROLE:-reader}" } ]
+    "allow": [ $allow_json ]
   } ],
   $audit_json
   $admin_json

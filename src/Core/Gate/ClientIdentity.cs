@@ -11,11 +11,17 @@ public sealed class ClientIdentity
     public static readonly ClientIdentity Unknown = new(null, null, [], []);
 
     public ClientIdentity(IPAddress? address, string? certificateSubject, IReadOnlyList<string> uriSans, IReadOnlyList<string> dnsSans)
+        : this(address, certificateSubject, uriSans, dnsSans, null)
+    {
+    }
+
+    public ClientIdentity(IPAddress? address, string? certificateSubject, IReadOnlyList<string> uriSans, IReadOnlyList<string> dnsSans, string? certificateFingerprint)
     {
         Address = address;
         CertificateSubject = certificateSubject;
         UriSans = uriSans;
         DnsSans = dnsSans;
+        CertificateFingerprint = certificateFingerprint;
     }
 
     /// <summary>The remote IP address (IPv4-mapped IPv6 addresses are unmapped), or null.</summary>
@@ -27,6 +33,9 @@ public sealed class ClientIdentity
     public IReadOnlyList<string> UriSans { get; }
 
     public IReadOnlyList<string> DnsSans { get; }
+
+    /// <summary>SHA-256 of the verified client certificate (lowercase hex), or null without one.</summary>
+    public string? CertificateFingerprint { get; }
 
     public bool HasCertificate => CertificateSubject is not null;
 }

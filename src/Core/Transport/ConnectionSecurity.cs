@@ -21,4 +21,10 @@ public sealed class ConnectionSecurity
 
     /// <summary>The client certificate's SHA-256 thumbprint (hex), when the client presented one that was accepted.</summary>
     public string? ClientCertificateThumbprint { get; init; }
+
+    /// <summary>The accepted client certificate's URI subject alternative names (e.g. SPIFFE IDs); empty without one.</summary>
+    public IReadOnlyList<string> ClientCertificateUriSans { get; init; } = [];
+
+    /// <summary>The accepted client certificate's DNS subject alternative names; empty without one.</summary>
+    public IReadOnlyList<string> ClientCertificateDnsSans { get; init; } = [];
 }

@@ -19,4 +19,7 @@ public enum TimeoutReason : byte
 
     /// <summary>The listener is shutting down: an idle keep-alive connection was told to close now.</summary>
     Drain,
+
+    /// <summary>A TLS handshake (or the ClientHello before it) did not complete in time (close, counted).</summary>
+    TlsHandshake,
 }

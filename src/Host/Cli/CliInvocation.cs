@@ -33,6 +33,12 @@ public sealed record CliInvocation
     /// <summary>--admin ADDR.</summary>
     public string? AdminAddress { get; init; }
 
+    /// <summary>--tls-cert FILE (absolute): TLS on every listener with this chain; given together with <see cref="TlsKey"/>.</summary>
+    public string? TlsCertificate { get; init; }
+
+    /// <summary>--tls-key FILE (absolute).</summary>
+    public string? TlsKey { get; init; }
+
     /// <summary>The FILE of `policy test FILE`.</summary>
     public string? PolicyFile { get; init; }
 

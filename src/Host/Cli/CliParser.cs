@@ -34,6 +34,8 @@ public static class CliParser
         ["--token-cache-size"] = Serve,
         ["--log-level"] = Listening,
         ["--admin"] = Serve,
+        ["--tls-cert"] = Serve,
+        ["--tls-key"] = Serve,
         ["--request"] = Explain,
         ["--token"] = Explain,
         ["--claims"] = Explain,
@@ -72,6 +74,8 @@ public static class CliParser
           --token-cache-size N       validated-token cache entries (0 disables the cache)
           --log-level LEVEL          trace, debug, information, warning, error, critical or none
           --admin ADDR               admin endpoint address, e.g. 127.0.0.1:9901
+          --tls-cert FILE            TLS on every listener with this PEM chain (leaf first); needs --tls-key
+          --tls-key FILE             the PEM private key of --tls-cert
           --no-auth                  plain proxying: no authentication or policy (benchmarks of proxying alone)
           --io-engine ENGINE         epoll (FastProxy's own loops; default on Linux x86-64) or sockets (.NET's engine)
 
@@ -173,6 +177,11 @@ public static class CliParser
             {
                 return CliParseResult.Fail(error);
             }
+        }
+
+        if ((invocation.TlsCertificate is null) != (invocation.TlsKey is null))
+        {
+            return CliParseResult.Fail("options '--tls-cert' and '--tls-key' go together: give both");
         }
 
         invocation = invocation with { Listen = listen };
@@ -286,6 +295,17 @@ public static class CliParser
                 }
 
                 listen.Add(value);
+                return true;
+            case "--tls-cert":
+            case "--tls-key":
+                if (value.Length == 0)
+                {
+                    error = $"option '{name}' needs a file name";
+                    return false;
+                }
+
+                // Relative to the working directory, as a user typing the command expects (the file's paths are relative to the file).
+                invocation = string.Equals(name, "--tls-cert", StringComparison.Ordinal) ? invocation with { TlsCertificate = Path.GetFullPath(value) } : invocation with { TlsKey = Path.GetFullPath(value) };
                 return true;
             case "--admin":
                 if (!EndpointAddress.TryParseListen(value, out _, out var adminError))

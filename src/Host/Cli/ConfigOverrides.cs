@@ -23,6 +23,7 @@ public static class ConfigOverrides
         ("--token-cache-size", "identity.token_cache.size", static c => c.TokenCacheSize.HasValue),
         ("--log-level", "log.level", static c => c.LogLevel is not null),
         ("--admin", "admin.address", static c => c.AdminAddress is not null),
+        ("--tls-cert", "listeners", static c => c.TlsCertificate is not null),
     ];
 
     /// <summary>A copy of <paramref name="config"/> with every flag given in <paramref name="cli"/> applied; the input is not changed.</summary>
@@ -41,6 +42,15 @@ public static class ConfigOverrides
             }
 
             result = result with { Listeners = listeners };
+        }
+
+        if (cli.TlsCertificate is not null && cli.TlsKey is not null)
+        {
+            // Every listener serves TLS with this certificate; other tls: settings of the file are kept.
+            result = result with
+            {
+                Listeners = [.. result.Listeners.Select(l => l with { Tls = (l.Tls ?? new TlsListenerConfig()) with { Certificate = cli.TlsCertificate, Key = cli.TlsKey } })],
+            };
         }
 
         var limits = result.Limits ?? new LimitsConfig();

@@ -14,6 +14,11 @@ internal static class CheckCommand
             return 1;
         }
 
+        if (TlsCertificateChecks.Report(config, baseDirectory, cli.ConfigPath) > 0)
+        {
+            return 1;
+        }
+
         if (cli.NoAuth)
         {
             CliOutput.WriteLine($"fastproxy: {cli.ConfigPath}: configuration is valid ({config.Routes.Count} routes; policy not checked with --no-auth)");

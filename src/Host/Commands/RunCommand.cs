@@ -69,10 +69,11 @@ internal static class RunCommand
                 reloads.Request();
             });
 
-            foreach (var bound in host.BoundEndPoints)
+            for (var i = 0; i < host.BoundEndPoints.Count; i++)
             {
                 // Plain stdout line: scripts and tests wait for it (log levels do not hide it).
-                CliOutput.WriteLine($"fastproxy: listening on http://{bound}");
+                var scheme = i < loaded.Config.Listeners.Count && loaded.Config.Listeners[i].Tls is not null ? "https" : "http";
+                CliOutput.WriteLine($"fastproxy: listening on {scheme}://{host.BoundEndPoints[i]}");
             }
 
             while (!stop.IsCancellationRequested)

@@ -24,6 +24,8 @@ internal static class ConfigDefaults
     {
         [typeof(FastProxyConfig)] = static () => new FastProxyConfig(),
         [typeof(ListenerConfig)] = static () => new ListenerConfig(),
+        [typeof(TlsListenerConfig)] = static () => new TlsListenerConfig(),
+        [typeof(SniCertificateConfig)] = static () => new SniCertificateConfig(),
         [typeof(LimitsConfig)] = static () => new LimitsConfig(),
         [typeof(TimeoutsConfig)] = static () => new TimeoutsConfig(),
         [typeof(ClusterConfig)] = static () => new ClusterConfig(),

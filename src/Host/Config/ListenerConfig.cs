@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace FastProxy.Host.Config;
 
 /// <summary>One listening socket: `{ address: "0.0.0.0:8080", protocol: http1 }`.</summary>
@@ -11,6 +9,6 @@ public sealed record ListenerConfig
     /// <summary>"http1" (default). "h2c" and "auto" are reserved for HTTP/2 and refused for now.</summary>
     public string Protocol { get; init; } = ListenerProtocols.Http1;
 
-    /// <summary>Reserved for TLS listeners; any value is refused for now (kept so the error is precise).</summary>
-    public JsonElement? Tls { get; init; }
+    /// <summary>TLS on this listener (scheme https); null: plain text.</summary>
+    public TlsListenerConfig? Tls { get; init; }
 }

@@ -1,8 +1,6 @@
-using System.Text.Json;
-
 namespace FastProxy.Host.Config;
 
-/// <summary>`listeners:`: at least one; each an IP-literal address with a port, unique; protocol http1; no TLS yet.</summary>
+/// <summary>`listeners:`: at least one; each an IP-literal address with a port, unique; protocol http1; TLS settings complete.</summary>
 internal static class ListenerValidator
 {
     public static void Validate(FastProxyConfig config, ConfigErrorSink errors)
@@ -36,9 +34,9 @@ internal static class ListenerValidator
 
             ValidateProtocol(listener.Protocol, DocumentPath.Property(path, "protocol"), errors);
 
-            if (listener.Tls is { ValueKind: not JsonValueKind.Null })
+            if (listener.Tls is { } tls)
             {
-                errors.Add(DocumentPath.Property(path, "tls"), "TLS listeners are not supported yet; remove 'tls' and terminate TLS in front of FastProxy for now");
+                TlsListenerValidator.Validate(tls, DocumentPath.Property(path, "tls"), errors);
             }
         }
     }

@@ -2,6 +2,7 @@ using FastProxy.Core.Upstream;
 using FastProxy.Host.Proxy;
 using FastProxy.Policy;
 using FastProxy.Policy.Config;
+using FastProxy.Tls.Server;
 
 namespace FastProxy.Host.Metrics;
 
@@ -31,6 +32,9 @@ public sealed class MetricsSources
     /// <summary>Config reload counters.</summary>
     public HostCounters? Host { get; init; }
 
+    /// <summary>TLS handshake outcomes; null when no listener terminates TLS.</summary>
+    public TlsHandshakeCounters? Tls { get; init; }
+
     /// <summary>The audit trail's counters; null when the audit trail is off.</summary>
     public Func<AuditCounterValues>? Audit { get; init; }
 
@@ -45,6 +49,7 @@ public sealed class MetricsSources
             Clusters = () => host.Clusters,
             Policy = host.PolicyCounters,
             Host = host.Counters,
+            Tls = host.HasTlsListeners ? host.TlsCounters : null,
             Audit = audit,
         };
     }

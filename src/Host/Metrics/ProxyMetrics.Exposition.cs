@@ -19,6 +19,7 @@ public sealed partial class ProxyMetrics
         WriteUpstreams(writer, sources);
         WritePolicy(writer, sources);
         WriteHost(writer, sources);
+        WriteTls(writer, sources);
         WriteAudit(writer, sources);
         return writer.ToString();
     }
@@ -178,6 +179,24 @@ public sealed partial class ProxyMetrics
         writer.Family("fastproxy_config_reloads_total", MetricType.Counter, "Configuration reloads by result (success: swapped in; failure: rejected, the old config keeps serving).");
         writer.Sample("fastproxy_config_reloads_total", Volatile.Read(ref host.ReloadsSucceeded), ("result", "success"));
         writer.Sample("fastproxy_config_reloads_total", Volatile.Read(ref host.ReloadsFailed), ("result", "failure"));
+    }
+
+    private static void WriteTls(PrometheusTextWriter writer, MetricsSources sources)
+    {
+        if (sources.Tls is not { } tls)
+        {
+            return;
+        }
+
+        writer.Family("fastproxy_tls_handshakes_total", MetricType.Counter, "Completed TLS handshakes on the TLS listeners.");
+        writer.Sample("fastproxy_tls_handshakes_total", Volatile.Read(ref tls.Completed));
+        writer.Family("fastproxy_tls_rejected_connections_total", MetricType.Counter, "Connections to a TLS listener closed before any request, by reason (plaintext_http, not_tls, handshake_failed, handshake_timeout).");
+        writer.Sample("fastproxy_tls_rejected_connections_total", Volatile.Read(ref tls.PlaintextHttp), ("reason", "plaintext_http"));
+        writer.Sample("fastproxy_tls_rejected_connections_total", Volatile.Read(ref tls.NotTls), ("reason", "not_tls"));
+        writer.Sample("fastproxy_tls_rejected_connections_total", Volatile.Read(ref tls.HandshakeFailed), ("reason", "handshake_failed"));
+        writer.Sample("fastproxy_tls_rejected_connections_total", Volatile.Read(ref tls.HandshakeTimeout), ("reason", "handshake_timeout"));
+        writer.Family("fastproxy_tls_certificate_reload_failures_total", MetricType.Counter, "Reloads whose TLS certificate, key or CA files did not load (the previous certificates keep serving).");
+        writer.Sample("fastproxy_tls_certificate_reload_failures_total", Volatile.Read(ref tls.CertificateReloadsFailed));
     }
 
     private static void WriteAudit(PrometheusTextWriter writer, MetricsSources sources)

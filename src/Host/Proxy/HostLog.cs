@@ -21,4 +21,7 @@ internal static partial class HostLog
 
     [LoggerMessage(7, LogLevel.Warning, "policy warning {Path}: {Message}")]
     public static partial void PolicyWarning(ILogger logger, string path, string message);
+
+    [LoggerMessage(8, LogLevel.Error, "listener {Listener}: TLS certificates not reloaded, the previous ones keep serving: {Error}")]
+    public static partial void TlsReloadRejected(ILogger logger, string listener, string error);
 }

@@ -11,6 +11,7 @@ using FastProxy.Http.Http1;
 using FastProxy.Http.Proxy;
 using FastProxy.Policy;
 using FastProxy.Policy.Upstream;
+using FastProxy.Tls.Server;
 using Microsoft.Extensions.Logging;
 
 namespace FastProxy.Host.Proxy;
@@ -22,8 +23,11 @@ namespace FastProxy.Host.Proxy;
 /// </summary>
 public sealed class ProxyHost : IAsyncDisposable
 {
+    private const string ForwardedClientCertHeader = "x-forwarded-client-cert";
+
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
+    private readonly ILogger _tlsLogger;
     private readonly ProxyHostOptions _options;
     private readonly Heartbeat _heartbeat;
     private readonly IdleMemoryReclaimer _reclaimer;
@@ -35,6 +39,9 @@ public sealed class ProxyHost : IAsyncDisposable
     private readonly PolicyCounters _counters = new();
     private readonly ProxyAssertionKey _assertionKey = ProxyAssertionKey.Generate();
     private ConnectionListener? _listener;
+
+    // Per listener (config order): its TLS, reloadable in place; null for a plain-text listener.
+    private ReloadableServerTls?[] _listenerTls = [];
     private volatile ProxyRuntime _runtime = null!;
     private Snapshot _snapshot = null!;
     private FastProxyConfig _config;
@@ -46,6 +53,7 @@ public sealed class ProxyHost : IAsyncDisposable
         _options = options;
         _loggers = loggers;
         _logger = loggers.CreateLogger("FastProxy.Host");
+        _tlsLogger = loggers.CreateLogger("FastProxy.Tls");
         _heartbeat = new Heartbeat(options.Time, TimeSpan.FromSeconds(1));
         _connectionOptions = new SocketConnectionOptions
         {
@@ -66,6 +74,12 @@ public sealed class ProxyHost : IAsyncDisposable
     public PolicyCounters PolicyCounters => _counters;
 
     public HostCounters Counters { get; } = new();
+
+    /// <summary>Handshake outcomes of the TLS listeners (shared across reloads).</summary>
+    public TlsHandshakeCounters TlsCounters { get; } = new();
+
+    /// <summary>True when a listener terminates TLS.</summary>
+    public bool HasTlsListeners => _listenerTls.Any(t => t is not null);
 
     /// <summary>Ready: configuration compiled, keys loaded, listeners bound, not draining.</summary>
     public bool IsReady => _listener is not null && !_draining;
@@ -89,6 +103,7 @@ public sealed class ProxyHost : IAsyncDisposable
             var snapshot = await host.BuildSnapshotAsync(config, previous: null, cancellationToken);
             host._snapshot = snapshot;
             host._runtime = snapshot.Runtime;
+            host._listenerTls = host.BuildListenerTls(config);
             await host.StartListenersAsync(config, cancellationToken);
             return host;
         }
@@ -121,6 +136,10 @@ public sealed class ProxyHost : IAsyncDisposable
             if (!SameListeners(_config, config))
             {
                 HostLog.ListenersNeedRestart(_logger);
+            }
+            else
+            {
+                ReloadListenerTls(config);
             }
 
             _snapshot = next;
@@ -181,8 +200,17 @@ public sealed class ProxyHost : IAsyncDisposable
         var pipelines = new ConnectionHandler[endpoints.Count];
         for (var i = 0; i < endpoints.Count; i++)
         {
-            listeners[i] = new ListenerInfo(i, config.Listeners[i].Address, endpoints[i], ListenerInfo.HttpScheme);
-            pipelines[i] = new ConnectionPipelineBuilder().Build(handler.HandleAsync);
+            var pipeline = new ConnectionPipelineBuilder();
+            var scheme = ListenerInfo.HttpScheme;
+            if (_listenerTls[i] is { } tls)
+            {
+                scheme = ListenerInfo.HttpsScheme;
+                var middleware = new TlsConnectionMiddleware(tls, ListenerTls.HandshakeTimeout(config.Listeners[i].Tls!), TlsCounters, PinnedBlockMemoryPool.Shared, _tlsLogger);
+                pipeline.Use(middleware.Wrap);
+            }
+
+            listeners[i] = new ListenerInfo(i, config.Listeners[i].Address, endpoints[i], scheme);
+            pipelines[i] = pipeline.Build(handler.HandleAsync);
         }
 
         _listener = new ConnectionListener(
@@ -196,6 +224,63 @@ public sealed class ProxyHost : IAsyncDisposable
             pipelines,
             _loggers.CreateLogger("FastProxy.Core.Transport"));
         await _listener.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Loads every TLS listener's certificates; any that fails rejects the configuration (at start).</summary>
+    private ReloadableServerTls?[] BuildListenerTls(FastProxyConfig config)
+    {
+        var result = new ReloadableServerTls?[config.Listeners.Count];
+        var errors = new List<string>();
+        for (var i = 0; i < result.Length; i++)
+        {
+            if (config.Listeners[i].Tls is not { } tls)
+            {
+                continue;
+            }
+
+            var factory = ListenerTls.TryBuild(tls, _options.BaseDirectory, _tlsLogger, _options.Time, out var error);
+            if (factory is null)
+            {
+                errors.Add($"listeners[{i}].tls: {error}");
+                continue;
+            }
+
+            result[i] = new ReloadableServerTls(factory);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ConfigRejectedException(errors);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// Re-reads every TLS listener's certificate, key and CA files. A listener whose files no longer load keeps its
+    /// current certificates (logged, counted); open connections are untouched either way.
+    /// </summary>
+    private void ReloadListenerTls(FastProxyConfig config)
+    {
+        for (var i = 0; i < _listenerTls.Length && i < config.Listeners.Count; i++)
+        {
+            if (_listenerTls[i] is not { } current)
+            {
+                continue;
+            }
+
+            if (config.Listeners[i].Tls is not { } tls)
+            {
+                HostLog.ListenersNeedRestart(_logger);
+                continue;
+            }
+
+            if (!current.TryReload(() => ListenerTls.Build(tls, _options.BaseDirectory, _tlsLogger, _options.Time), out var error))
+            {
+                Interlocked.Increment(ref TlsCounters.CertificateReloadsFailed);
+                HostLog.TlsReloadRejected(_logger, config.Listeners[i].Address, error ?? "unknown error");
+            }
+        }
     }
 
     private static Http1ProxyOptions BuildHttpOptions(FastProxyConfig config, TimeProvider time) => new()
@@ -313,7 +398,9 @@ public sealed class ProxyHost : IAsyncDisposable
 
         // Every header name the proxy injects on any route is stripped from inbound requests on
         // every route: an upstream behind a public route must not trust a forged one either.
+        // X-Forwarded-Client-Cert states a verified client certificate: only the proxy may ever write it (Envoy does the same).
         var injected = (policy?.InjectedHeaderNames ?? config.Routes.SelectMany(r => r.UpstreamIdentity.Headers.Keys).ToList())
+            .Append(ForwardedClientCertHeader)
             .Distinct(StringComparer.OrdinalIgnoreCase)
             .Select(k => Encoding.ASCII.GetBytes(k))
             .ToArray();

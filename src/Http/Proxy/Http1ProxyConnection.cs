@@ -59,7 +59,9 @@ internal sealed partial class Http1ProxyConnection
         _shuttingDown = shuttingDown;
         _time = options.Time;
         var address = connection.RemoteAddress;
-        _client = new ClientIdentity(address, null, [], []);
+        _client = connection.Security is { } tls
+            ? new ClientIdentity(address, tls.ClientCertificateSubject, tls.ClientCertificateUriSans, tls.ClientCertificateDnsSans, tls.ClientCertificateThumbprint)
+            : new ClientIdentity(address, null, [], []);
         _scheme = connection.Listener is { } listener ? listener.SchemeBytes : options.SchemeBytes;
         _bodies = new BodyCopier(connection, options, logger);
     }

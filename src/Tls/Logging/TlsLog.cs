@@ -10,4 +10,16 @@ internal static partial class TlsLog
 
     [LoggerMessage(3001, LogLevel.Warning, "TLS upstream certificate of {Host} rejected: {Reason}")]
     public static partial void UpstreamCertificateRejected(ILogger logger, string host, string reason);
+
+    [LoggerMessage(3010, LogLevel.Information, "connection {ConnectionId} from {Remote}: plain-text HTTP sent to a TLS port; closed")]
+    public static partial void PlaintextHttp(ILogger logger, long connectionId, System.Net.IPEndPoint? remote);
+
+    [LoggerMessage(3011, LogLevel.Information, "connection {ConnectionId} from {Remote}: not TLS (first byte 0x{FirstByte:x2}); closed")]
+    public static partial void NotTls(ILogger logger, long connectionId, System.Net.IPEndPoint? remote, byte firstByte);
+
+    [LoggerMessage(3012, LogLevel.Information, "connection {ConnectionId} from {Remote}: TLS handshake failed: {Reason}")]
+    public static partial void HandshakeFailed(ILogger logger, long connectionId, System.Net.IPEndPoint? remote, string reason);
+
+    [LoggerMessage(3013, LogLevel.Information, "connection {ConnectionId} from {Remote}: TLS handshake not completed within {Seconds}s; closed")]
+    public static partial void HandshakeTimedOut(ILogger logger, long connectionId, System.Net.IPEndPoint? remote, double seconds);
 }

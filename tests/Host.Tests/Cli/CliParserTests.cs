@@ -211,4 +211,25 @@ public class CliParserTests
         Assert.True(result.Success, result.Error);
         return result.Invocation;
     }
+
+    [Theory]
+    [InlineData("--tls-cert")]
+    [InlineData("--tls-key")]
+    public void Parse_TlsCertOrKeyAlone_ClearError(string flag)
+    {
+        var result = CliParser.Parse(["run", "--config", "f.yaml", flag, "x.pem"]);
+
+        Assert.False(result.Success);
+        Assert.Contains("'--tls-cert' and '--tls-key' go together", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_TlsCertAndKey_AbsolutePaths()
+    {
+        var result = CliParser.Parse(["run", "--config", "f.yaml", "--tls-cert", "c.pem", "--tls-key", "k.pem"]);
+
+        Assert.True(result.Success, result.Error);
+        Assert.Equal(Path.GetFullPath("c.pem"), result.Invocation!.TlsCertificate);
+        Assert.Equal(Path.GetFullPath("k.pem"), result.Invocation.TlsKey);
+    }
 }

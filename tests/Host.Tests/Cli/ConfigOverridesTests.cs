@@ -97,4 +97,19 @@ public class ConfigOverridesTests
     {
         Assert.Null(ConfigOverrides.FlagFor("limits.max_connections", new CliInvocation()));
     }
+
+    [Fact]
+    public void ApplyOverrides_TlsCertAndKey_EveryListenerServesTls()
+    {
+        var result = ConfigOverrides.ApplyOverrides(Base, new CliInvocation { TlsCertificate = "/c.pem", TlsKey = "/k.pem" });
+
+        Assert.Equal(Base.Listeners.Count, result.Listeners.Count);
+        Assert.All(result.Listeners, l =>
+        {
+            Assert.Equal("/c.pem", l.Tls!.Certificate);
+            Assert.Equal("/k.pem", l.Tls.Key);
+            Assert.Equal("none", l.Tls.ClientCertificate);
+        });
+        Assert.All(Base.Listeners, l => Assert.Null(l.Tls));
+    }
 }

@@ -46,15 +46,6 @@ public class ListenerValidatorTests
     }
 
     [Fact]
-    public void Validate_Tls_RefusedForNow()
-    {
-        var error = ConfigSamples.Single("listeners:\n  - address: 0.0.0.0:8443\n    tls: { certificate: a.pem, key: a.key }\n" + Rest);
-
-        Assert.Equal("listeners[0].tls", error.Path);
-        Assert.Contains("not supported yet", error.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Validate_TwoEphemeralPorts_NotDuplicates()
     {
         Assert.Empty(ConfigSamples.Errors("listeners:\n  - address: 127.0.0.1:0\n  - address: 127.0.0.1:0\n" + Rest));

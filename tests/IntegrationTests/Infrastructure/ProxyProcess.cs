@@ -188,6 +188,6 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"^fastproxy: listening on (?<url>http://\S+)", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
+    [GeneratedRegex(@"^fastproxy: listening on (?<url>https?://\S+)", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ListeningLine();
 }
