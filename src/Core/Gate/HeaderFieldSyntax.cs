@@ -6,14 +6,14 @@ namespace FastProxy.Core.Gate;
 public static class HeaderFieldSyntax
 {
     /// <summary>RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&amp;" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA.</summary>
-    private static readonly SearchValues<byte> TChar = SearchValues.Create(
+    public static readonly SearchValues<byte> TChar = SearchValues.Create(
         "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"u8);
 
     /// <summary>
     /// RFC 9110 §5.5: field-vchar = VCHAR / obs-text with SP and HTAB inside; so no CTL but HTAB, and no DEL.
     /// obs-text (0x80-0xFF) passes: values carry UTF-8.
     /// </summary>
-    private static readonly SearchValues<byte> InvalidValueByte = SearchValues.Create(
+    public static readonly SearchValues<byte> InvalidValueByte = SearchValues.Create(
         "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F"u8);
 
     /// <summary>RFC 9110 §5.1: field-name = token (1*tchar).</summary>

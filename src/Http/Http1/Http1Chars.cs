@@ -1,4 +1,5 @@
 using System.Buffers;
+using FastProxy.Core.Gate;
 
 namespace FastProxy.Http.Http1;
 
@@ -21,15 +22,13 @@ internal static class Http1Chars
     public const byte Backslash = (byte)'\\';
 
     /// <summary>RFC 9110 §5.6.2: tchar = "!" / "#" / "$" / "%" / "&amp;" / "'" / "*" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~" / DIGIT / ALPHA.</summary>
-    public static readonly SearchValues<byte> TChar = SearchValues.Create(
-        "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"u8);
+    public static SearchValues<byte> TChar => HeaderFieldSyntax.TChar;
 
     /// <summary>
     /// Bytes a field value may not hold (RFC 9110 §5.5: field-vchar = VCHAR / obs-text, plus SP and HTAB inside):
     /// every CTL except HTAB, and DEL. obs-text (0x80-0xFF) is accepted because real values carry UTF-8.
     /// </summary>
-    public static readonly SearchValues<byte> InvalidFieldValue = SearchValues.Create(
-        "\0\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000A\u000B\u000C\u000D\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\u007F"u8);
+    public static SearchValues<byte> InvalidFieldValue => HeaderFieldSyntax.InvalidValueByte;
 
     /// <summary>Reason-phrase = *( HTAB / SP / VCHAR / obs-text ) (RFC 9112 §4): the same exclusions as a field value.</summary>
     public static SearchValues<byte> InvalidReason => InvalidFieldValue;
