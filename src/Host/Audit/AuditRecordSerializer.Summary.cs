@@ -17,15 +17,7 @@ internal sealed partial class AuditRecordSerializer
     public int SerializeSummary(AuditSummary summary, long fileSeq, long seq, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output)
     {
         var line = output.GetSpan(MaxSummaryLineBytes);
-        var p = 0;
-        AuditJson.WriteRaw(line, ref p, "{\"v\":"u8);
-        AuditJson.WriteNumber(line, ref p, AuditFormat.SchemaVersion);
-        AuditJson.WriteRaw(line, ref p, ",\"time\":\""u8);
-        p += FormatTime(Math.Clamp(summary.TimeUnixMilliseconds, 0, MaxUnixMilliseconds), line[p..]);
-        AuditJson.WriteRaw(line, ref p, "\",\"file_seq\":"u8);
-        AuditJson.WriteNumber(line, ref p, fileSeq);
-        AuditJson.WriteRaw(line, ref p, ",\"seq\":"u8);
-        AuditJson.WriteNumber(line, ref p, seq);
+        var p = WriteRecordStart(line, summary.TimeUnixMilliseconds, fileSeq, seq);
 
         // `kind` marks a record that is not one request; request records never carry it.
         AuditJson.WriteRaw(line, ref p, ",\"kind\":\"unrecorded_summary\",\"unrecorded\":"u8);

@@ -97,6 +97,24 @@ internal sealed partial class AuditRecordSerializer : IDisposable
     }
 
     /// <summary>
+    /// The members every record starts with, request or summary: `{"v":…,"time":"…","file_seq":…,"seq":…`
+    /// (time as an RFC 3339 §5.6 date-time, UTC, millisecond precision). Returns the length written.
+    /// </summary>
+    private int WriteRecordStart(Span<byte> line, long timeUnixMilliseconds, long fileSeq, long seq)
+    {
+        var p = 0;
+        AuditJson.WriteRaw(line, ref p, "{\"v\":"u8);
+        AuditJson.WriteNumber(line, ref p, AuditFormat.SchemaVersion);
+        AuditJson.WriteRaw(line, ref p, ",\"time\":\""u8);
+        p += FormatTime(Math.Clamp(timeUnixMilliseconds, 0, MaxUnixMilliseconds), line[p..]);
+        AuditJson.WriteRaw(line, ref p, "\",\"file_seq\":"u8);
+        AuditJson.WriteNumber(line, ref p, fileSeq);
+        AuditJson.WriteRaw(line, ref p, ",\"seq\":"u8);
+        AuditJson.WriteNumber(line, ref p, seq);
+        return p;
+    }
+
+    /// <summary>
     /// Writes the canonical form (`{…}`, schema 2) at the start of <paramref name="line"/>; returns its length.
     /// Members with no value are left out, `truncated` appears only when true, and `prev` only in a
     /// file's first record (seq 1): every byte left out is a byte neither hashed nor written (docs/audit.md).
@@ -104,17 +122,7 @@ internal sealed partial class AuditRecordSerializer : IDisposable
     private int WriteCanonical(AuditSlot slot, long fileSeq, long seq, ReadOnlySpan<byte> prevHash, Span<byte> line)
     {
         var gate = slot.Gate;
-        var p = 0;
-        AuditJson.WriteRaw(line, ref p, "{\"v\":"u8);
-        AuditJson.WriteNumber(line, ref p, AuditFormat.SchemaVersion);
-
-        // RFC 3339 §5.6 date-time, UTC, millisecond precision.
-        AuditJson.WriteRaw(line, ref p, ",\"time\":\""u8);
-        p += FormatTime(Math.Clamp(slot.TimeUnixMilliseconds, 0, MaxUnixMilliseconds), line[p..]);
-        AuditJson.WriteRaw(line, ref p, "\",\"file_seq\":"u8);
-        AuditJson.WriteNumber(line, ref p, fileSeq);
-        AuditJson.WriteRaw(line, ref p, ",\"seq\":"u8);
-        AuditJson.WriteNumber(line, ref p, seq);
+        var p = WriteRecordStart(line, slot.TimeUnixMilliseconds, fileSeq, seq);
         AuditJson.WriteRaw(line, ref p, ",\"request_id\":"u8);
         AuditJson.WriteString(line, ref p, slot.RequestId);
         if (!slot.ClientRequestId.IsEmpty)
