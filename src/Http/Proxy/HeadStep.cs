@@ -14,4 +14,7 @@ internal enum HeadStep
 
     /// <summary>Answer with an error status, then close.</summary>
     Error,
+
+    /// <summary>The connection opened with the HTTP/2 preface (prior knowledge): hand it to the HTTP/2 handler.</summary>
+    SwitchToHttp2,
 }

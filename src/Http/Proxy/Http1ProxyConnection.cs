@@ -8,6 +8,7 @@ using FastProxy.Core.Routing;
 using FastProxy.Core.Transport;
 using FastProxy.Http.Forwarding;
 using FastProxy.Http.Http1;
+using FastProxy.Http.Http2;
 using Microsoft.Extensions.Logging;
 
 namespace FastProxy.Http.Proxy;
@@ -34,6 +35,9 @@ internal sealed partial class Http1ProxyConnection
     private readonly ReadOnlyMemory<byte> _scheme;
     private readonly BodyCopier _bodies;
 
+    // Serves the connection instead when its first bytes are the HTTP/2 preface (h2c prior knowledge); null: refused as HTTP/1.1.
+    private readonly ConnectionHandler? _http2PriorKnowledge;
+
     // Rented from HeadPools while a request is in progress; null while the connection idles.
     private Http1RequestHead _request = null!;
     private Http1ResponseHead _response = null!;
@@ -48,8 +52,9 @@ internal sealed partial class Http1ProxyConnection
     // The request in progress, from its complete head to its record; null while the connection waits for a head.
     private ForwardingExchange _exchange = null!;
 
-    public Http1ProxyConnection(TransportConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown)
+    public Http1ProxyConnection(TransportConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown, ConnectionHandler? http2PriorKnowledge = null)
     {
+        _http2PriorKnowledge = http2PriorKnowledge;
         _connection = connection;
         _input = connection.Input;
         _output = connection.Output;
@@ -112,6 +117,14 @@ internal sealed partial class Http1ProxyConnection
                     step = OnRequestHeadRead(result, out errorKind);
                 }
                 while (step == HeadStep.NeedMore);
+
+                if (step == HeadStep.SwitchToHttp2)
+                {
+                    // The preface is left unread: the HTTP/2 connection reads and checks it itself.
+                    ReturnHeads();
+                    await _http2PriorKnowledge!(_connection, _shuttingDown);
+                    break;
+                }
 
                 if (step == HeadStep.Error)
                 {
@@ -280,6 +293,26 @@ internal sealed partial class Http1ProxyConnection
             if (!_firstRequest)
             {
                 _connection.SetTimeout(_options.HeaderTimeout, TimeoutReason.RequestHeaders);
+            }
+        }
+
+        if (_firstRequest && _http2PriorKnowledge is not null && buffer.FirstSpan is [(byte)'P', ..])
+        {
+            // RFC 9113 §3.3: a client with prior knowledge starts with the HTTP/2 preface, which no HTTP/1.1 request
+            // line can be ("PRI * HTTP/2.0"). Only the first request of a connection is looked at; a "P" method that
+            // leaves the preface (POST, PUT, PATCH) goes on as HTTP/1.1 at once.
+            var preface = Http2Preface.TryRead(buffer, out _);
+            if (preface == Http2ReadStatus.Complete)
+            {
+                _input.AdvanceTo(buffer.Start);
+                _connection.ClearTimeout();
+                return HeadStep.SwitchToHttp2;
+            }
+
+            if (preface == Http2ReadStatus.Incomplete && !result.IsCompleted)
+            {
+                _input.AdvanceTo(buffer.Start, buffer.End);
+                return HeadStep.NeedMore;
             }
         }
 
