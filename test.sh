@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every FastProxy test on a machine with the .NET SDK: installs the Debian packages the
-# tests drive as independent clients (curl, openssl, python3, wrk, promtool), builds, runs all test projects, then
+# tests drive as independent clients (curl, openssl, python3 with h2 and grpcio, nghttp/h2load, wrk, promtool), builds, runs all test projects, then
 # publishes the native AOT binary and runs the integration tests against it.
 #   ./test.sh            everything
 #   ./test.sh --no-aot   skip the native AOT publish + second integration run (faster local loop)
@@ -16,7 +16,13 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+command -v nghttp >/dev/null 2>&1 || need+=(nghttp2-client)
+command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
+# HTTP/2 and gRPC tests drive Debian's python3 (/usr/bin/python3) with its h2 and grpcio modules.
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import h2' >/dev/null 2>&1 || need+=(python3-h2)
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 if [ ${#need[@]} -gt 0 ]; then
+  mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   echo "test.sh: installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
   else sudo apt-get update -qq && sudo apt-get install -y -qq "${need[@]}" >/dev/null; fi
