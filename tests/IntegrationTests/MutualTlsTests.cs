@@ -81,6 +81,25 @@ public sealed partial class MutualTlsTests(ITestOutputHelper output) : IAsyncLif
     }
 
     [Fact]
+    public async Task AuditRecord_VerifiedClientCertificate_NamesFingerprintAndUriSan()
+    {
+        var (exit, text) = await Curl.RunAsync("-sS", "--cacert", _pki.RootCa, "--cert", _pki.ClientCert, "--key", _pki.ClientKey, $"https://127.0.0.1:{_requiredPort}/api/audited");
+        Assert.True(exit == 0, text);
+
+        // No audit section: the default file sink next to the configuration; SIGTERM drains it.
+        _proxy.Signal("TERM");
+        Assert.Equal(0, await _proxy.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var lines = await File.ReadAllLinesAsync(Path.Combine(_proxy.Directory, "audit", "fastproxy-audit.jsonl"));
+        var record = lines.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement)
+            .Single(r => r.TryGetProperty("path", out var path) && string.Equals(path.GetString(), "/api/audited", StringComparison.Ordinal));
+
+        var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_pki.ClientCertificate.RawData));
+        Assert.Equal(fingerprint, record.GetProperty("client_cert_sha256").GetString());
+        Assert.Equal([TestPkiFiles.ClientSpiffeId], record.GetProperty("client_cert_uri_sans").EnumerateArray().Select(e => e.GetString()!).ToArray());
+        Assert.StartsWith("CN=", record.GetProperty("client_cert").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task HttpClient_WithClientCertificate_Served()
     {
         using var handler = new SocketsHttpHandler

@@ -33,6 +33,12 @@ public readonly ref struct RequestRecord
     /// <summary>Verified client certificate subject (mTLS), or null.</summary>
     public string? ClientCertificate { get; init; }
 
+    /// <summary>SHA-256 of the verified client certificate (lowercase hex), or null without one.</summary>
+    public string? ClientCertificateFingerprint { get; init; }
+
+    /// <summary>The verified client certificate's URI SANs (SPIFFE IDs and the like); null or empty without any.</summary>
+    public IReadOnlyList<string>? ClientCertificateUriSans { get; init; }
+
     /// <summary>"HTTP/1.1", "HTTP/1.0" or "HTTP/2".</summary>
     public string Protocol { get; init; }
 

@@ -18,11 +18,14 @@ internal sealed partial class AuditRecordSerializer : IDisposable
     /// <summary>Longest text kept from a configuration or token string (rule predicates, subjects); longer ones are cut.</summary>
     private const int MaxStringChars = 4096;
 
+    /// <summary>Most URI SANs of a client certificate recorded (a SPIFFE identity has one; the rest is noise or abuse).</summary>
+    private const int MaxUriSans = 16;
+
     /// <summary>9999-12-31T23:59:59.999Z, the last instant DateTimeOffset can hold (a bogus clock must not throw).</summary>
     private const long MaxUnixMilliseconds = 253_402_300_799_999;
 
     /// <summary>
-    /// Bytes of a record besides its escaped strings: member names and punctuation (~420), six
+    /// Bytes of a record besides its escaped strings: member names and punctuation (~470), six
     /// numbers (20 digits each at most), the time (26), the client address (an IPv6 text with a
     /// scope id is under 70), decision and outcome, `prev` (66). Counted generously.
     /// </summary>
@@ -88,12 +91,25 @@ internal sealed partial class AuditRecordSerializer : IDisposable
     {
         var gate = slot.Gate;
         var units = slot.DataLength
-            + Chars(slot.ClientCertificate) + Chars(slot.Protocol) + Chars(slot.Upstream)
+            + Chars(slot.ClientCertificate) + Chars(slot.ClientCertificateFingerprint) + UriSanChars(slot.ClientCertificateUriSans)
+            + Chars(slot.Protocol) + Chars(slot.Upstream)
             + Chars(gate.Issuer) + Chars(gate.Subject) + Chars(gate.RouteId) + Chars(gate.PolicyVersion)
             + Chars(gate.Reason) + Chars(gate.Rule) + Chars(gate.Predicate) + Chars(gate.ShadowVerdict);
         return FixedBytes + (units * AuditJson.MaxEscapeBytesPerUnit) + AuditFormat.HashSuffixLength + 1;
 
         static int Chars(string? value) => value is null ? 0 : Math.Min(value.Length, MaxStringChars);
+
+        // Each SAN also costs its quotes and comma (counted as escaped units: an over-estimate is harmless).
+        static int UriSanChars(IReadOnlyList<string>? sans)
+        {
+            var units = 0;
+            for (var i = 0; sans is not null && i < Math.Min(sans.Count, MaxUriSans); i++)
+            {
+                units += Chars(sans[i]) + 3;
+            }
+
+            return units;
+        }
     }
 
     /// <summary>
@@ -138,6 +154,28 @@ internal sealed partial class AuditRecordSerializer : IDisposable
         }
 
         WriteOptional(line, ref p, ",\"client_cert\":"u8, slot.ClientCertificate, _clientCertificate);
+        if (slot.ClientCertificateFingerprint is { } fingerprint)
+        {
+            AuditJson.WriteRaw(line, ref p, ",\"client_cert_sha256\":"u8);
+            AuditJson.WriteString(line, ref p, fingerprint.AsSpan(0, Math.Min(fingerprint.Length, MaxStringChars)));
+        }
+
+        if (slot.ClientCertificateUriSans is { } uriSans)
+        {
+            AuditJson.WriteRaw(line, ref p, ",\"client_cert_uri_sans\":["u8);
+            for (var i = 0; i < Math.Min(uriSans.Count, MaxUriSans); i++)
+            {
+                if (i > 0)
+                {
+                    AuditJson.WriteRaw(line, ref p, ","u8);
+                }
+
+                var san = uriSans[i];
+                AuditJson.WriteString(line, ref p, san.AsSpan(0, Math.Min(san.Length, MaxStringChars)));
+            }
+
+            AuditJson.WriteRaw(line, ref p, "]"u8);
+        }
         if (gate.Issuer is not null || gate.Subject is not null)
         {
             AuditJson.WriteRaw(line, ref p, ",\"principal\":{"u8);

@@ -54,6 +54,10 @@ internal sealed class AuditSlot
 
     public string? ClientCertificate { get; private set; }
 
+    public string? ClientCertificateFingerprint { get; private set; }
+
+    public IReadOnlyList<string>? ClientCertificateUriSans { get; private set; }
+
     public string? Protocol { get; private set; }
 
     public RequestOutcome Outcome { get; private set; }
@@ -123,6 +127,8 @@ internal sealed class AuditSlot
         DurationMicroseconds = record.DurationMicroseconds;
         Client = record.ClientAddress;
         ClientCertificate = record.ClientCertificate;
+        ClientCertificateFingerprint = record.ClientCertificateFingerprint;
+        ClientCertificateUriSans = record.ClientCertificateUriSans is { Count: > 0 } uriSans ? uriSans : null;
         Protocol = record.Protocol;
         Outcome = record.Outcome;
         Gate = record.Gate;
@@ -137,6 +143,8 @@ internal sealed class AuditSlot
     {
         Client = null;
         ClientCertificate = null;
+        ClientCertificateFingerprint = null;
+        ClientCertificateUriSans = null;
         Protocol = null;
         Gate = default;
         Upstream = null;

@@ -75,6 +75,8 @@ internal sealed class ForwardingExchange
             TraceId = _ids.TraceId,
             ClientAddress = client.Address,
             ClientCertificate = client.CertificateSubject,
+            ClientCertificateFingerprint = client.CertificateFingerprint,
+            ClientCertificateUriSans = client.UriSans,
             Protocol = protocol,
             Method = method,
             Host = host,

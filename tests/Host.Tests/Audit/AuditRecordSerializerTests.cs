@@ -32,6 +32,8 @@ public class AuditRecordSerializerTests
         return slot;
     }
 
+    private const string Fingerprint = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+
     /// <summary>A slot where every optional member has a value: mTLS client, truncated path, shadow mode, an upstream.</summary>
     private static AuditSlot FullSlot()
     {
@@ -44,6 +46,8 @@ public class AuditRecordSerializerTests
                 TraceId = "t1"u8,
                 ClientAddress = System.Net.IPAddress.Parse("192.0.2.7"),
                 ClientCertificate = "CN=ops",
+                ClientCertificateFingerprint = Fingerprint,
+                ClientCertificateUriSans = ["spiffe://prod.example/ns/web/sa/frontend", "urn:x-\"quoted\""],
                 Protocol = "HTTP/1.1",
                 Method = "GET"u8,
                 Host = "h"u8,
@@ -118,8 +122,8 @@ public class AuditRecordSerializerTests
 
         string[] expected =
         [
-            "v", "time", "file_seq", "seq", "request_id", "trace_id", "client", "client_cert", "principal", "protocol", "method", "host", "path", "truncated",
-            "route", "policy_version", "decision", "reason", "rule", "predicate", "shadow", "status", "upstream", "bytes_in", "bytes_out", "duration_ms",
+            "v", "time", "file_seq", "seq", "request_id", "trace_id", "client", "client_cert", "client_cert_sha256", "client_cert_uri_sans", "principal", "protocol",
+            "method", "host", "path", "truncated", "route", "policy_version", "decision", "reason", "rule", "predicate", "shadow", "status", "upstream", "bytes_in", "bytes_out", "duration_ms",
             "outcome", "prev", "hash",
         ];
         Assert.Equal(expected, record.EnumerateObject().Select(p => p.Name).ToArray());
@@ -128,6 +132,10 @@ public class AuditRecordSerializerTests
         Assert.Equal("deny", record.GetProperty("shadow").GetProperty("verdict").GetString());
         Assert.Equal("192.0.2.7", record.GetProperty("client").GetString());
         Assert.Equal("CN=ops", record.GetProperty("client_cert").GetString());
+        Assert.Equal(Fingerprint, record.GetProperty("client_cert_sha256").GetString());
+        Assert.Equal(
+            ["spiffe://prod.example/ns/web/sa/frontend", "urn:x-\"quoted\""],
+            record.GetProperty("client_cert_uri_sans").EnumerateArray().Select(e => e.GetString()!).ToArray());
     }
 
     [Fact]
