@@ -37,6 +37,16 @@ public sealed partial class CompiledPolicy
             return AuthFailure.TooLarge;
         }
 
+        // The second evaluation of a request whose token was verified off the loop (the same token, route and policy).
+        // A finished task: GetResult does not block.
+        if (request.Settled is Task<OffLoopVerification> { IsCompletedSuccessfully: true } settled
+            && settled.GetAwaiter().GetResult() is var verified && verified.Policy == this)
+        {
+            principal = verified.Principal;
+            pending = verified.KeysStillPending;
+            return verified.Failure;
+        }
+
         ulong hash = 0;
         if (_cache.Enabled)
         {
@@ -66,6 +76,12 @@ public sealed partial class CompiledPolicy
             }
 
             Interlocked.Increment(ref Counters.CacheMisses);
+            if (VerifiesMissesOffLoop && request.Settled is null)
+            {
+                Interlocked.Increment(ref Counters.OffLoopVerifications);
+                pending = VerifyOffLoopAsync(token.ToArray(), hash, route);
+                return AuthFailure.None;
+            }
         }
 
         return ValidateMiss(token, hash, route, now, out principal, out pending);
@@ -144,6 +160,36 @@ public sealed partial class CompiledPolicy
         value = default;
         return false;
     }
+
+    /// <summary>Whether cache misses are verified on the thread pool (see <see cref="PolicyCompileOptions.VerifyTokenMissesOffLoop"/>).</summary>
+    internal bool VerifiesMissesOffLoop { get; set; }
+
+    /// <summary>
+    /// Verifies a cache miss on the thread pool: the signature check (tens of microseconds for RSA, more for a key
+    /// refresh) then runs beside the event loops instead of stalling one. An unknown kid waits for its one key refresh
+    /// here and is verified again; keys still missing after it leave the request to the caller's second-Retry refusal.
+    /// A valid token lands in the cache as on the inline path.
+    /// </summary>
+    private Task<OffLoopVerification> VerifyOffLoopAsync(byte[] token, ulong hash, CompiledRoute route)
+        => Task.Run(async () =>
+        {
+            var failure = ValidateMiss(token, hash, route, _time.GetUtcNow().UtcTicks, out var principal, out var keys);
+            if (keys is not null)
+            {
+                try
+                {
+                    await keys.ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // The refresh reports its own failure; the check below decides.
+                }
+
+                failure = ValidateMiss(token, hash, route, _time.GetUtcNow().UtcTicks, out principal, out keys);
+            }
+
+            return new OffLoopVerification(this, failure, principal, keys);
+        });
 
     /// <summary>Validates a token outside a request (explain): full validation, no cache.</summary>
     internal AuthFailure ValidateForExplain(ReadOnlySpan<byte> token, CompiledRoute route, out Principal? principal)

@@ -30,7 +30,11 @@ public sealed partial class CompiledPolicy
             var failure = Authenticate(request, route, now, out principal, out var pending);
             if (pending is not null)
             {
-                Interlocked.Increment(ref Counters.KeyRefreshRetries);
+                if (pending is not Task<OffLoopVerification>)
+                {
+                    Interlocked.Increment(ref Counters.KeyRefreshRetries);
+                }
+
                 info = new PolicyDecisionInfo(Version, index, route.Id, 0, AuthFailure.UnknownKey, -1, false, false, null, null);
                 return GateDecision.Retry(pending);
             }

@@ -42,6 +42,14 @@ public sealed class PolicyCompileOptions
     /// </summary>
     public CompiledPolicy? Previous { get; init; }
 
+    /// <summary>
+    /// A token the cache does not hold is verified on the thread pool, not on the caller's thread (the proxy's event
+    /// loop, where one signature check would stall every connection of that loop): the gate answers Retry with the
+    /// verification as its pending work, and the second evaluation takes its result. Cached tokens and the no-cache
+    /// setting decide inline. Off by default: a library caller (policy tests, explain) expects a decision at once.
+    /// </summary>
+    public bool VerifyTokenMissesOffLoop { get; init; }
+
     /// <summary>Timeout of one discovery / JWKS request.</summary>
     public TimeSpan KeyFetchTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

@@ -102,6 +102,8 @@ public static partial class PolicyCompiler
             return new PolicyCompileResult(null, compilation.Errors, compilation.Warnings, tests);
         }
 
+        // Only now: the document's tests above decide synchronously, as `policy test` and `explain` do.
+        policy.VerifiesMissesOffLoop = options.VerifyTokenMissesOffLoop;
         return new PolicyCompileResult(policy, compilation.Errors, compilation.Warnings, tests);
     }
 

@@ -39,5 +39,8 @@ public sealed class PolicyCounters
 
     /// <summary>Times the gate answered Retry while an unknown-kid key refresh ran.</summary>
     public long KeyRefreshRetries;
+
+    /// <summary>Cache misses whose token was verified on the thread pool (the gate answered Retry meanwhile).</summary>
+    public long OffLoopVerifications;
 }
 #pragma warning restore CA1051

@@ -15,8 +15,10 @@ public readonly ref struct GateRequest
         ReadOnlySpan<byte> path,
         ReadOnlySpan<byte> query,
         IRequestHeaders headers,
-        ClientIdentity client)
+        ClientIdentity client,
+        Task? settled = null)
     {
+        Settled = settled;
         RouteIndex = routeIndex;
         Method = method;
         MethodBytes = methodBytes;
@@ -46,4 +48,10 @@ public readonly ref struct GateRequest
     public IRequestHeaders Headers { get; }
 
     public ClientIdentity Client { get; }
+
+    /// <summary>
+    /// On the second evaluation after a <see cref="GateVerdict.Retry"/>: the pending work the first one returned, now
+    /// finished (the gate may take its result from it, e.g. a token verified off the event loop); null on a first one.
+    /// </summary>
+    public Task? Settled { get; }
 }

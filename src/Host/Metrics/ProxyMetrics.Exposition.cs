@@ -167,6 +167,8 @@ public sealed partial class ProxyMetrics
         writer.Sample("fastproxy_jwks_refresh_failures_total", Volatile.Read(ref policy.JwksFailures));
         writer.Family("fastproxy_key_refresh_retries_total", MetricType.Counter, "Requests answered 'retry' while an unknown-kid key refresh ran.");
         writer.Sample("fastproxy_key_refresh_retries_total", Volatile.Read(ref policy.KeyRefreshRetries));
+        writer.Family("fastproxy_token_verifications_off_loop_total", MetricType.Counter, "Cache-miss tokens verified on the thread pool instead of an event-loop thread.");
+        writer.Sample("fastproxy_token_verifications_off_loop_total", Volatile.Read(ref policy.OffLoopVerifications));
     }
 
     private static void WriteHost(PrometheusTextWriter writer, MetricsSources sources)

@@ -342,7 +342,7 @@ public sealed class ProxyHost : IAsyncDisposable
         {
             var compiled = await PolicyCompiler.CompileAsync(
                 config.ToPolicyDocument(),
-                new PolicyCompileOptions { BaseDirectory = _options.BaseDirectory, Time = _options.Time, LoggerFactory = _loggers, Counters = _counters, AssertionKey = _assertionKey, Previous = previous },
+                new PolicyCompileOptions { BaseDirectory = _options.BaseDirectory, Time = _options.Time, LoggerFactory = _loggers, Counters = _counters, AssertionKey = _assertionKey, Previous = previous, VerifyTokenMissesOffLoop = true },
                 cancellationToken);
             foreach (var warning in compiled.Warnings)
             {

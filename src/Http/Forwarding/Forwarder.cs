@@ -29,10 +29,13 @@ internal static class Forwarder
         exchange.GateAudit = exchange.Runtime.Gate.NoRoute(match == RouteMatchKind.MethodNotAllowed);
     }
 
-    /// <summary>Asks the gate about a routed request and records its audit facts. A <see cref="GateVerdict.Retry"/> is decided again once its pending work ends.</summary>
-    public static GateDecision Decide(ForwardingExchange exchange, IForwardedRequest request, ClientIdentity client)
+    /// <summary>
+    /// Asks the gate about a routed request and records its audit facts. A <see cref="GateVerdict.Retry"/> is decided
+    /// again once its pending work ends, with that work as <paramref name="settled"/> (the gate takes its result from it).
+    /// </summary>
+    public static GateDecision Decide(ForwardingExchange exchange, IForwardedRequest request, ClientIdentity client, Task? settled = null)
     {
-        var view = new GateRequest(exchange.RouteIndex, request.Method, request.MethodBytes, request.Host, request.Path, request.Query, request, client);
+        var view = new GateRequest(exchange.RouteIndex, request.Method, request.MethodBytes, request.Host, request.Path, request.Query, request, client, settled);
         var decision = exchange.Runtime.Gate.Evaluate(in view, out var audit);
         exchange.GateAudit = audit;
         return decision;

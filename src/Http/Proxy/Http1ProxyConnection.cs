@@ -375,7 +375,10 @@ internal sealed partial class Http1ProxyConnection
             : Act(runtime, routeIndex, decision);
     }
 
-    /// <summary>The gate needs keys it does not have yet (an unknown kid): wait once, decide again.</summary>
+    /// <summary>
+    /// The gate has work to finish first (a token verified off the event loop, keys for an unknown kid): wait once,
+    /// decide again with that work as settled. A second Retry is a refusal (the identity cannot be established).
+    /// </summary>
     private async ValueTask<bool> DecideAgainAsync(ProxyRuntime runtime, Task pending)
     {
         try
@@ -387,7 +390,7 @@ internal sealed partial class Http1ProxyConnection
             // The pending work failing is the gate's to report; the second evaluation decides.
         }
 
-        Decide(runtime, out var routeIndex, out var decision);
+        Decide(runtime, out var routeIndex, out var decision, pending);
         if (decision.Verdict == GateVerdict.Retry)
         {
             _exchange.Outcome = RequestOutcome.Denied;
@@ -426,7 +429,7 @@ internal sealed partial class Http1ProxyConnection
         return keepAlive;
     }
 
-    private RouteMatchKind Decide(ProxyRuntime runtime, out int routeIndex, out GateDecision decision)
+    private RouteMatchKind Decide(ProxyRuntime runtime, out int routeIndex, out GateDecision decision, Task? settled = null)
     {
         var match = Forwarder.Route(_exchange, _request);
         routeIndex = _exchange.RouteIndex;
@@ -445,7 +448,7 @@ internal sealed partial class Http1ProxyConnection
             _request.IgnoreUpgrade();
         }
 
-        decision = Forwarder.Decide(_exchange, _request, _client);
+        decision = Forwarder.Decide(_exchange, _request, _client, settled);
         return match;
     }
 
