@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every FastProxy test on a machine with the .NET SDK: installs the Debian packages the
-# tests drive as independent clients (curl, openssl, python3, wrk, promtool), builds, runs all test projects, then
+# tests drive as independent clients and servers (curl, openssl, python3, wrk, promtool, nginx), builds, runs all test projects, then
 # publishes the native AOT binary and runs the integration tests against it.
 #   ./test.sh            everything
 #   ./test.sh --no-aot   skip the native AOT publish + second integration run (faster local loop)
@@ -16,6 +16,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# nginx: the independent TLS upstream of the upstream TLS tests (Debian installs it under /usr/sbin).
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}"
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
