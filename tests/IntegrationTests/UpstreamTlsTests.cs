@@ -17,11 +17,16 @@ public sealed partial class UpstreamTlsTests(ITestOutputHelper output) : IAsyncL
     private ProxyProcess _proxy = null!;
     private HttpClient _client = null!;
 
+    // Listens but never accepts: the kernel completes TCP connects, nobody ever answers a ClientHello.
+    private readonly System.Net.Sockets.TcpListener _silent = new(IPAddress.Loopback, 0);
+
     public async Task InitializeAsync()
     {
         _pki = TestPkiFiles.Create();
         _nginx = await NginxTlsUpstream.StartAsync(_pki.ServerChain, _pki.ServerKey, _pki.ClientCa);
         var endpoint = _nginx.Endpoint;
+        _silent.Start();
+        var silent = _silent.LocalEndpoint.ToString();
         _proxy = await ProxyProcess.StartAsync($$"""
             {
               "listeners": [ { "address": "127.0.0.1:0" } ],
@@ -31,13 +36,15 @@ public sealed partial class UpstreamTlsTests(ITestOutputHelper output) : IAsyncL
                           "tls": { "server_name": "localhost", "ca": "{{_pki.RootCa}}", "client_certificate": "{{_pki.ClientCert}}", "client_key": "{{_pki.ClientKey}}" } },
                 "byip": { "endpoints": [ "{{endpoint}}" ], "tls": { "ca": "{{_pki.RootCa}}", "min_version": "1.3" } },
                 "wrongca": { "endpoints": [ "{{endpoint}}" ], "tls": { "server_name": "localhost", "ca": "{{_pki.ClientCa}}" } },
-                "wrongname": { "endpoints": [ "{{endpoint}}" ], "tls": { "server_name": "orders.internal", "ca": "{{_pki.RootCa}}" } }
+                "wrongname": { "endpoints": [ "{{endpoint}}" ], "tls": { "server_name": "orders.internal", "ca": "{{_pki.RootCa}}" } },
+                "stall": { "endpoints": [ "{{silent}}" ], "tls": { "server_name": "localhost", "ca": "{{_pki.RootCa}}" } }
               },
               "routes": [
                 { "id": "mtls", "match": { "path": "/mtls/**" }, "cluster": "mtls", "public": true },
                 { "id": "byip", "match": { "path": "/byip/**" }, "cluster": "byip", "public": true },
                 { "id": "wrongca", "match": { "path": "/wrongca/**" }, "cluster": "wrongca", "public": true },
-                { "id": "wrongname", "match": { "path": "/wrongname/**" }, "cluster": "wrongname", "public": true }
+                { "id": "wrongname", "match": { "path": "/wrongname/**" }, "cluster": "wrongname", "public": true },
+                { "id": "stall", "match": { "path": "/stall/**" }, "cluster": "stall", "public": true }
               ],
               "log": { "level": "information" }
             }
@@ -50,6 +57,7 @@ public sealed partial class UpstreamTlsTests(ITestOutputHelper output) : IAsyncL
         output.WriteLine(_proxy.Output);
         output.WriteLine(_nginx.ErrorLog);
         _client.Dispose();
+        _silent.Stop();
         await _proxy.DisposeAsync();
         await _nginx.DisposeAsync();
         _pki.Dispose();
@@ -109,6 +117,17 @@ public sealed partial class UpstreamTlsTests(ITestOutputHelper output) : IAsyncL
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         Assert.True(await _proxy.WaitForOutputAsync("failed: certificate refused: name mismatch"), _proxy.Output);
         Assert.Contains("orders.internal", _proxy.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Request_UpstreamNeverAnswersTheHandshake_504WithinTheConnectTimeout()
+    {
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await _client.GetAsync(new Uri("/stall/hello", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), started.Elapsed.ToString());
+        Assert.True(await _proxy.WaitForOutputAsync("not completed within 2000 ms"), _proxy.Output);
     }
 
     private static (string Connection, int Requests) Parse(string body)

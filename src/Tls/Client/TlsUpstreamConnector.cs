@@ -108,7 +108,7 @@ public sealed class TlsUpstreamConnector : IUpstreamConnector
         }
 
         var decrypted = new TlsDecryptedPipe(connection, ssl, security, _pool);
-        connection.UsePipe(new UpstreamTlsPipe(decrypted, ssl));
+        connection.UsePipe(new UpstreamTlsPipe(connection, decrypted, ssl, _time));
         decrypted.Start();
         return connection;
     }

@@ -13,14 +13,22 @@ namespace FastProxy.Tls.Client;
 /// </summary>
 internal sealed class UpstreamTlsPipe : ISecureDuplexPipe, IAsyncDisposable
 {
+    // As long as the socket's own close waits for unsent bytes (SocketConnectionOptions.CloseTimeout's default): an
+    // upstream that stopped reading must not keep a discarded connection, its buffers and SslStream alive for good.
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly TransportConnection _connection;
     private readonly TlsDecryptedPipe _pipe;
     private readonly SslStream _ssl;
+    private readonly TimeProvider _time;
     private int _disposed;
 
-    public UpstreamTlsPipe(TlsDecryptedPipe pipe, SslStream ssl)
+    public UpstreamTlsPipe(TransportConnection connection, TlsDecryptedPipe pipe, SslStream ssl, TimeProvider time)
     {
+        _connection = connection;
         _pipe = pipe;
         _ssl = ssl;
+        _time = time;
     }
 
     public PipeReader Input => _pipe.Input;
@@ -36,9 +44,16 @@ internal sealed class UpstreamTlsPipe : ISecureDuplexPipe, IAsyncDisposable
             return;
         }
 
+        var stopping = _pipe.StopAsync();
         try
         {
-            await _pipe.StopAsync();
+            await stopping.WaitAsync(StopTimeout, _time);
+        }
+        catch (TimeoutException)
+        {
+            // The last bytes (or close_notify) cannot be sent: reset the connection, which ends both pumps.
+            _connection.Abort();
+            await stopping;
         }
         finally
         {
