@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every FastProxy test on a machine with the .NET SDK: installs the Debian packages the
-# tests drive as independent clients (curl, openssl, python3 with h2 and grpcio, nghttp/h2load, wrk, promtool), builds, runs all test projects, then
+# tests drive as independent clients and servers (curl, openssl, python3 with h2 and grpcio, nghttp/h2load, wrk,
+# promtool, nginx), builds, runs all test projects, then
 # publishes the native AOT binary and runs the integration tests against it.
 #   ./test.sh            everything
 #   ./test.sh --no-aot   skip the native AOT publish + second integration run (faster local loop)
@@ -21,6 +22,8 @@ command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 # HTTP/2 and gRPC tests drive Debian's python3 (/usr/bin/python3) with its h2 and grpcio modules.
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import h2' >/dev/null 2>&1 || need+=(python3-h2)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
+# nginx: the independent TLS upstream of the upstream TLS tests (Debian installs it under /usr/sbin).
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
   mapfile -t need < <(printf '%s\n' "${need[@]}" | sort -u)
   echo "test.sh: installing ${need[*]}"

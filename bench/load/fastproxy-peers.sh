@@ -88,17 +88,26 @@ else
   allow_json="$role_rule"
 fi
 
+# Optional: PEERS_UPSTREAM_TLS (https://HOST:PORT) makes the api route's cluster that TLS upstream instead of
+# PEERS_UPSTREAM: HTTP/1.1 over TLS, SNI (and the name verified) 'localhost', the certificate verified against the
+# CA bundle PEERS_UPSTREAM_CA (required with it: never an unverified or cleartext stand-in).
+cluster_tls_json=""
 if [ -n "${PEERS_UPSTREAM_TLS:-}" ]; then
-  # Refuse rather than silently measure a cleartext upstream instead.
-  echo "fastproxy-peers.sh: PEERS_UPSTREAM_TLS is not supported yet (upstream TLS is not built)" >&2
-  exit 1
+  : "${PEERS_UPSTREAM_CA:?PEERS_UPSTREAM_TLS is set but PEERS_UPSTREAM_CA (the CA bundle to verify it against) is not}"
+  case "$PEERS_UPSTREAM_TLS" in
+    https://*) ;;
+    *) echo "fastproxy-peers.sh: PEERS_UPSTREAM_TLS must be https://HOST:PORT, not '$PEERS_UPSTREAM_TLS'" >&2; exit 1 ;;
+  esac
+  upstream=${PEERS_UPSTREAM_TLS#https://}
+  upstream=${upstream%/}
+  cluster_tls_json=", \"tls\": { \"server_name\": \"localhost\", \"ca\": \"$(abs "$PEERS_UPSTREAM_CA")\" }"
 fi
 
 config="$PEERS_RUN_DIR/fastproxy.json"
 cat > "$config" <<JSON
 {
   "listeners": [ { "address": "$listen_host:$h1_port" }$tls_listener_json ],
-  "clusters": { "upstream": { "endpoints": [ "$upstream" ] } },
+  "clusters": { "upstream": { "endpoints": [ "$upstream" ]$cluster_tls_json } },
   "identity": {
     "providers": [ {
       "name": "peers",

@@ -44,6 +44,46 @@ public sealed class TlsCliTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Check_ClusterCaUnreadable_SaysSoAndFails()
+    {
+        var config = Path.Combine(_pki.Directory, "fastproxy.json");
+        await File.WriteAllTextAsync(config, """
+            {
+              "listeners": [ { "address": "127.0.0.1:0" } ],
+              "clusters": { "app": { "endpoints": [ "127.0.0.1:9" ], "tls": { "ca": "missing-ca.pem" } } },
+              "routes": [ { "id": "all", "match": { "path": "/**" }, "cluster": "app", "public": true } ]
+            }
+            """);
+
+        var (exit, text) = await ProxyProcess.RunToEndAsync("check", "--config", config);
+        output.WriteLine(text);
+
+        Assert.Equal(1, exit);
+        Assert.Contains("clusters.app.tls.ca:", text, StringComparison.Ordinal);
+        Assert.Contains("missing-ca.pem", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Check_ClusterCaAndClientCertificate_Valid()
+    {
+        var config = Path.Combine(_pki.Directory, "fastproxy.json");
+        await File.WriteAllTextAsync(config, """
+            {
+              "listeners": [ { "address": "127.0.0.1:0" } ],
+              "clusters": { "app": { "endpoints": [ "127.0.0.1:9" ],
+                "tls": { "server_name": "localhost", "ca": "ca.pem", "client_certificate": "client.pem", "client_key": "client.key" } } },
+              "routes": [ { "id": "all", "match": { "path": "/**" }, "cluster": "app", "public": true } ]
+            }
+            """);
+
+        var (exit, text) = await ProxyProcess.RunToEndAsync("check", "--config", config);
+        output.WriteLine(text);
+
+        Assert.True(exit == 0, text);
+        Assert.Contains("configuration is valid", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Check_GoodCertificatesRelativeToConfig_Valid()
     {
         var config = Path.Combine(_pki.Directory, "fastproxy.json");

@@ -143,6 +143,9 @@ public sealed partial class SocketConnection : TransportConnection
 
         StopDeadlines();
 
+        // A layer on top that the connection owns (upstream TLS) sends its last bytes (close_notify) and stops its pumps.
+        await DisposeTopPipeAsync();
+
         // Send what the application wrote but did not flush, within the close timeout.
         if (!_output.IsDead && _output.HasUnsentBytes)
         {

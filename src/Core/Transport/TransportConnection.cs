@@ -94,7 +94,9 @@ public abstract partial class TransportConnection : IDuplexPipe, IAsyncDisposabl
     /// Puts <paramref name="pipe"/> on top: <see cref="Input"/>/<see cref="Output"/> (and deadlines, which cancel the
     /// pending read of <see cref="Input"/>) use it from now on; the transport's own pipe stays reachable through
     /// <see cref="TransportInput"/>/<see cref="TransportOutput"/>. Call it from a middleware before the next step runs.
-    /// A pipe that implements <see cref="ISecureDuplexPipe"/> also provides <see cref="Security"/>.
+    /// A pipe that implements <see cref="ISecureDuplexPipe"/> also provides <see cref="Security"/>. A pipe that implements
+    /// <see cref="IAsyncDisposable"/> is closed first when the connection is disposed (a layer whose owner is the
+    /// connection, not a middleware frame: TLS to an upstream, whose connection lives on in a pool).
     /// </summary>
     public void UsePipe(IDuplexPipe pipe)
     {
@@ -109,4 +111,10 @@ public abstract partial class TransportConnection : IDuplexPipe, IAsyncDisposabl
     public abstract ValueTask DisposeAsync();
 
     public override string ToString() => $"connection {Id} {RemoteEndPoint}";
+
+    /// <summary>
+    /// Closes the pipe on top if it asked to be closed with the connection (<see cref="IAsyncDisposable"/>): the first
+    /// step of a derived <see cref="DisposeAsync"/>, while the transport below can still carry what that layer sends last.
+    /// </summary>
+    protected ValueTask DisposeTopPipeAsync() => Volatile.Read(ref _top) is IAsyncDisposable layer ? layer.DisposeAsync() : default;
 }

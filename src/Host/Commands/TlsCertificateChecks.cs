@@ -5,7 +5,9 @@ namespace FastProxy.Host.Commands;
 
 /// <summary>
 /// The certificate part of `fastproxy check`: every TLS listener's certificates (default and SNI) checked for expiry
-/// (a warning within 30 days), key match, chain (a warning: it can only be compared with the system trust store) and SANs; each finding printed with the listener it belongs to.
+/// (a warning within 30 days), key match, chain (a warning: it can only be compared with the system trust store) and SANs;
+/// every TLS cluster's CA bundle (readable, every certificate valid now) and client certificate (as a listener's, SAN optional);
+/// each finding printed with the listener or cluster it belongs to.
 /// </summary>
 internal static class TlsCertificateChecks
 {
@@ -29,26 +31,51 @@ internal static class TlsCertificateChecks
             }
         }
 
+        foreach (var (name, cluster) in config.Clusters)
+        {
+            if (cluster?.Tls is not { } tls)
+            {
+                continue;
+            }
+
+            if (!string.IsNullOrEmpty(tls.Ca))
+            {
+                errors += Print($"clusters.{name}.tls.ca", CertificateChecker.CheckAuthorities(Path.GetFullPath(tls.Ca, baseDirectory), ExpiryWarning, TimeProvider.System), configPath, sanOptional: false);
+            }
+
+            if (!string.IsNullOrEmpty(tls.ClientCertificate) && !string.IsNullOrEmpty(tls.ClientKey))
+            {
+                // A client certificate is identified by its subject or URI SAN, not matched against a host name: no SAN is fine.
+                errors += ReportOne($"clusters.{name}.tls.client_certificate", tls.ClientCertificate, tls.ClientKey, baseDirectory, configPath, sanOptional: true);
+            }
+        }
+
         return errors;
     }
 
-    private static int ReportOne(string path, string certificate, string key, string baseDirectory, string? configPath)
+    private static int ReportOne(string path, string certificate, string key, string baseDirectory, string? configPath, bool sanOptional = false)
     {
         var findings = CertificateChecker.Check(Path.GetFullPath(certificate, baseDirectory), Path.GetFullPath(key, baseDirectory), null, ExpiryWarning, TimeProvider.System);
+        return Print(path, findings, configPath, sanOptional);
+    }
+
+    private static int Print(string path, IReadOnlyList<CertificateFinding> findings, string? configPath, bool sanOptional)
+    {
         var errors = 0;
         foreach (var finding in findings)
         {
-            // No CA is configured for a listener's own chain, so the checker can only compare it with the system trust
-            // store: a chain to a private CA that the clients trust is fine, so that finding is a warning here.
+            // No CA is configured for a certificate we present, so the checker can only compare it with the system trust
+            // store: a chain to a private CA that the peers trust is fine, so that finding is a warning here.
             var untrustedByThisHost = finding.Kind is CertificateFindingKind.ChainNotToCa or CertificateFindingKind.MissingIntermediate;
-            if (finding.Severity == CertificateFindingSeverity.Error && !untrustedByThisHost)
+            var notRequired = untrustedByThisHost || (sanOptional && finding.Kind == CertificateFindingKind.NoSubjectAlternativeName);
+            if (finding.Severity == CertificateFindingSeverity.Error && !notRequired)
             {
                 errors++;
                 Console.Error.WriteLine($"fastproxy: {configPath}: {path}: {finding.Message}");
             }
             else
             {
-                var note = untrustedByThisHost ? " (fine if the clients trust a private CA that issued it)" : "";
+                var note = untrustedByThisHost ? " (fine if the peers trust a private CA that issued it)" : "";
                 Console.Error.WriteLine($"fastproxy: {configPath}: warning: {path}: {finding.Message}{note}");
             }
         }

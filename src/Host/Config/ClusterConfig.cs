@@ -45,4 +45,7 @@ public sealed record ClusterConfig
     public int EjectAfterFailures { get; init; } = 5;
 
     public double EjectSeconds { get; init; } = 30;
+
+    /// <summary>TLS to the endpoints (SNI, CA bundle, client certificate); null: plain text.</summary>
+    public ClusterTlsConfig? Tls { get; init; }
 }

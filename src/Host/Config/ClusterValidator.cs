@@ -74,6 +74,11 @@ internal static class ClusterValidator
             {
                 errors.Add(DocumentPath.Property(path, "eject_seconds"), SaneSeconds.Message(allowZero: false));
             }
+
+            if (cluster.Tls is { } tls)
+            {
+                ClusterTlsValidator.Validate(tls, DocumentPath.Property(path, "tls"), errors);
+            }
         }
     }
 
@@ -89,7 +94,12 @@ internal static class ClusterValidator
         for (var i = 0; i < cluster.Endpoints.Count; i++)
         {
             var endpointPath = DocumentPath.Index(path, i);
-            if (!EndpointAddress.TryParseEndpoint(cluster.Endpoints[i], out var endpoint, out var error))
+            if (cluster.Endpoints[i]?.Contains("://", StringComparison.Ordinal) == true)
+            {
+                // A URL's scheme would say per endpoint what the cluster's `tls:` says for all of them.
+                errors.Add(endpointPath, $"'{cluster.Endpoints[i]}': endpoints are host:port without a scheme; for TLS to this upstream add a `tls:` block to the cluster");
+            }
+            else if (!EndpointAddress.TryParseEndpoint(cluster.Endpoints[i], out var endpoint, out var error))
             {
                 errors.Add(endpointPath, error);
             }

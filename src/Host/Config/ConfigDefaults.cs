@@ -29,6 +29,7 @@ internal static class ConfigDefaults
         [typeof(LimitsConfig)] = static () => new LimitsConfig(),
         [typeof(TimeoutsConfig)] = static () => new TimeoutsConfig(),
         [typeof(ClusterConfig)] = static () => new ClusterConfig(),
+        [typeof(ClusterTlsConfig)] = static () => new ClusterTlsConfig(),
         [typeof(AdminConfig)] = static () => new AdminConfig(),
         [typeof(LogConfig)] = static () => new LogConfig(),
         [typeof(AccessLogConfig)] = static () => new AccessLogConfig(),

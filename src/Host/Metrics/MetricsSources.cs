@@ -2,6 +2,7 @@ using FastProxy.Core.Upstream;
 using FastProxy.Host.Proxy;
 using FastProxy.Policy;
 using FastProxy.Policy.Config;
+using FastProxy.Tls.Client;
 using FastProxy.Tls.Server;
 
 namespace FastProxy.Host.Metrics;
@@ -35,6 +36,9 @@ public sealed class MetricsSources
     /// <summary>TLS handshake outcomes; null when no listener terminates TLS.</summary>
     public TlsHandshakeCounters? Tls { get; init; }
 
+    /// <summary>Upstream TLS handshake outcomes; null when no cluster speaks TLS to its upstreams (at start).</summary>
+    public UpstreamTlsCounters? UpstreamTls { get; init; }
+
     /// <summary>The audit trail's counters; null when the audit trail is off.</summary>
     public Func<AuditCounterValues>? Audit { get; init; }
 
@@ -50,6 +54,7 @@ public sealed class MetricsSources
             Policy = host.PolicyCounters,
             Host = host.Counters,
             Tls = host.HasTlsListeners ? host.TlsCounters : null,
+            UpstreamTls = host.HasTlsClusters ? host.UpstreamTlsCounters : null,
             Audit = audit,
         };
     }

@@ -20,6 +20,7 @@ public sealed partial class ProxyMetrics
         WritePolicy(writer, sources);
         WriteHost(writer, sources);
         WriteTls(writer, sources);
+        WriteUpstreamTls(writer, sources);
         WriteAudit(writer, sources);
         return writer.ToString();
     }
@@ -199,6 +200,20 @@ public sealed partial class ProxyMetrics
         writer.Sample("fastproxy_tls_rejected_connections_total", Volatile.Read(ref tls.HandshakeTimeout), ("reason", "handshake_timeout"));
         writer.Family("fastproxy_tls_certificate_reload_failures_total", MetricType.Counter, "Reloads whose TLS certificate, key or CA files did not load (the previous certificates keep serving).");
         writer.Sample("fastproxy_tls_certificate_reload_failures_total", Volatile.Read(ref tls.CertificateReloadsFailed));
+    }
+
+    private static void WriteUpstreamTls(PrometheusTextWriter writer, MetricsSources sources)
+    {
+        if (sources.UpstreamTls is not { } tls)
+        {
+            return;
+        }
+
+        writer.Family("fastproxy_upstream_tls_handshakes_total", MetricType.Counter, "TLS handshakes with upstreams, by result (ok, certificate_rejected, failed, timeout); every failure is a failed connect (502/504).");
+        writer.Sample("fastproxy_upstream_tls_handshakes_total", Volatile.Read(ref tls.Completed), ("result", "ok"));
+        writer.Sample("fastproxy_upstream_tls_handshakes_total", Volatile.Read(ref tls.CertificateRejected), ("result", "certificate_rejected"));
+        writer.Sample("fastproxy_upstream_tls_handshakes_total", Volatile.Read(ref tls.HandshakeFailed), ("result", "failed"));
+        writer.Sample("fastproxy_upstream_tls_handshakes_total", Volatile.Read(ref tls.HandshakeTimeout), ("result", "timeout"));
     }
 
     private static void WriteAudit(PrometheusTextWriter writer, MetricsSources sources)

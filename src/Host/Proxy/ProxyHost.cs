@@ -11,6 +11,8 @@ using FastProxy.Http.Http1;
 using FastProxy.Http.Proxy;
 using FastProxy.Policy;
 using FastProxy.Policy.Upstream;
+using FastProxy.Tls.Certificates;
+using FastProxy.Tls.Client;
 using FastProxy.Tls.Server;
 using Microsoft.Extensions.Logging;
 
@@ -77,6 +79,12 @@ public sealed class ProxyHost : IAsyncDisposable
 
     /// <summary>Handshake outcomes of the TLS listeners (shared across reloads).</summary>
     public TlsHandshakeCounters TlsCounters { get; } = new();
+
+    /// <summary>Handshake outcomes of the TLS connections to upstreams (shared across reloads and clusters).</summary>
+    public UpstreamTlsCounters UpstreamTlsCounters { get; } = new();
+
+    /// <summary>True when a cluster of the configuration in force speaks TLS to its upstreams.</summary>
+    public bool HasTlsClusters => _config.Clusters.Values.Any(c => c?.Tls is not null);
 
     /// <summary>True when a listener terminates TLS.</summary>
     public bool HasTlsListeners => _listenerTls.Any(t => t is not null);
@@ -319,6 +327,14 @@ public sealed class ProxyHost : IAsyncDisposable
             {
                 errors.Add($"clusters.{name}: {ex.Message}");
             }
+            catch (CertificateLoadException ex)
+            {
+                errors.Add($"clusters.{name}.tls: {ex.Message}");
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                errors.Add($"clusters.{name}.tls: TLS certificate cannot be used: {ex.Message}");
+            }
         }
 
         var specs = new List<RouteSpec>(config.Routes.Count);
@@ -426,8 +442,22 @@ public sealed class ProxyHost : IAsyncDisposable
             EjectAfterConsecutiveFailures = cluster.EjectAfterFailures,
             EjectionDuration = TimeSpan.FromSeconds(cluster.EjectSeconds),
             ConnectionOptions = _connectionOptions,
+            Connector = BuildConnector(cluster),
         };
         return new UpstreamCluster(name, endpoints, balance, pool, _options.Time, _loggers.CreateLogger("FastProxy.Core.Upstream"));
+    }
+
+    /// <summary>Plain TCP, or TLS over it when the cluster has `tls:` (never a plaintext fallback when TLS fails).</summary>
+    private IUpstreamConnector BuildConnector(ClusterConfig cluster)
+    {
+        var tcp = new TcpUpstreamConnector(_connectionOptions);
+        if (cluster.Tls is not { } tls)
+        {
+            return tcp;
+        }
+
+        var options = ClusterTls.Build(tls, _options.BaseDirectory, _tlsLogger, _options.Time);
+        return new TlsUpstreamConnector(tcp, options, UpstreamTlsCounters, PinnedBlockMemoryPool.Shared, _options.Time, _tlsLogger);
     }
 
     private async Task RetireAsync(Snapshot old, Snapshot next)

@@ -12,6 +12,7 @@ namespace FastProxy.Tls.Checking;
 public static class CertificateChecker
 {
     private const string CertificateRole = "certificate file";
+    private const string CaRole = "CA file";
 
     /// <summary>Returns the findings; an empty list means the files are fine.</summary>
     /// <param name="certificatePath">The chain file: leaf first, then intermediates.</param>
@@ -56,6 +57,27 @@ public static class CertificateChecker
         return findings;
     }
 
+    /// <summary>
+    /// Checks a CA bundle (the roots a peer's certificate must chain to): readable, and every certificate in it valid
+    /// now (an expired root makes every handshake fail), with a warning when one expires within <paramref name="expiryWarning"/>.
+    /// </summary>
+    public static IReadOnlyList<CertificateFinding> CheckAuthorities(string caPath, TimeSpan expiryWarning, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var findings = new List<CertificateFinding>();
+        try
+        {
+            var authorities = PemCertificateLoader.LoadCertificates(caPath);
+            CheckDates(caPath, authorities, time.GetUtcNow(), expiryWarning, findings, CaRole);
+        }
+        catch (CertificateLoadException ex)
+        {
+            findings.Add(Error(CertificateFindingKind.Unreadable, ex.Message));
+        }
+
+        return findings;
+    }
+
     private static void CheckKey(string certificatePath, string keyPath, List<CertificateFinding> findings)
     {
         try
@@ -68,7 +90,7 @@ public static class CertificateChecker
         }
     }
 
-    private static void CheckDates(string path, X509Certificate2Collection certificates, DateTimeOffset now, TimeSpan expiryWarning, List<CertificateFinding> findings)
+    private static void CheckDates(string path, X509Certificate2Collection certificates, DateTimeOffset now, TimeSpan expiryWarning, List<CertificateFinding> findings, string role = CertificateRole)
     {
         foreach (var certificate in certificates)
         {
@@ -77,18 +99,18 @@ public static class CertificateChecker
             if (now > notAfter)
             {
                 findings.Add(Error(CertificateFindingKind.Expired, string.Create(CultureInfo.InvariantCulture,
-                    $"{CertificateRole} '{path}': certificate '{certificate.Subject}' expired at {notAfter:yyyy-MM-dd HH:mm:ss}Z")));
+                    $"{role} '{path}': certificate '{certificate.Subject}' expired at {notAfter:yyyy-MM-dd HH:mm:ss}Z")));
             }
             else if (now < notBefore)
             {
                 findings.Add(Error(CertificateFindingKind.NotYetValid, string.Create(CultureInfo.InvariantCulture,
-                    $"{CertificateRole} '{path}': certificate '{certificate.Subject}' is not valid before {notBefore:yyyy-MM-dd HH:mm:ss}Z")));
+                    $"{role} '{path}': certificate '{certificate.Subject}' is not valid before {notBefore:yyyy-MM-dd HH:mm:ss}Z")));
             }
             else if (notAfter - now < expiryWarning)
             {
                 var days = (int)Math.Floor((notAfter - now).TotalDays);
                 findings.Add(new CertificateFinding(CertificateFindingKind.ExpiresSoon, CertificateFindingSeverity.Warning, string.Create(CultureInfo.InvariantCulture,
-                    $"{CertificateRole} '{path}': certificate '{certificate.Subject}' expires in {days} days, at {notAfter:yyyy-MM-dd HH:mm:ss}Z")));
+                    $"{role} '{path}': certificate '{certificate.Subject}' expires in {days} days, at {notAfter:yyyy-MM-dd HH:mm:ss}Z")));
             }
         }
     }

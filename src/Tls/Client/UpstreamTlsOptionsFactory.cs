@@ -23,6 +23,14 @@ public sealed class UpstreamTlsOptionsFactory
 
     public UpstreamTlsOptionsFactory(UpstreamTlsSettings settings, ILogger logger, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(settings);
+#pragma warning disable CA5398 // the only versions a setting may pick: TLS 1.2 and 1.3 (RFC 8996)
+        if (settings.EnabledProtocols == SslProtocols.None || (settings.EnabledProtocols & ~(SslProtocols.Tls12 | SslProtocols.Tls13)) != SslProtocols.None)
+#pragma warning restore CA5398
+        {
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.EnabledProtocols, "Upstream TLS offers TLS 1.2 and/or 1.3 only.");
+        }
+
         _settings = settings;
         _logger = logger;
         _time = time;
@@ -34,13 +42,16 @@ public sealed class UpstreamTlsOptionsFactory
         }
     }
 
+    /// <summary>The name sent as SNI and verified for <paramref name="endpointHost"/>: the configured one, else the host itself.</summary>
+    public string ServerNameFor(string endpointHost) => _settings.ServerName ?? endpointHost;
+
     /// <summary>
     /// Options for a connection to <paramref name="endpointHost"/> (a DNS name or an IP literal).
     /// <paramref name="check"/> receives the reason if the upstream's certificate is refused.
     /// </summary>
     public SslClientAuthenticationOptions Create(string endpointHost, UpstreamCertificateCheck check)
     {
-        var serverName = _settings.ServerName ?? endpointHost;
+        var serverName = ServerNameFor(endpointHost);
         var policy = new X509ChainPolicy
         {
             RevocationMode = _settings.RevocationMode,
@@ -58,9 +69,7 @@ public sealed class UpstreamTlsOptionsFactory
             // SslStream sends TargetHost as SNI (not for IP literals, RFC 6066 §3) and checks the
             // certificate's names against it.
             TargetHost = serverName,
-#pragma warning disable CA5398 // deliberate protocol pin: TLS 1.2 and 1.3 only (RFC 8996)
-            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
-#pragma warning restore CA5398
+            EnabledSslProtocols = _settings.EnabledProtocols,
             ApplicationProtocols = _applicationProtocols,
             ClientCertificateContext = _clientCertificate,
             CertificateChainPolicy = policy,

@@ -1,4 +1,5 @@
 using System.Net.Security;
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using FastProxy.Tls.Certificates;
 
@@ -26,4 +27,12 @@ public sealed class UpstreamTlsSettings
     public IReadOnlyList<SslApplicationProtocol> ApplicationProtocols { get; init; } = [SslApplicationProtocol.Http11];
 
     public X509RevocationMode RevocationMode { get; init; } = X509RevocationMode.NoCheck;
+
+    /// <summary>
+    /// The TLS versions offered: 1.2 and 1.3 (default, RFC 8996 retired the older ones), or 1.3 alone for an upstream
+    /// that must never be reached over 1.2. Anything older is refused by the factory.
+    /// </summary>
+#pragma warning disable CA5398 // deliberate protocol pin: TLS 1.2 and 1.3 only (RFC 8996)
+    public SslProtocols EnabledProtocols { get; init; } = SslProtocols.Tls12 | SslProtocols.Tls13;
+#pragma warning restore CA5398
 }

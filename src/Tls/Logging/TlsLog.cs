@@ -11,6 +11,15 @@ internal static partial class TlsLog
     [LoggerMessage(3001, LogLevel.Warning, "TLS upstream certificate of {Host} rejected: {Reason}")]
     public static partial void UpstreamCertificateRejected(ILogger logger, string host, string reason);
 
+    [LoggerMessage(3002, LogLevel.Warning, "TLS handshake with upstream {Endpoint} (server name {ServerName}) failed: {Reason}")]
+    public static partial void UpstreamHandshakeFailed(ILogger logger, System.Net.EndPoint endpoint, string serverName, string reason);
+
+    [LoggerMessage(3003, LogLevel.Warning, "TLS handshake with upstream {Endpoint} (server name {ServerName}) not completed within {Milliseconds} ms")]
+    public static partial void UpstreamHandshakeTimedOut(ILogger logger, System.Net.EndPoint endpoint, string serverName, double milliseconds);
+
+    [LoggerMessage(3004, LogLevel.Debug, "connection {ConnectionId} to upstream {Endpoint}: {Protocol} with {ServerName}, ALPN '{Alpn}'")]
+    public static partial void UpstreamHandshakeCompleted(ILogger logger, long connectionId, System.Net.EndPoint endpoint, string protocol, string serverName, string alpn);
+
     [LoggerMessage(3010, LogLevel.Information, "connection {ConnectionId} from {Remote}: plain-text HTTP sent to a TLS port; closed")]
     public static partial void PlaintextHttp(ILogger logger, long connectionId, System.Net.IPEndPoint? remote);
 

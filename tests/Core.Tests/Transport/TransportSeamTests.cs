@@ -75,6 +75,21 @@ public sealed class TransportSeamTests
         Assert.Same(security, server.Security);
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task DisposeAsync_DisposableTopPipe_ClosedFirstAndOnce_WhileTheSocketCanStillSend()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { LingerTimeout = TimeSpan.Zero });
+        var top = new ClosingPipe(pair.Server);
+        pair.Server.UsePipe(top);
+
+        await pair.Server.DisposeAsync().AsTask().WaitAsync(Step);
+        await pair.Server.DisposeAsync().AsTask().WaitAsync(Step);
+
+        Assert.Equal(1, top.Disposals);
+        Assert.True(top.SentOnClose);
+        Assert.Equal(("bye", true), await LoopbackHelpers.ReceiveToEndAsync(pair.Client));
+    }
+
     [Fact]
     public async Task ConnectionPipelineBuilder_RunsMiddlewareInOrder_ThenTheProtocolHandler()
     {
@@ -148,6 +163,27 @@ public sealed class TransportSeamTests
         public PipeReader Input { get; } = input;
 
         public PipeWriter Output { get; } = output;
+    }
+
+    /// <summary>A layer the connection owns (as upstream TLS is): on close it sends its last bytes through the transport.</summary>
+    private sealed class ClosingPipe(TransportConnection connection) : IDuplexPipe, IAsyncDisposable
+    {
+        private readonly Pipe _pipe = new();
+
+        public PipeReader Input => _pipe.Reader;
+
+        public PipeWriter Output => _pipe.Writer;
+
+        public int Disposals { get; private set; }
+
+        public bool SentOnClose { get; private set; }
+
+        public async ValueTask DisposeAsync()
+        {
+            Disposals++;
+            var flushed = await connection.TransportOutput.WriteAsync("bye"u8.ToArray());
+            SentOnClose = !flushed.IsCompleted;
+        }
     }
 
     private sealed class SecurePipe(IDuplexPipe inner, ConnectionSecurity security) : ISecureDuplexPipe

@@ -92,6 +92,28 @@ public class ProxyMetricsTests
     }
 
     [Fact]
+    public void ToPrometheusText_UpstreamTlsCounters_ExposedByResult()
+    {
+        var counters = new FastProxy.Tls.Client.UpstreamTlsCounters { Completed = 5, CertificateRejected = 2, HandshakeFailed = 1, HandshakeTimeout = 3 };
+        using var metrics = new ProxyMetrics { Sources = new MetricsSources { UpstreamTls = counters } };
+
+        var text = metrics.ToPrometheusText();
+
+        Assert.Equal(5, Value(text, "fastproxy_upstream_tls_handshakes_total{result=\"ok\"}"));
+        Assert.Equal(2, Value(text, "fastproxy_upstream_tls_handshakes_total{result=\"certificate_rejected\"}"));
+        Assert.Equal(1, Value(text, "fastproxy_upstream_tls_handshakes_total{result=\"failed\"}"));
+        Assert.Equal(3, Value(text, "fastproxy_upstream_tls_handshakes_total{result=\"timeout\"}"));
+    }
+
+    [Fact]
+    public void ToPrometheusText_NoTlsCluster_NoUpstreamTlsFamily()
+    {
+        using var metrics = new ProxyMetrics { Sources = new MetricsSources() };
+
+        Assert.DoesNotContain("fastproxy_upstream_tls_handshakes_total", metrics.ToPrometheusText(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void ToPrometheusText_Sources_ExposesScrapeTimeValues()
     {
         using var metrics = new ProxyMetrics();

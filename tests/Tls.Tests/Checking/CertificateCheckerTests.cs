@@ -24,6 +24,47 @@ public sealed class CertificateCheckerTests(PkiFixture pki) : IClassFixture<PkiF
     }
 
     [Fact]
+    public void CheckAuthorities_ValidBundle_NoFindings()
+    {
+        var ca = _dir.Write("bundle.pem", TestPki.ChainPem(pki.Root, pki.OtherRoot));
+
+        Assert.Empty(CertificateChecker.CheckAuthorities(ca, Month, TimeProvider.System));
+    }
+
+    [Fact]
+    public void CheckAuthorities_RootPastItsDate_ExpiredErrorNamingTheCaFile()
+    {
+        var ca = _dir.Write("bundle.pem", TestPki.ChainPem(pki.Root));
+        var later = new FakeTimeProvider(new DateTimeOffset(pki.Root.NotAfter.ToUniversalTime()).AddDays(1));
+
+        var finding = Assert.Single(CertificateChecker.CheckAuthorities(ca, Month, later));
+
+        Assert.Equal(CertificateFindingKind.Expired, finding.Kind);
+        Assert.Equal(CertificateFindingSeverity.Error, finding.Severity);
+        Assert.StartsWith($"CA file '{ca}': certificate 'CN=FastProxy Test Root, O=FastProxy Tests' expired at ", finding.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void CheckAuthorities_RootExpiringSoon_Warning()
+    {
+        var ca = _dir.Write("bundle.pem", TestPki.ChainPem(pki.Root));
+        var later = new FakeTimeProvider(new DateTimeOffset(pki.Root.NotAfter.ToUniversalTime()).AddDays(-3));
+
+        var finding = Assert.Single(CertificateChecker.CheckAuthorities(ca, Month, later));
+
+        Assert.Equal(CertificateFindingKind.ExpiresSoon, finding.Kind);
+        Assert.Equal(CertificateFindingSeverity.Warning, finding.Severity);
+    }
+
+    [Fact]
+    public void CheckAuthorities_MissingFile_Unreadable()
+    {
+        var finding = Assert.Single(CertificateChecker.CheckAuthorities(_dir.PathOf("missing.pem"), Month, TimeProvider.System));
+
+        Assert.Equal(CertificateFindingKind.Unreadable, finding.Kind);
+    }
+
+    [Fact]
     public void Check_ExpiredLeaf_ExpiredError()
     {
         using var leaf = Leaf(new LeafSpec { DnsNames = ["api.example.com"], NotBefore = TimeSpan.FromDays(-30), NotAfter = TimeSpan.FromDays(-2) });
