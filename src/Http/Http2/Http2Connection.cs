@@ -292,13 +292,9 @@ internal sealed partial class Http2Connection : IDisposable
             }
 
             // RFC 9113 §5.1: a frame on an idle stream (other than HEADERS and PRIORITY) is a connection error.
-            if (error.StreamId > _lastStreamId)
+            // PRIORITY may name an idle stream (§5.1), so its stream errors (self-dependency, §5.3.1) are answered there too.
+            if (error.StreamId > _lastStreamId && frame.Type != Http2FrameType.Priority)
             {
-                if (frame.Type == Http2FrameType.Priority)
-                {
-                    return CountControlFrameLocked(error.StreamId);
-                }
-
                 return Http2FrameError.Connection(Http2ErrorCode.ProtocolError, error.StreamId, "frame on an idle stream");
             }
 
