@@ -213,14 +213,7 @@ internal sealed class Http2TestClient : IAsyncDisposable
 
                     break;
                 default:
-                    var block = frame.Payload;
-                    while ((frame.Flags & Http2FrameFlags.EndHeaders) == 0)
-                    {
-                        frame = await ExpectAsync(Http2FrameType.Continuation, f => f.StreamId == streamId);
-                        block = [.. block, .. frame.Payload];
-                    }
-
-                    var fields = Decode(block);
+                    var fields = frame.Fields!;
                     if (response.Fields is null || (response.Status is >= 100 and < 200))
                     {
                         response.Fields = fields;
@@ -246,7 +239,7 @@ internal sealed class Http2TestClient : IAsyncDisposable
         }
     }
 
-    public List<(string Name, string Value)> Decode(byte[] block)
+    private List<(string Name, string Value)> Decode(byte[] block)
     {
         var sink = new CollectingSink();
         var error = _decoder.Decode(block, ref sink);
@@ -290,7 +283,32 @@ internal sealed class Http2TestClient : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The next frame off the wire. A HEADERS block (with its CONTINUATIONs joined) is decoded here, in wire order,
+    /// because the HPACK table depends on it; the frame is handed out with its fields.
+    /// </summary>
     private async Task<Frame?> ReadWireFrameAsync()
+    {
+        var frame = await ReadOneWireFrameAsync();
+        if (frame is null || frame.Type != Http2FrameType.Headers)
+        {
+            return frame;
+        }
+
+        var block = frame.Payload;
+        var flags = frame.Flags;
+        while ((flags & Http2FrameFlags.EndHeaders) == 0)
+        {
+            var continuation = await ReadOneWireFrameAsync() ?? throw new EndOfStreamException("connection ended inside a field block");
+            Assert.Equal(Http2FrameType.Continuation, continuation.Type);
+            block = [.. block, .. continuation.Payload];
+            flags |= (byte)(continuation.Flags & Http2FrameFlags.EndHeaders);
+        }
+
+        return new Frame(frame.Type, flags, frame.StreamId, block) { Fields = Decode(block) };
+    }
+
+    private async Task<Frame?> ReadOneWireFrameAsync()
     {
         using var cts = new CancellationTokenSource(ReadTimeout);
         var input = _connection.Input;
@@ -332,6 +350,9 @@ internal sealed class Http2TestClient : IAsyncDisposable
 
     internal sealed record Frame(Http2FrameType Type, byte Flags, int StreamId, byte[] Payload)
     {
+        /// <summary>HEADERS: the decoded fields (decoded when the frame arrived, in wire order).</summary>
+        public List<(string Name, string Value)>? Fields { get; init; }
+
         public bool EndStream => (Flags & Http2FrameFlags.EndStream) != 0;
     }
 
