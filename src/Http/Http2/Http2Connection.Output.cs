@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using FastProxy.Http.Http2.HPack;
 using FastProxy.Http.Http2.Streams;
@@ -178,6 +179,8 @@ internal sealed partial class Http2Connection
             while (true)
             {
                 long target;
+                var ok = true;
+                ValueTask<FlushResult> flush = default;
                 lock (Sync)
                 {
                     target = _writtenSeq;
@@ -186,17 +189,31 @@ internal sealed partial class Http2Connection
                         WakeFlushWaitersLocked();
                         break;
                     }
+
+                    // Started under the lock: a transport writer's flush takes the written blocks synchronously, which
+                    // must not race a writer appending to them. Once it goes asynchronous the blocks are the send's, and
+                    // writers may append again (SocketPipeWriter and Pipe both allow that), so it is awaited outside.
+                    try
+                    {
+                        flush = _output.FlushAsync(CancellationToken.None);
+                    }
+                    catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+                    {
+                        ok = false;
+                    }
                 }
 
-                var ok = true;
-                try
+                if (ok)
                 {
-                    var result = await _output.FlushAsync(CancellationToken.None);
-                    ok = !result.IsCompleted;
-                }
-                catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
-                {
-                    ok = false;
+                    try
+                    {
+                        var result = await flush;
+                        ok = !result.IsCompleted;
+                    }
+                    catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+                    {
+                        ok = false;
+                    }
                 }
 
                 lock (Sync)
