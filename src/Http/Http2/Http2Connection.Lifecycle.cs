@@ -47,10 +47,19 @@ internal sealed partial class Http2Connection
                         return LoopStep.Close;
                     }
 
-                    if (_blockStreamId != 0 || _streams.Count == 0)
+                    if (_blockStreamId != 0)
                     {
                         error = Http2FrameError.Connection(Http2ErrorCode.EnhanceYourCalm, _blockStreamId, "request headers not complete within the header timeout");
                         return LoopStep.ConnectionError;
+                    }
+
+                    if (_streams.Count == 0)
+                    {
+                        // No request yet (a browser's speculative connection, or a slowloris): nothing is lost by
+                        // closing, so the GOAWAY says NO_ERROR.
+                        Http2Log.HeaderTimeout(_logger, ConnectionId, "first request");
+                        WriteGoAwayLocked(Http2ErrorCode.NoError);
+                        return LoopStep.Close;
                     }
                 }
             }

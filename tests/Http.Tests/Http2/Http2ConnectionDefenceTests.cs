@@ -236,6 +236,23 @@ public sealed class Http2ConnectionDefenceTests
     }
 
     [Fact]
+    public async Task HeaderTimeout_NoFirstRequest_GoAwayNoErrorAndClose()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await Http2TestServer.StartAndHandshakeAsync(options: new Http2ConnectionOptions { Time = time, HeaderTimeout = TimeSpan.FromSeconds(3) });
+        await Task.Delay(50);
+
+        for (var i = 0; i < 5; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            await Task.Delay(20);
+        }
+
+        Assert.Equal((0, Http2ErrorCode.NoError), await server.Client.ExpectGoAwayAsync());
+        Assert.True(await server.Client.ClosedAsync());
+    }
+
+    [Fact]
     public async Task HeaderTimeout_NoPreface_ConnectionClosed()
     {
         var time = new FakeTimeProvider();
