@@ -1,0 +1,27 @@
+using Microsoft.Extensions.ObjectPool;
+
+namespace FastProxy.Http.Http2.Streams;
+
+/// <summary>
+/// Stream objects shared by every HTTP/2 connection of the process: a stream is rented when HEADERS opens it and
+/// returned when it closed and its handler ended, so an idle connection holds none.
+/// </summary>
+internal static class Http2StreamPool
+{
+    /// <summary>Streams kept for reuse: a few hundred concurrent streams per busy process; beyond that the GC takes them.</summary>
+    private const int MaxRetained = 1024;
+
+    private static readonly ObjectPool<Http2Stream> Pool = new DefaultObjectPool<Http2Stream>(new Policy(), MaxRetained);
+
+    public static Http2Stream Rent() => Pool.Get();
+
+    public static void Return(Http2Stream stream) => Pool.Return(stream);
+
+    private sealed class Policy : PooledObjectPolicy<Http2Stream>
+    {
+        public override Http2Stream Create() => new();
+
+        // Release() already cleared the stream before it came back.
+        public override bool Return(Http2Stream obj) => true;
+    }
+}
