@@ -142,7 +142,17 @@ internal sealed partial class Http2ProxyStream
 
             if (outcome != ResponseHeadOutcome.Complete)
             {
+                // A response that timed out while the client had not finished its body: the upstream was most likely
+                // waiting for that body. The client stalled, not the upstream (no passive-health failure for it), as an
+                // HTTP/1.1 client whose body stops within the idle timeout.
+                var clientStalled = outcome == ResponseHeadOutcome.TimedOut && _bodyCopyRunning && !_bodyCopy.IsCompleted;
                 var bodyResult = await AbortUpstreamAsync();
+                if (clientStalled)
+                {
+                    ProxyLog.BadRequestBody(_logger, ConnectionId, ClientName, "incomplete: the body did not arrive before the upstream's response timeout");
+                    bodyResult = BodyCopyResult.ClientFailed;
+                }
+
                 await FailBeforeResponseAsync(Forwarder.KindOf(outcome), routeId, endpoint, bodyResult);
                 return;
             }

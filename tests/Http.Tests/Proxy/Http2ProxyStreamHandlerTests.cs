@@ -404,6 +404,27 @@ public sealed class Http2ProxyStreamHandlerTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task ClientStallsItsBody_ResponseTimeoutBlamesTheClient_400UpstreamHealthUntouched()
+    {
+        await using var upstream = new ScriptedUpstream(async (peer, _) =>
+        {
+            await peer.ReadHeadAsync();
+            await peer.ReadToEndAsync();
+        });
+        await using var proxy = new Http2ProxyHarness(upstream.EndPoint, options: new Http1ProxyOptions { ResponseTimeout = TimeSpan.FromMilliseconds(300) });
+        using var stream = new FakeHttp2RequestStream("POST", "/upload", hasBody: true, declaredLength: 100);
+
+        var run = proxy.RunAsync(stream);
+        await stream.SendBodyAsync("only part", end: false);
+        await run;
+
+        Assert.Equal(400, stream.Status);
+        await proxy.SettledAsync(records: 1);
+        Assert.Equal((RequestOutcome.ClientFailed, 400), (proxy.Observer.Single.Outcome, proxy.Observer.Single.Status));
+        Assert.Equal(0, proxy.Endpoint.ConsecutiveFailures);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task ChunkedResponse_DechunkedIntoDataWithTrailers()
     {
         await using var upstream = new ScriptedUpstream(async (peer, _) =>
