@@ -24,7 +24,7 @@ internal sealed class Http2ProxyHarness : IAsyncDisposable
     private readonly UpstreamCluster _cluster;
     private readonly Heartbeat _heartbeat;
 
-    public Http2ProxyHarness(EndPoint upstream, IRequestGate? gate = null, Http1ProxyOptions? options = null)
+    public Http2ProxyHarness(EndPoint upstream, IRequestGate? gate = null, Http1ProxyOptions? options = null, byte[][]? strippedHeaders = null)
     {
         _heartbeat = new Heartbeat(TimeProvider.System, TimeSpan.FromMilliseconds(100));
         var connections = new SocketConnectionOptions { Heartbeat = _heartbeat, Epoll = EpollEngine.Shared() };
@@ -34,7 +34,8 @@ internal sealed class Http2ProxyHarness : IAsyncDisposable
             ["get-only", "all"],
             [_cluster, _cluster],
             gate ?? AllowAllGate.Instance,
-            observer: Observer);
+            strippedHeaders,
+            Observer);
         Handler = new Http2ProxyStreamHandler(() => runtime, options ?? new Http1ProxyOptions(), NullLogger.Instance);
     }
 

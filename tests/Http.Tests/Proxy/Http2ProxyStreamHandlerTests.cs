@@ -1,5 +1,6 @@
 using FastProxy.Core.Gate;
 using FastProxy.Core.Observability;
+using FastProxy.Core.Transport;
 using FastProxy.Http.Http2;
 using FastProxy.Http.Proxy;
 using FastProxy.Tests.Common;
@@ -70,6 +71,27 @@ public sealed class Http2ProxyStreamHandlerTests
         Assert.Equal(new Http2ProxyHarness.Record("HTTP/2", "GET", "/orders/7", RequestOutcome.Forwarded, 200, 0, 5, upstream.EndPoint.ToString()), proxy.Observer.Single);
         Assert.Equal(1, proxy.Endpoint.IdleCount);
         Assert.Empty(upstream.Failures);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task Get_GateAddsIdentity_ForgedIdentityAndAuthorizationStripped_ProtoFromTheListener()
+    {
+        var seen = new TaskCompletionSource<string>();
+        await using var upstream = new ScriptedUpstream(async (peer, _) => seen.SetResult(await ServeOnceAsync(peer, "HTTP/1.1 204 No Content\r\n\r\n")));
+        var identity = new FixedIdentity(new HeaderFields.Builder().Add("x-user-id", "alice").Build());
+        var gate = new Http2ProxyHarness.ScriptedGate(GateDecision.Allow(identity, forwardAuthorization: false));
+        await using var proxy = new Http2ProxyHarness(upstream.EndPoint, gate, strippedHeaders: ["x-user-id"u8.ToArray()]);
+        var (server, _) = InMemoryConnection.CreatePair(new ListenerInfo(0, "tls", new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 8443), ListenerInfo.HttpsScheme));
+        using var stream = new FakeHttp2RequestStream("GET", "/me", [("authorization", "Bearer t"), ("x-user-id", "mallory"), ("x_user_id", "mallory")], connection: server);
+
+        await proxy.RunAsync(stream);
+
+        var head = await seen.Task;
+        Assert.Equal("x-user-id: alice", FieldLine(head, "x-user-id"));
+        Assert.Equal("", FieldLine(head, "x_user_id"));
+        Assert.Equal("", FieldLine(head, "authorization"));
+        Assert.Equal("X-Forwarded-Proto: https", FieldLine(head, "X-Forwarded-Proto"));
+        Assert.Equal(204, stream.Status);
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -619,5 +641,10 @@ public sealed class Http2ProxyStreamHandlerTests
             result.Append(body, lineEnd + 2, size);
             position = lineEnd + 2 + size + 2;
         }
+    }
+
+    private sealed class FixedIdentity(HeaderFields headers) : IUpstreamIdentity
+    {
+        public HeaderFields Headers => headers;
     }
 }
