@@ -271,7 +271,7 @@ internal sealed class BodyCopier(TransportConnection client, Http1ProxyOptions o
     /// so it cannot pin this connection, an upstream connection and their buffers forever. The
     /// common case, a flush the kernel takes at once, allocates nothing.
     /// </summary>
-    private static ValueTask<FlushResult> FlushWithDeadlineAsync(PipeWriter writer, TransportConnection connection, TimeSpan timeout)
+    public static ValueTask<FlushResult> FlushWithDeadlineAsync(PipeWriter writer, TransportConnection connection, TimeSpan timeout)
     {
         var flush = writer.FlushAsync();
         return flush.IsCompleted ? flush : WaitForFlushAsync(flush.AsTask(), connection, timeout);

@@ -75,4 +75,12 @@ internal static class Forwarder
     /// response byte came back (<see cref="RetryKind.OnlyIfReused"/> for the latter).
     /// </summary>
     public static bool IsRetriable(IForwardedRequest request) => !request.HasBody && RequestMethods.IsIdempotent(request.Method);
+
+    /// <summary>What a response head that never arrived whole is, as a failure (each blames the upstream).</summary>
+    public static ProxyErrorKind KindOf(ResponseHeadOutcome outcome) => outcome switch
+    {
+        ResponseHeadOutcome.TimedOut => ProxyErrorKind.UpstreamResponseTimeout,
+        ResponseHeadOutcome.Invalid => ProxyErrorKind.UpstreamBadResponse,
+        _ => ProxyErrorKind.UpstreamClosed,
+    };
 }

@@ -45,6 +45,18 @@ internal static class RequestHeaderTransform
             || IsStripped(name, strippedHeaders, underscored) || IsRestated(name, underscored));
     }
 
+    /// <summary>
+    /// Every field the proxy adds to a forwarded request, whatever protocol carries it: request id and trace context,
+    /// X-Forwarded-For/-Proto/-Host, and the gate's identity fields for the upstream.
+    /// </summary>
+    public static void WriteAddedFields<TSink>(ref TSink sink, in GateDecision decision, IPAddress? clientAddress, ReadOnlySpan<byte> scheme, ReadOnlySpan<byte> authority, in RequestIds ids)
+        where TSink : struct, IHeaderSink
+    {
+        WriteTraceFields(ref sink, ids);
+        WriteForwardedFields(ref sink, clientAddress, scheme, authority);
+        decision.UpstreamIdentity?.Headers.WriteTo(ref sink);
+    }
+
     /// <summary>One request id and this hop's trace context (W3C Trace Context §3.2), restated by the proxy.</summary>
     /// <remarks>
     /// Values formatted on the stack go to the sink, so it may not be a ref struct (which could keep them past the

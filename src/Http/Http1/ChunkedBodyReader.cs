@@ -30,11 +30,13 @@ public struct ChunkedBodyReader
     private readonly int _maxTrailerBytes;
     private readonly int _maxTrailerFields;
     private readonly bool _dropTrailers;
+    private readonly bool _decodes;
     private ChunkedState _state;
     private long _remaining;
     private int _trailerBytes;
     private int _trailerFields;
     private Http1ErrorKind _error;
+    private ChunkedPiece _piece;
 
     /// <param name="maxBodyBytes">Most payload bytes (chunk data) accepted; over it the body fails with <see cref="Http1ErrorKind.BodyTooLarge"/>.</param>
     /// <param name="limits">Line and trailer caps; the trailer section holds at most <see cref="Http1Limits.MaxHeaderCount"/> fields.</param>
@@ -47,6 +49,19 @@ public struct ChunkedBodyReader
         _maxTrailerBytes = limits.MaxTrailerBytes;
         _maxTrailerFields = limits.MaxHeaderCount;
         _dropTrailers = dropTrailers;
+    }
+
+    /// <summary>
+    /// A reader that de-chunks, for a next hop that frames the payload itself (an HTTP/2 client: DATA frames and a
+    /// trailing HEADERS): <see cref="Decode"/> hands out the chunk data and trailer field lines one piece at a time,
+    /// validated exactly as <see cref="Advance(in ReadOnlySequence{byte}, out long, out Http1ErrorKind)"/> validates them.
+    /// </summary>
+    public static ChunkedBodyReader ForDecoding(long maxBodyBytes, in Http1Limits limits) => new(maxBodyBytes, limits, dropTrailers: false, decodes: true);
+
+    private ChunkedBodyReader(long maxBodyBytes, in Http1Limits limits, bool dropTrailers, bool decodes)
+        : this(maxBodyBytes, limits, dropTrailers)
+    {
+        _decodes = decodes;
     }
 
     /// <summary>
@@ -81,6 +96,27 @@ public struct ChunkedBodyReader
         var trailerStart = _dropTrailers && _state is ChunkedState.Trailer or ChunkedState.Done ? 0 : long.MaxValue;
         var status = Validate(input, out validBytes, out error, ref trailerStart);
         forwardBytes = Math.Min(validBytes, trailerStart);
+        return status;
+    }
+
+    /// <summary>
+    /// For a reader made by <see cref="ForDecoding"/>: validates <paramref name="input"/> up to the next piece of the
+    /// body. <paramref name="consumed"/> leading bytes are done with; <paramref name="piece"/> (relative to
+    /// <paramref name="input"/>, inside the consumed bytes) is chunk data or one trailer field line (without its CRLF),
+    /// or <see cref="ChunkedPieceKind.None"/> when more input is needed (or at <see cref="ChunkedStatus.Done"/>).
+    /// Call again with the input after <paramref name="consumed"/> until it yields no piece.
+    /// </summary>
+    public ChunkedStatus Decode(in ReadOnlySequence<byte> input, out long consumed, out ChunkedPiece piece, out Http1ErrorKind error)
+    {
+        if (!_decodes)
+        {
+            throw new InvalidOperationException("this reader validates for pass-through; make one with ForDecoding to de-chunk");
+        }
+
+        _piece = default;
+        var trailerStart = long.MaxValue;
+        var status = Validate(input, out consumed, out error, ref trailerStart);
+        piece = _piece;
         return status;
     }
 
@@ -156,6 +192,19 @@ public struct ChunkedBodyReader
                     position += take;
                     BodyBytes += take;
                     _remaining -= take;
+                    if (_decodes && take > 0)
+                    {
+                        // One piece per call: the caller writes it out before the next is validated.
+                        _piece = new ChunkedPiece(ChunkedPieceKind.Data, position - take, take);
+                        if (_remaining == 0)
+                        {
+                            _state = ChunkedState.DataCrlf;
+                        }
+
+                        validBytes = position;
+                        return ChunkedStatus.NeedMore;
+                    }
+
                     if (_remaining > 0)
                     {
                         validBytes = position;
@@ -235,6 +284,13 @@ public struct ChunkedBodyReader
 
                     position += lineTotal;
                     _trailerBytes += (int)lineTotal;
+                    if (_decodes)
+                    {
+                        _piece = new ChunkedPiece(ChunkedPieceKind.TrailerField, position - lineTotal, lineTotal - 2);
+                        validBytes = position;
+                        return ChunkedStatus.NeedMore;
+                    }
+
                     break;
                 }
             }

@@ -12,6 +12,7 @@ internal static class ErrorResponses
 {
     private static readonly byte[][] Closing = Build(close: true);
     private static readonly byte[][] KeepingAlive = Build(close: false);
+    private static readonly byte[][] Bodies = BuildBodies();
 
     /// <summary>The complete response for <paramref name="kind"/>; with <paramref name="close"/> it announces the close.</summary>
     public static ReadOnlySpan<byte> Get(ProxyErrorKind kind, bool close)
@@ -20,6 +21,10 @@ internal static class ErrorResponses
         return (uint)kind < (uint)table.Length ? table[(int)kind] : table[(int)ProxyErrorKind.Internal];
     }
 
+    /// <summary>The JSON body alone (application/json), for a protocol that frames the status and fields itself (HTTP/2).</summary>
+    public static ReadOnlyMemory<byte> Body(ProxyErrorKind kind)
+        => (uint)kind < (uint)Bodies.Length ? Bodies[(int)kind] : Bodies[(int)ProxyErrorKind.Internal];
+
     private static byte[][] Build(bool close)
     {
         var kinds = Enum.GetValues<ProxyErrorKind>();
@@ -27,13 +32,27 @@ internal static class ErrorResponses
         foreach (var kind in kinds)
         {
             var status = ProxyErrorMapping.ToStatus(kind);
-            var body = $"{{\"error\":\"{Code(status)}\",\"status\":{status}}}\n";
+            var body = BodyText(status);
             var head = $"HTTP/1.1 {status} {ProxyErrorMapping.ReasonPhrase(status)}\r\nContent-Type: application/json\r\nContent-Length: {body.Length}\r\n{(close ? "Connection: close\r\n" : "")}\r\n";
             table[(int)kind] = Encoding.ASCII.GetBytes(head + body);
         }
 
         return table;
     }
+
+    private static byte[][] BuildBodies()
+    {
+        var kinds = Enum.GetValues<ProxyErrorKind>();
+        var table = new byte[(int)kinds[^1] + 1][];
+        foreach (var kind in kinds)
+        {
+            table[(int)kind] = Encoding.ASCII.GetBytes(BodyText(ProxyErrorMapping.ToStatus(kind)));
+        }
+
+        return table;
+    }
+
+    private static string BodyText(int status) => $"{{\"error\":\"{Code(status)}\",\"status\":{status}}}\n";
 
     /// <summary>The body's error code: per status, so every kind answering one status reads the same to clients.</summary>
     private static string Code(int status) => status switch

@@ -57,8 +57,6 @@ internal static class Http1HeadWriter
             }
         }
 
-        RequestHeaderTransform.WriteTraceFields(ref fields, ids);
-
         // RFC 9112 §6: the framing the proxy parsed, and only that, goes upstream.
         if (head.BodyKind == BodyKind.Chunked)
         {
@@ -80,8 +78,7 @@ internal static class Http1HeadWriter
             writer.Write("Connection: close\r\n"u8);
         }
 
-        RequestHeaderTransform.WriteForwardedFields(ref fields, clientAddress, scheme, authority);
-        decision.UpstreamIdentity?.Headers.WriteTo(ref fields);
+        RequestHeaderTransform.WriteAddedFields(ref fields, decision, clientAddress, scheme, authority, ids);
         writer.Write(Crlf);
     }
 

@@ -167,7 +167,7 @@ internal sealed partial class Http1ProxyConnection
             }
 
             endpoint.ReportFailure();
-            var kind = KindOf(outcome);
+            var kind = Forwarder.KindOf(outcome);
             LogResponseFailure(outcome, routeId, endpoint, ProxyErrorMapping.ToStatus(kind));
             return await WriteErrorAsync(kind, close: !CanSkipBody() || bodyCopy is not null);
         }
@@ -175,14 +175,6 @@ internal sealed partial class Http1ProxyConnection
         endpoint.ReportSuccess();
         return await RelayResponseAsync(routeId, endpoint, lease, bodyCopy);
     }
-
-    /// <summary>What a response head that never arrived whole is, as a failure (each blames the upstream).</summary>
-    private static ProxyErrorKind KindOf(ResponseHeadOutcome outcome) => outcome switch
-    {
-        ResponseHeadOutcome.TimedOut => ProxyErrorKind.UpstreamResponseTimeout,
-        ResponseHeadOutcome.Invalid => ProxyErrorKind.UpstreamBadResponse,
-        _ => ProxyErrorKind.UpstreamClosed,
-    };
 
     private void LogResponseFailure(ResponseHeadOutcome outcome, string routeId, UpstreamEndpoint endpoint, int status)
     {
@@ -359,19 +351,4 @@ internal sealed partial class Http1ProxyConnection
 
     /// <summary>A request on an upstream connection from the moment the connection is leased until it is released.</summary>
     private readonly record struct PendingForward(ProxyRuntime Runtime, int RouteIndex, GateDecision Decision, UpstreamLease Lease, Task<BodyCopyResult>? BodyCopy, bool CanRetry);
-
-    private enum ResponseHeadOutcome : byte
-    {
-        /// <summary>The head is not complete yet: read again.</summary>
-        NeedMore,
-        Complete,
-        Invalid,
-        TimedOut,
-
-        /// <summary>Closed after sending part of a head.</summary>
-        Closed,
-
-        /// <summary>Closed (or reset) before sending a single byte: a stale pooled connection.</summary>
-        ClosedEarly,
-    }
 }

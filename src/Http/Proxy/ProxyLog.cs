@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 
 namespace FastProxy.Http.Proxy;
 
-/// <summary>Every log line of the HTTP/1.1 proxy, source-generated (no interpolation, no boxing when off).</summary>
+/// <summary>Every log line of the proxy's HTTP/1.1 connections and HTTP/2 streams, source-generated (no interpolation, no boxing when off).</summary>
 internal static partial class ProxyLog
 {
     [LoggerMessage(1, LogLevel.Information, "conn {ConnectionId}: bad request from {Client}: {Reason} -> {Status}")]
@@ -62,6 +62,12 @@ internal static partial class ProxyLog
 
     [LoggerMessage(40, LogLevel.Information, "conn {ConnectionId}: CONNECT from {Client} refused: the proxy opens no tunnels -> 501")]
     public static partial void ConnectRefused(ILogger logger, long connectionId, string? client);
+
+    [LoggerMessage(50, LogLevel.Error, "conn {ConnectionId} stream {StreamId}: unexpected failure; stream reset")]
+    public static partial void Http2StreamUnexpected(ILogger logger, long connectionId, int streamId, Exception error);
+
+    [LoggerMessage(51, LogLevel.Warning, "conn {ConnectionId} stream {StreamId}: request from {Client} cannot be restated in HTTP/1.1 (field #{Field}, -1: the method, target or authority): CR, LF, NUL or edge whitespace -> 400")]
+    public static partial void Http2UnsafeField(ILogger logger, long connectionId, int streamId, string? client, int field);
 
     [LoggerMessage(41, LogLevel.Information, "conn {ConnectionId}: Upgrade from {Client} ignored (only websocket, on routes whose upgrades list it); forwarded as a plain request")]
     public static partial void UpgradeIgnored(ILogger logger, long connectionId, string? client);

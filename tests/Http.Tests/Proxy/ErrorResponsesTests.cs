@@ -41,6 +41,15 @@ public sealed class ErrorResponsesTests
             "HTTP/1.1 502 Bad Gateway\r\nContent-Type: application/json\r\nContent-Length: 37\r\nConnection: close\r\n\r\n{\"error\":\"bad_gateway\",\"status\":502}\n",
             Encoding.ASCII.GetString(ErrorResponses.Get(ProxyErrorKind.UpstreamConnectFailed, close: true)));
 
+    [Theory]
+    [MemberData(nameof(EveryKind))]
+    public void Body_Kind_TheBodyOfTheHttp11Answer(ProxyErrorKind kind, bool close)
+    {
+        var text = Encoding.ASCII.GetString(ErrorResponses.Get(kind, close));
+
+        Assert.Equal(text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..], Encoding.ASCII.GetString(ErrorResponses.Body(kind).Span));
+    }
+
     [Fact]
     public void Get_VersionNotSupported_Is505WithItsReason()
         => Assert.StartsWith(
