@@ -28,6 +28,7 @@ internal static class ConfigDefaults
         [typeof(SniCertificateConfig)] = static () => new SniCertificateConfig(),
         [typeof(LimitsConfig)] = static () => new LimitsConfig(),
         [typeof(TimeoutsConfig)] = static () => new TimeoutsConfig(),
+        [typeof(Http2Config)] = static () => new Http2Config(),
         [typeof(ClusterConfig)] = static () => new ClusterConfig(),
         [typeof(ClusterTlsConfig)] = static () => new ClusterTlsConfig(),
         [typeof(AdminConfig)] = static () => new AdminConfig(),

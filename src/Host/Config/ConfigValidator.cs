@@ -8,6 +8,7 @@ internal static class ConfigValidator
         ListenerValidator.Validate(config, errors);
         LimitsValidator.Validate(config, errors);
         TimeoutsValidator.Validate(config, errors);
+        Http2Validator.Validate(config, errors);
         ClusterValidator.Validate(config, errors);
         IdentityValidator.Validate(config, errors);
         RouteValidator.Validate(config, errors);

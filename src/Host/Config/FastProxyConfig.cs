@@ -15,6 +15,8 @@ public sealed record FastProxyConfig
 
     public TimeoutsConfig Timeouts { get; init; } = new();
 
+    public Http2Config Http2 { get; init; } = new();
+
     public IReadOnlyDictionary<string, ClusterConfig> Clusters { get; init; } = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal);
 
     public IdentityConfig Identity { get; init; } = new();

@@ -32,7 +32,7 @@ internal static class ListenerValidator
                 errors.Add(addressPath, $"duplicate listener address '{address}' (also {seen[address.ToString()]})");
             }
 
-            ValidateProtocol(listener.Protocol, DocumentPath.Property(path, "protocol"), errors);
+            ValidateProtocol(listener, DocumentPath.Property(path, "protocol"), errors);
 
             if (listener.Tls is { } tls)
             {
@@ -41,18 +41,21 @@ internal static class ListenerValidator
         }
     }
 
-    private static void ValidateProtocol(string protocol, string path, ConfigErrorSink errors)
+    private static void ValidateProtocol(ListenerConfig listener, string path, ConfigErrorSink errors)
     {
-        switch (protocol)
+        switch (listener.Protocol)
         {
             case ListenerProtocols.Http1:
+            case ListenerProtocols.Auto:
+                return;
+            case ListenerProtocols.H2c when listener.Tls is not null:
+                // h2c is HTTP/2 in cleartext by definition; over TLS the client picks HTTP/2 with ALPN (auto).
+                errors.Add(path, $"protocol '{ListenerProtocols.H2c}' is HTTP/2 without TLS; a TLS listener offers HTTP/2 through ALPN with '{ListenerProtocols.Auto}'");
                 return;
             case ListenerProtocols.H2c:
-            case ListenerProtocols.Auto:
-                errors.Add(path, $"protocol '{protocol}' is reserved for HTTP/2 and not supported yet; use '{ListenerProtocols.Http1}'");
                 return;
             default:
-                errors.Add(path, $"unknown protocol '{protocol}'; expected '{ListenerProtocols.Http1}'");
+                errors.Add(path, $"unknown protocol '{listener.Protocol}'; expected '{ListenerProtocols.Http1}', '{ListenerProtocols.H2c}' or '{ListenerProtocols.Auto}'");
                 return;
         }
     }

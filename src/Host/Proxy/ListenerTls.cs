@@ -15,8 +15,12 @@ internal static class ListenerTls
 {
     public static TimeSpan HandshakeTimeout(TlsListenerConfig tls) => TimeSpan.FromSeconds(tls.HandshakeTimeoutSeconds);
 
-    /// <summary>Throws <see cref="CertificateLoadException"/> or <see cref="CryptographicException"/> naming the file and the problem.</summary>
-    public static ServerTlsOptionsFactory Build(TlsListenerConfig tls, string baseDirectory, ILogger logger, TimeProvider time)
+    /// <summary>
+    /// Throws <see cref="CertificateLoadException"/> or <see cref="CryptographicException"/> naming the file and the
+    /// problem. <paramref name="offerHttp2"/>: ALPN offers h2 before http/1.1 (the listener serves both); otherwise
+    /// http/1.1 alone.
+    /// </summary>
+    public static ServerTlsOptionsFactory Build(TlsListenerConfig tls, string baseDirectory, ILogger logger, TimeProvider time, bool offerHttp2)
     {
         string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
 
@@ -38,8 +42,10 @@ internal static class ListenerTls
             [.. tls.Sni.Select(s => new ServerCertificateFiles(Resolve(s.Certificate), Resolve(s.Key), s.Names ?? []))],
             new ServerTlsSettings
             {
-                // h2 is offered once the HTTP/2 server exists; until then ALPN agrees on HTTP/1.1 only.
-                ApplicationProtocols = [System.Net.Security.SslApplicationProtocol.Http11],
+                // RFC 7301 §3.2: the server picks from the client's list; with both offered, a client listing h2 gets it.
+                ApplicationProtocols = offerHttp2
+                    ? [System.Net.Security.SslApplicationProtocol.Http2, System.Net.Security.SslApplicationProtocol.Http11]
+                    : [System.Net.Security.SslApplicationProtocol.Http11],
                 ClientCertificateMode = mode,
                 ClientCertificateAuthorities = mode == ClientCertificateMode.None || string.IsNullOrEmpty(tls.ClientCa)
                     ? null
@@ -51,12 +57,12 @@ internal static class ListenerTls
     }
 
     /// <summary><see cref="Build"/>, with a failure turned into the message a rejected configuration reports.</summary>
-    public static ServerTlsOptionsFactory? TryBuild(TlsListenerConfig tls, string baseDirectory, ILogger logger, TimeProvider time, out string? error)
+    public static ServerTlsOptionsFactory? TryBuild(TlsListenerConfig tls, string baseDirectory, ILogger logger, TimeProvider time, bool offerHttp2, out string? error)
     {
         try
         {
             error = null;
-            return Build(tls, baseDirectory, logger, time);
+            return Build(tls, baseDirectory, logger, time, offerHttp2);
         }
         catch (CertificateLoadException ex)
         {

@@ -8,6 +8,7 @@ using FastProxy.Core.Transport.Epoll;
 using FastProxy.Core.Upstream;
 using FastProxy.Host.Config;
 using FastProxy.Http.Http1;
+using FastProxy.Http.Http2;
 using FastProxy.Http.Proxy;
 using FastProxy.Policy;
 using FastProxy.Policy.Upstream;
@@ -44,6 +45,9 @@ public sealed class ProxyHost : IAsyncDisposable
 
     // Per listener (config order): its TLS, reloadable in place; null for a plain-text listener.
     private ReloadableServerTls?[] _listenerTls = [];
+
+    // Whether each listener serves HTTP/2 (protocol h2c or auto), as started: ALPN on reload keeps to it.
+    private bool[]? _listenerServesHttp2;
     private volatile ProxyRuntime _runtime = null!;
     private Snapshot _snapshot = null!;
     private FastProxyConfig _config;
@@ -200,7 +204,17 @@ public sealed class ProxyHost : IAsyncDisposable
     private async Task StartListenersAsync(FastProxyConfig config, CancellationToken cancellationToken)
     {
         var endpoints = config.Listeners.Select(l => EndpointParser.ParseListen(l.Address)).ToList();
-        var handler = new Http1ConnectionHandler(() => _runtime, BuildHttpOptions(config, _options.Time), _loggers.CreateLogger("FastProxy.Http.Proxy"));
+        var httpOptions = BuildHttpOptions(config, _options.Time);
+        var httpLogger = _loggers.CreateLogger("FastProxy.Http.Proxy");
+        var http1 = new Http1ConnectionHandler(() => _runtime, httpOptions, httpLogger);
+        ConnectionHandler? http2 = null;
+        Http1ConnectionHandler? both = null;
+        _listenerServesHttp2 = [.. config.Listeners.Select(ServesHttp2)];
+        if (_listenerServesHttp2.Any(serves => serves))
+        {
+            http2 = Http2ProxyHandler.Create(() => _runtime, httpOptions, BuildHttp2Options(config, _options.Time), _loggers).HandleAsync;
+            both = new Http1ConnectionHandler(() => _runtime, httpOptions, httpLogger, http2);
+        }
 
         // One pipeline per listener: connection middleware (TLS, when a listener has it), then the protocol handler.
         // Built once here; a connection costs no delegate of its own.
@@ -218,7 +232,15 @@ public sealed class ProxyHost : IAsyncDisposable
             }
 
             listeners[i] = new ListenerInfo(i, config.Listeners[i].Address, endpoints[i], scheme);
-            pipelines[i] = pipeline.Build(handler.HandleAsync);
+            // http1: HTTP/1.1 only; h2c: HTTP/2 only (a connection without the preface gets GOAWAY PROTOCOL_ERROR);
+            // auto: the preface or ALPN h2 picks HTTP/2, anything else is HTTP/1.1.
+            var protocol = config.Listeners[i].Protocol switch
+            {
+                ListenerProtocols.H2c => http2!,
+                ListenerProtocols.Auto => both!.HandleAsync,
+                _ => http1.HandleAsync,
+            };
+            pipelines[i] = pipeline.Build(protocol);
         }
 
         _listener = new ConnectionListener(
@@ -246,7 +268,7 @@ public sealed class ProxyHost : IAsyncDisposable
                 continue;
             }
 
-            var factory = ListenerTls.TryBuild(tls, _options.BaseDirectory, _tlsLogger, _options.Time, out var error);
+            var factory = ListenerTls.TryBuild(tls, _options.BaseDirectory, _tlsLogger, _options.Time, ServesHttp2(config.Listeners[i]), out var error);
             if (factory is null)
             {
                 errors.Add($"listeners[{i}].tls: {error}");
@@ -283,13 +305,36 @@ public sealed class ProxyHost : IAsyncDisposable
                 continue;
             }
 
-            if (!current.TryReload(() => ListenerTls.Build(tls, _options.BaseDirectory, _tlsLogger, _options.Time), out var error))
+            // The protocols stay those the listener was started with (a listener is not rebound on reload).
+            var offerHttp2 = _listenerServesHttp2 is { } started && i < started.Length ? started[i] : ServesHttp2(config.Listeners[i]);
+            if (!current.TryReload(() => ListenerTls.Build(tls, _options.BaseDirectory, _tlsLogger, _options.Time, offerHttp2), out var error))
             {
                 Interlocked.Increment(ref TlsCounters.CertificateReloadsFailed);
                 HostLog.TlsReloadRejected(_logger, config.Listeners[i].Address, error ?? "unknown error");
             }
         }
     }
+
+    private static bool ServesHttp2(ListenerConfig listener) => listener.Protocol is ListenerProtocols.H2c or ListenerProtocols.Auto;
+
+    /// <summary>The HTTP/2 limits (`http2:`); the head deadline and the drain are HTTP/1.1's (`timeouts:`).</summary>
+    private static Http2ConnectionOptions BuildHttp2Options(FastProxyConfig config, TimeProvider time) => new()
+    {
+        MaxConcurrentStreams = config.Http2.MaxConcurrentStreams,
+        InitialStreamWindowSize = config.Http2.InitialWindowSize,
+        ConnectionWindowSize = config.Http2.ConnectionWindowSize,
+        MaxHeaderListSize = config.Http2.MaxHeaderListSize,
+        HeaderTableSize = config.Http2.HeaderTableSize,
+        MaxFieldBlockSize = config.Http2.MaxFieldBlockBytes,
+        MaxResetsPerWindow = config.Http2.MaxResetsPerWindow,
+        MaxControlFramesPerWindow = config.Http2.MaxControlFramesPerWindow,
+        FloodWindow = TimeSpan.FromSeconds(config.Http2.FloodWindowSeconds),
+        SendWindowStallTimeout = TimeSpan.FromSeconds(config.Http2.SendStallSeconds),
+        IdleTimeout = TimeSpan.FromSeconds(config.Http2.IdleSeconds),
+        HeaderTimeout = TimeSpan.FromSeconds(config.Timeouts.HeaderSeconds),
+        DrainTimeout = TimeSpan.FromSeconds(config.Timeouts.DrainSeconds),
+        Time = time,
+    };
 
     private static Http1ProxyOptions BuildHttpOptions(FastProxyConfig config, TimeProvider time) => new()
     {

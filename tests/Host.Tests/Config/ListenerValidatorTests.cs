@@ -33,16 +33,38 @@ public class ListenerValidatorTests
     }
 
     [Theory]
-    [InlineData("h2c", "reserved for HTTP/2")]
-    [InlineData("auto", "reserved for HTTP/2")]
-    [InlineData("http3", "unknown protocol")]
-    public void Validate_Protocol_ErrorUnlessHttp1(string protocol, string message)
+    [InlineData("http1")]
+    [InlineData("h2c")]
+    [InlineData("auto")]
+    public void Validate_KnownProtocolOnPlainListener_NoErrors(string protocol)
     {
-        var error = ConfigSamples.Single($"listeners:\n  - address: 127.0.0.1:8080\n    protocol: {protocol}\n" + Rest);
+        Assert.Empty(ConfigSamples.Errors($"listeners:\n  - address: 127.0.0.1:8080\n    protocol: {protocol}\n" + Rest));
+    }
+
+    [Fact]
+    public void Validate_UnknownProtocol_ErrorNamesTheChoices()
+    {
+        var error = ConfigSamples.Single("listeners:\n  - address: 127.0.0.1:8080\n    protocol: http3\n" + Rest);
 
         Assert.Equal("listeners[0].protocol", error.Path);
         Assert.Equal(3, error.Line);
-        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.Contains("unknown protocol 'http3'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'auto'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_H2cOnTlsListener_ErrorPointsToAuto()
+    {
+        var error = ConfigSamples.Single("listeners:\n  - address: 127.0.0.1:8443\n    protocol: h2c\n    tls: { certificate: a.pem, key: a.key }\n" + Rest);
+
+        Assert.Equal("listeners[0].protocol", error.Path);
+        Assert.Contains("ALPN", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_AutoOnTlsListener_NoErrors()
+    {
+        Assert.Empty(ConfigSamples.Errors("listeners:\n  - address: 127.0.0.1:8443\n    protocol: auto\n    tls: { certificate: a.pem, key: a.key }\n" + Rest));
     }
 
     [Fact]
