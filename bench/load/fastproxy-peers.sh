@@ -11,6 +11,9 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 : "${PEERS_RUN_DIR:?run this from the peers harness (PEERS_RUN_DIR unset)}"
 listen_host=${PEERS_LISTEN_HOST:-127.0.0.1}
 h1_port=${FASTPROXY_H1_PORT:-9041}
+# HTTP/2 cleartext with prior knowledge (the harness's h2 proto): its own port by default; the HTTP/1.1 port when
+# both are the same number (that listener then serves both, told apart by the preface); 0 for none.
+h2c_port=${FASTPROXY_H2C_PORT:-9042}
 upstream=${PEERS_UPSTREAM:-http://127.0.0.1:9001}
 upstream=${upstream#http://}
 prefix=${PEERS_ROUTE_PREFIX:-/api/}
@@ -51,7 +54,7 @@ abs() { realpath -m -- "$1"; }
 # Optional TLS listener (FASTPROXY_TLS_PORT, set with --proto h1s/h2s): default certificate PEERS_TLS_CERT/KEY,
 # more by SNI from PEERS_TLS_SNI ('NAME=CERT:KEY NAME=CERT:KEY', NAME exact or '*.' wildcard), client certificates
 # verified against PEERS_CLIENT_CA (mode PEERS_CLIENT_CERT_MODE: required|optional, default optional).
-# ALPN offers http/1.1 only until the HTTP/2 server lands (h2s is then reported as not negotiating h2).
+# ALPN offers h2 and http/1.1 and the client's choice holds (no ALPN: HTTP/1.1), as the harness expects.
 tls_listener_json=""
 if [ -n "${FASTPROXY_TLS_PORT:-}" ]; then
   : "${PEERS_TLS_CERT:?FASTPROXY_TLS_PORT is set but PEERS_TLS_CERT is not}"
@@ -77,7 +80,7 @@ if [ -n "${FASTPROXY_TLS_PORT:-}" ]; then
     esac
     client_json=", \"client_certificate\": \"$mode\", \"client_ca\": \"$(abs "$PEERS_CLIENT_CA")\""
   fi
-  tls_listener_json=", { \"address\": \"$listen_host:$FASTPROXY_TLS_PORT\", \"tls\": { \"certificate\": \"$(abs "$PEERS_TLS_CERT")\", \"key\": \"$(abs "$PEERS_TLS_KEY")\", \"sni\": [ $sni_json ]$client_json } }"
+  tls_listener_json=", { \"address\": \"$listen_host:$FASTPROXY_TLS_PORT\", \"protocol\": \"auto\", \"tls\": { \"certificate\": \"$(abs "$PEERS_TLS_CERT")\", \"key\": \"$(abs "$PEERS_TLS_KEY")\", \"sni\": [ $sni_json ]$client_json } }"
 fi
 
 # Optional: PEERS_CLIENT_SAN makes the api route also require a verified client certificate with that URI SAN (403 otherwise).
@@ -103,10 +106,18 @@ if [ -n "${PEERS_UPSTREAM_TLS:-}" ]; then
   cluster_tls_json=", \"tls\": { \"server_name\": \"localhost\", \"ca\": \"$(abs "$PEERS_UPSTREAM_CA")\" }"
 fi
 
+h1_protocol=http1
+h2c_listener_json=""
+if [ "$h2c_port" = "$h1_port" ]; then
+  h1_protocol=auto
+elif [ "$h2c_port" != 0 ]; then
+  h2c_listener_json=", { \"address\": \"$listen_host:$h2c_port\", \"protocol\": \"h2c\" }"
+fi
+
 config="$PEERS_RUN_DIR/fastproxy.json"
 cat > "$config" <<JSON
 {
-  "listeners": [ { "address": "$listen_host:$h1_port" }$tls_listener_json ],
+  "listeners": [ { "address": "$listen_host:$h1_port", "protocol": "$h1_protocol" }$h2c_listener_json$tls_listener_json ],
   "clusters": { "upstream": { "endpoints": [ "$upstream" ]$cluster_tls_json } },
   "identity": {
     "providers": [ {

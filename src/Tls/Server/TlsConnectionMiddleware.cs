@@ -94,7 +94,22 @@ public sealed class TlsConnectionMiddleware
         }
         finally
         {
+            await CloseAsync(ssl);
+        }
+    }
+
+    /// <summary>
+    /// Disposing sends close_notify; a client that already reset the connection cannot take it, and that is the
+    /// ordinary end of many TLS connections, not a failure of this one.
+    /// </summary>
+    private static async ValueTask CloseAsync(SslStream ssl)
+    {
+        try
+        {
             await ssl.DisposeAsync();
+        }
+        catch (IOException)
+        {
         }
     }
 
