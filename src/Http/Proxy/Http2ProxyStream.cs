@@ -132,7 +132,10 @@ internal sealed partial class Http2ProxyStream
             : ActAsync(runtime, decision);
     }
 
-    /// <summary>The gate needs keys it does not have yet (an unknown kid): wait once, decide again (as HTTP/1.1 does).</summary>
+    /// <summary>
+    /// The gate has work to finish first (a token verified off the event loop, keys for an unknown kid): wait once,
+    /// decide again with that work as settled (as HTTP/1.1 does). A second Retry is a refusal.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask DecideAgainAsync(ProxyRuntime runtime, Task pending)
     {
@@ -145,7 +148,7 @@ internal sealed partial class Http2ProxyStream
             // The pending work failing is the gate's to report; the second evaluation decides.
         }
 
-        var decision = Forwarder.Decide(_exchange, _stream, _client);
+        var decision = Forwarder.Decide(_exchange, _stream, _client, settled: pending);
         if (decision.Verdict == GateVerdict.Retry)
         {
             _exchange.Outcome = RequestOutcome.Denied;
