@@ -447,6 +447,46 @@ public sealed class Http2ProxyStreamHandlerTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task UpstreamAnswersBeforeTheWholeBody_ResponseRelayedBodyStoppedConnectionNotReused()
+    {
+        await using var upstream = new ScriptedUpstream(async (peer, _) =>
+        {
+            await ServeOnceAsync(peer, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 4\r\n\r\nnope");
+            await peer.ReadToEndAsync();
+        });
+        await using var proxy = new Http2ProxyHarness(upstream.EndPoint);
+        using var stream = new FakeHttp2RequestStream("POST", "/upload", hasBody: true);
+
+        var run = proxy.RunAsync(stream);
+        await stream.SendBodyAsync("first part", end: false);
+        await run;
+
+        Assert.Equal((413, "nope", true), (stream.Status, stream.DataText, stream.Ended));
+        await proxy.SettledAsync(records: 1);
+        Assert.Equal((RequestOutcome.Forwarded, 413), (proxy.Observer.Single.Outcome, proxy.Observer.Single.Status));
+        Assert.Equal(0, proxy.Endpoint.IdleCount);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task UpstreamStallsMidBody_StreamResetAfterTheResponseTimeout()
+    {
+        await using var upstream = new ScriptedUpstream(async (peer, _) =>
+        {
+            await ServeOnceAsync(peer, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345");
+            await peer.ReadToEndAsync();
+        });
+        await using var proxy = new Http2ProxyHarness(upstream.EndPoint, options: new Http1ProxyOptions { ResponseTimeout = TimeSpan.FromMilliseconds(300) });
+        using var stream = new FakeHttp2RequestStream("GET", "/slow-body");
+
+        await proxy.RunAsync(stream);
+
+        Assert.Equal((200, "12345", Http2ErrorCode.InternalError), (stream.Status, stream.DataText, stream.ResetCode));
+        await proxy.SettledAsync(records: 1);
+        Assert.Equal(RequestOutcome.UpstreamFailed, proxy.Observer.Single.Outcome);
+        Assert.Equal(0, proxy.Endpoint.IdleCount);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task ChunkedResponse_DechunkedIntoDataWithTrailers()
     {
         await using var upstream = new ScriptedUpstream(async (peer, _) =>
