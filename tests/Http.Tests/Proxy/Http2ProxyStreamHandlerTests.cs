@@ -376,14 +376,16 @@ public sealed class Http2ProxyStreamHandlerTests
     [Fact(Timeout = TestTimeout)]
     public async Task UpstreamResetsMidBody_StreamResetWithInternalError()
     {
+        using var stream = new FakeHttp2RequestStream("GET", "/big");
         await using var upstream = new ScriptedUpstream(async (peer, _) =>
         {
             await ServeOnceAsync(peer, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
-            await Task.Delay(50, CancellationToken.None);
+
+            // Reset only once the proxy relayed what it got: a reset discards bytes the receiver has not read yet.
+            await LoopbackHelpers.WaitUntilAsync(() => stream.DataText.Length > 0, "the first bytes relayed");
             peer.Reset();
         });
         await using var proxy = new Http2ProxyHarness(upstream.EndPoint);
-        using var stream = new FakeHttp2RequestStream("GET", "/big");
 
         await proxy.RunAsync(stream);
 
@@ -644,10 +646,13 @@ public sealed class Http2ProxyStreamHandlerTests
     [Fact(Timeout = TestTimeout)]
     public async Task ClientGoneMidResponseBody_StreamCancelledUpstreamNotReused()
     {
+        var clientGone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = new ScriptedUpstream(async (peer, _) =>
         {
             await ServeOnceAsync(peer, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345");
-            await Task.Delay(100);
+
+            // The rest of the body only once the client is gone (however slow the test machine), if the proxy is still there.
+            await clientGone.Task.WaitAsync(LoopbackHelpers.StepTimeout, CancellationToken.None);
             await peer.SendAsync("67890");
             await peer.ReadToEndAsync();
         });
@@ -657,6 +662,7 @@ public sealed class Http2ProxyStreamHandlerTests
         var run = proxy.RunAsync(stream);
         await stream.HeadWritten.WaitAsync(LoopbackHelpers.StepTimeout, CancellationToken.None);
         stream.ClientReset();
+        clientGone.SetResult();
         await run;
 
         await proxy.SettledAsync(records: 1);
