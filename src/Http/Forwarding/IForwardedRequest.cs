@@ -18,8 +18,10 @@ internal interface IForwardedRequest : IRequestHeaders
     /// <summary>The authority the client addressed (host and port as received), restated upstream as Host and X-Forwarded-Host.</summary>
     ReadOnlySpan<byte> ForwardedAuthority { get; }
 
+    /// <summary>The path of the target (origin form), without the query.</summary>
     ReadOnlySpan<byte> Path { get; }
 
+    /// <summary>The query without its '?' (empty when there is none), as the gate, the routes and the upstream head read it.</summary>
     ReadOnlySpan<byte> Query { get; }
 
     /// <summary>Whether body bytes follow the head (declared length or streamed).</summary>

@@ -376,14 +376,16 @@ public sealed class Http2ProxyStreamHandlerTests
     [Fact(Timeout = TestTimeout)]
     public async Task UpstreamResetsMidBody_StreamResetWithInternalError()
     {
+        using var stream = new FakeHttp2RequestStream("GET", "/big");
         await using var upstream = new ScriptedUpstream(async (peer, _) =>
         {
             await ServeOnceAsync(peer, "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial");
-            await Task.Delay(50, CancellationToken.None);
+
+            // Reset only once the proxy relayed what it got: a reset discards bytes the receiver has not read yet.
+            await LoopbackHelpers.WaitUntilAsync(() => stream.DataText.Length > 0, "the first bytes relayed");
             peer.Reset();
         });
         await using var proxy = new Http2ProxyHarness(upstream.EndPoint);
-        using var stream = new FakeHttp2RequestStream("GET", "/big");
 
         await proxy.RunAsync(stream);
 
@@ -444,6 +446,46 @@ public sealed class Http2ProxyStreamHandlerTests
         await proxy.SettledAsync(records: 1);
         Assert.Equal((RequestOutcome.ClientFailed, 400), (proxy.Observer.Single.Outcome, proxy.Observer.Single.Status));
         Assert.Equal(0, proxy.Endpoint.ConsecutiveFailures);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task UpstreamAnswersBeforeTheWholeBody_ResponseRelayedBodyStoppedConnectionNotReused()
+    {
+        await using var upstream = new ScriptedUpstream(async (peer, _) =>
+        {
+            await ServeOnceAsync(peer, "HTTP/1.1 413 Content Too Large\r\nContent-Length: 4\r\n\r\nnope");
+            await peer.ReadToEndAsync();
+        });
+        await using var proxy = new Http2ProxyHarness(upstream.EndPoint);
+        using var stream = new FakeHttp2RequestStream("POST", "/upload", hasBody: true);
+
+        var run = proxy.RunAsync(stream);
+        await stream.SendBodyAsync("first part", end: false);
+        await run;
+
+        Assert.Equal((413, "nope", true), (stream.Status, stream.DataText, stream.Ended));
+        await proxy.SettledAsync(records: 1);
+        Assert.Equal((RequestOutcome.Forwarded, 413), (proxy.Observer.Single.Outcome, proxy.Observer.Single.Status));
+        Assert.Equal(0, proxy.Endpoint.IdleCount);
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task UpstreamStallsMidBody_StreamResetAfterTheResponseTimeout()
+    {
+        await using var upstream = new ScriptedUpstream(async (peer, _) =>
+        {
+            await ServeOnceAsync(peer, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345");
+            await peer.ReadToEndAsync();
+        });
+        await using var proxy = new Http2ProxyHarness(upstream.EndPoint, options: new Http1ProxyOptions { ResponseTimeout = TimeSpan.FromMilliseconds(300) });
+        using var stream = new FakeHttp2RequestStream("GET", "/slow-body");
+
+        await proxy.RunAsync(stream);
+
+        Assert.Equal((200, "12345", Http2ErrorCode.InternalError), (stream.Status, stream.DataText, stream.ResetCode));
+        await proxy.SettledAsync(records: 1);
+        Assert.Equal(RequestOutcome.UpstreamFailed, proxy.Observer.Single.Outcome);
+        Assert.Equal(0, proxy.Endpoint.IdleCount);
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -604,10 +646,13 @@ public sealed class Http2ProxyStreamHandlerTests
     [Fact(Timeout = TestTimeout)]
     public async Task ClientGoneMidResponseBody_StreamCancelledUpstreamNotReused()
     {
+        var clientGone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var upstream = new ScriptedUpstream(async (peer, _) =>
         {
             await ServeOnceAsync(peer, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n12345");
-            await Task.Delay(100);
+
+            // The rest of the body only once the client is gone (however slow the test machine), if the proxy is still there.
+            await clientGone.Task.WaitAsync(LoopbackHelpers.StepTimeout, CancellationToken.None);
             await peer.SendAsync("67890");
             await peer.ReadToEndAsync();
         });
@@ -617,6 +662,7 @@ public sealed class Http2ProxyStreamHandlerTests
         var run = proxy.RunAsync(stream);
         await stream.HeadWritten.WaitAsync(LoopbackHelpers.StepTimeout, CancellationToken.None);
         stream.ClientReset();
+        clientGone.SetResult();
         await run;
 
         await proxy.SettledAsync(records: 1);
