@@ -65,7 +65,8 @@ internal sealed partial class Http2Stream : IHttp2RequestStream, IThreadPoolWork
 
     public ReadOnlySpan<byte> Path => _pathIndex < 0 ? default : _head.GetValue(_pathIndex)[.._pathLength];
 
-    public ReadOnlySpan<byte> Query => _pathIndex < 0 ? default : _head.GetValue(_pathIndex)[_pathLength..];
+    /// <summary>The query without its '?' (as <see cref="Forwarding.IForwardedRequest.Query"/> says, like HTTP/1.1's), empty when none.</summary>
+    public ReadOnlySpan<byte> Query => _pathIndex < 0 || _head.GetValue(_pathIndex).Length <= _pathLength ? default : _head.GetValue(_pathIndex)[(_pathLength + 1)..];
 
     public bool HasBody { get; private set; }
 
