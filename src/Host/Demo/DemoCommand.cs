@@ -16,7 +16,8 @@ internal static class DemoCommand
 {
     public static FastProxyConfig BuildConfig(string listen, IPEndPoint services, string issuer) => new()
     {
-        Listeners = [new ListenerConfig { Address = listen }],
+        // auto: HTTP/1.1 and HTTP/2 with prior knowledge on the one port.
+        Listeners = [new ListenerConfig { Address = listen, Protocol = ListenerProtocols.Auto }],
         Clusters = new Dictionary<string, ClusterConfig>(StringComparer.Ordinal)
         {
             ["demo"] = new ClusterConfig { Endpoints = [services.ToString()] },
@@ -89,6 +90,9 @@ internal static class DemoCommand
 
             Unknown path -> 404:
               curl -i http://{proxy}/nowhere
+
+            The same over HTTP/2 (prior knowledge, same port and gate):
+              curl -i --http2-prior-knowledge -H 'Authorization: Bearer {allowed}' http://{proxy}/api/orders/7
 
             Press Ctrl+C to stop.
             """);
