@@ -38,4 +38,16 @@ public sealed class ClientIdentity
     public string? CertificateFingerprint { get; }
 
     public bool HasCertificate => CertificateSubject is not null;
+
+    /// <summary>The certificate as an <c>X-Forwarded-Client-Cert</c> element (see <see cref="Transport.ConnectionSecurity.ForwardedClientCert"/>); empty without one.</summary>
+    public ReadOnlyMemory<byte> ForwardedClientCert { get; init; }
+
+    /// <summary>The identity of a connection's peer: its address and what its security layer (mTLS) verified, if any.</summary>
+    public static ClientIdentity ForConnection(IPAddress? address, Transport.ConnectionSecurity? security)
+        => security is null
+            ? new ClientIdentity(address, null, [], [])
+            : new ClientIdentity(address, security.ClientCertificateSubject, security.ClientCertificateUriSans, security.ClientCertificateDnsSans, security.ClientCertificateThumbprint)
+            {
+                ForwardedClientCert = security.ForwardedClientCert,
+            };
 }

@@ -25,6 +25,12 @@ public sealed class ConnectionSecurity
     /// <summary>The accepted client certificate's URI subject alternative names (e.g. SPIFFE IDs); empty without one.</summary>
     public IReadOnlyList<string> ClientCertificateUriSans { get; init; } = [];
 
+    /// <summary>
+    /// The accepted client certificate as one element of an <c>X-Forwarded-Client-Cert</c> field (Envoy's format, visible
+    /// ASCII), built once by the security layer; empty without a certificate. Sent upstream on routes that ask for it.
+    /// </summary>
+    public ReadOnlyMemory<byte> ForwardedClientCert { get; init; }
+
     /// <summary>The accepted client certificate's DNS subject alternative names; empty without one.</summary>
     public IReadOnlyList<string> ClientCertificateDnsSans { get; init; } = [];
 }

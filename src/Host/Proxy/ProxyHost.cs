@@ -468,6 +468,7 @@ public sealed class ProxyHost : IAsyncDisposable
         var runtime = new ProxyRuntime(table, config.Routes.Select(r => r.Id).ToList(), clusterByRoute, gate, injected, _options.Observer, _options.DenyWhenAuditUnavailable)
         {
             WebSocketByRoute = [.. config.Routes.Select(r => r.Upgrades.Contains("websocket", StringComparer.Ordinal))],
+            ForwardClientCertByRoute = [.. config.Routes.Select(r => r.ForwardClientCert)],
         };
         return new Snapshot(runtime, [.. clusters.Values], policy);
     }

@@ -26,6 +26,8 @@ internal static class RequestHeaderTransform
 
     private static ReadOnlySpan<byte> ForwardedHostName => "X-Forwarded-Host"u8;
 
+    private static ReadOnlySpan<byte> ForwardedClientCertName => "X-Forwarded-Client-Cert"u8;
+
     // W3C Trace Context §3.2: "00-" + 32 hex trace id + "-" + 16 hex span id + "-" + 2 hex flags.
     private const int TraceparentLength = 55;
 
@@ -47,14 +49,20 @@ internal static class RequestHeaderTransform
 
     /// <summary>
     /// Every field the proxy adds to a forwarded request, whatever protocol carries it: request id and trace context,
-    /// X-Forwarded-For/-Proto/-Host, and the gate's identity fields for the upstream.
+    /// X-Forwarded-For/-Proto/-Host, the gate's identity fields for the upstream, and the verified client certificate
+    /// as X-Forwarded-Client-Cert when the route forwards it (<paramref name="clientCert"/> empty: not sent; a client's
+    /// own copy never passes, see <see cref="Forwards"/>).
     /// </summary>
-    public static void WriteAddedFields<TSink>(ref TSink sink, in GateDecision decision, IPAddress? clientAddress, ReadOnlySpan<byte> scheme, ReadOnlySpan<byte> authority, in RequestIds ids)
+    public static void WriteAddedFields<TSink>(ref TSink sink, in GateDecision decision, IPAddress? clientAddress, ReadOnlySpan<byte> scheme, ReadOnlySpan<byte> authority, in RequestIds ids, ReadOnlySpan<byte> clientCert = default)
         where TSink : struct, IHeaderSink
     {
         WriteTraceFields(ref sink, ids);
         WriteForwardedFields(ref sink, clientAddress, scheme, authority);
         decision.UpstreamIdentity?.Headers.WriteTo(ref sink);
+        if (!clientCert.IsEmpty)
+        {
+            sink.Add(ForwardedClientCertName, clientCert);
+        }
     }
 
     /// <summary>One request id and this hop's trace context (W3C Trace Context §3.2), restated by the proxy.</summary>

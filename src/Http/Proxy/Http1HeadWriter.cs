@@ -25,7 +25,8 @@ internal static class Http1HeadWriter
         IPAddress? clientAddress,
         ReadOnlySpan<byte> scheme,
         byte[][] strippedHeaders,
-        in RequestIds ids)
+        in RequestIds ids,
+        ReadOnlySpan<byte> clientCert = default)
     {
         writer.Write(head.MethodBytes);
         writer.Write(" "u8);
@@ -78,7 +79,7 @@ internal static class Http1HeadWriter
             writer.Write("Connection: close\r\n"u8);
         }
 
-        RequestHeaderTransform.WriteAddedFields(ref fields, decision, clientAddress, scheme, authority, ids);
+        RequestHeaderTransform.WriteAddedFields(ref fields, decision, clientAddress, scheme, authority, ids, clientCert);
         writer.Write(Crlf);
     }
 

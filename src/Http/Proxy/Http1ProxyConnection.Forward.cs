@@ -78,7 +78,7 @@ internal sealed partial class Http1ProxyConnection
             _forward = new PendingForward(runtime, routeIndex, decision, lease, null, canRetry);
             var upstream = lease.Connection;
             _exchange.UpstreamName = endpoint.Name;
-            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme.Span, runtime.StrippedHeaders, _exchange.Ids);
+            Http1HeadWriter.WriteRequestHead(upstream.Output, _request, decision, _client.Address, _scheme.Span, runtime.StrippedHeaders, _exchange.Ids, runtime.ClientCertFor(routeIndex, _client));
             bool sent;
             try
             {

@@ -64,9 +64,7 @@ internal sealed partial class Http1ProxyConnection
         _shuttingDown = shuttingDown;
         _time = options.Time;
         var address = connection.RemoteAddress;
-        _client = connection.Security is { } tls
-            ? new ClientIdentity(address, tls.ClientCertificateSubject, tls.ClientCertificateUriSans, tls.ClientCertificateDnsSans, tls.ClientCertificateThumbprint)
-            : new ClientIdentity(address, null, [], []);
+        _client = ClientIdentity.ForConnection(address, connection.Security);
         _scheme = connection.Listener is { } listener ? listener.SchemeBytes : options.SchemeBytes;
         _bodies = new BodyCopier(connection, options, logger);
     }

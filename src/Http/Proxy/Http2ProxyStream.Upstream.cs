@@ -91,7 +91,7 @@ internal sealed partial class Http2ProxyStream
             var upstream = lease.Connection;
             HoldLease(lease);
             _exchange.UpstreamName = endpoint.Name;
-            Http2RequestHeadWriter.Write(upstream.Output, _stream, framing, decision, _client.Address, scheme.Span, runtime.StrippedHeaders, _exchange.Ids);
+            Http2RequestHeadWriter.Write(upstream.Output, _stream, framing, decision, _client.Address, scheme.Span, runtime.StrippedHeaders, _exchange.Ids, runtime.ClientCertFor(routeIndex, _client));
             bool sent;
             try
             {

@@ -50,12 +50,7 @@ internal sealed class Http2ProxyStreamHandler : IHttp2StreamHandler
     internal void Return(Http2ProxyStream stream) => _streams.Return(stream);
 
     private static ClientIdentity CreateClientIdentity(TransportConnection connection)
-    {
-        var address = connection.RemoteAddress;
-        return connection.Security is { } tls
-            ? new ClientIdentity(address, tls.ClientCertificateSubject, tls.ClientCertificateUriSans, tls.ClientCertificateDnsSans, tls.ClientCertificateThumbprint)
-            : new ClientIdentity(address, null, [], []);
-    }
+        => ClientIdentity.ForConnection(connection.RemoteAddress, connection.Security);
 
     private sealed class StreamPolicy(Http2ProxyStreamHandler handler) : PooledObjectPolicy<Http2ProxyStream>
     {

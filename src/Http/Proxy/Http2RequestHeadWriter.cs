@@ -77,7 +77,8 @@ internal static class Http2RequestHeadWriter
         IPAddress? clientAddress,
         ReadOnlySpan<byte> scheme,
         byte[][] strippedHeaders,
-        in RequestIds ids)
+        in RequestIds ids,
+        ReadOnlySpan<byte> clientCert = default)
     {
         writer.Write(request.MethodBytes);
         writer.Write(" "u8);
@@ -133,7 +134,7 @@ internal static class Http2RequestHeadWriter
             writer.Write(Crlf);
         }
 
-        RequestHeaderTransform.WriteAddedFields(ref fields, decision, clientAddress, scheme, authority, ids);
+        RequestHeaderTransform.WriteAddedFields(ref fields, decision, clientAddress, scheme, authority, ids, clientCert);
         writer.Write(Crlf);
     }
 

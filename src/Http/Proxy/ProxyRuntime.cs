@@ -55,6 +55,13 @@ public sealed class ProxyRuntime
     /// <summary>Per route: whether a WebSocket upgrade is honoured (the route's `upgrades`); null: on every route.</summary>
     public bool[]? WebSocketByRoute { get; init; }
 
+    /// <summary>Per route: whether the verified client certificate goes upstream as X-Forwarded-Client-Cert (`forward_client_cert`); null: on none.</summary>
+    public bool[]? ForwardClientCertByRoute { get; init; }
+
+    /// <summary>The X-Forwarded-Client-Cert value to send on route <paramref name="routeIndex"/> for <paramref name="client"/>; empty: none.</summary>
+    public ReadOnlySpan<byte> ClientCertFor(int routeIndex, ClientIdentity client)
+        => ForwardClientCertByRoute is { } byRoute && byRoute[routeIndex] ? client.ForwardedClientCert.Span : default;
+
     /// <summary>Whether route <paramref name="routeIndex"/> lets a request switch to WebSocket.</summary>
     public bool AllowsWebSocket(int routeIndex) => WebSocketByRoute is null || WebSocketByRoute[routeIndex];
 }

@@ -42,4 +42,10 @@ public sealed record RouteConfig
     /// ignored and the request forwarded as a plain one: a switched connection is a channel the gate cannot see into.
     /// </summary>
     public IReadOnlyList<string> Upgrades { get; init; } = ["websocket"];
+
+    /// <summary>
+    /// Send the client certificate verified by mTLS to the upstream as <c>X-Forwarded-Client-Cert</c> (Envoy's format:
+    /// Hash, Subject, URI and DNS SANs). Off by default; a client's own copy of the field is stripped on every route.
+    /// </summary>
+    public bool ForwardClientCert { get; init; }
 }

@@ -21,6 +21,7 @@ internal static class TlsConnectionFacts
             ClientCertificateThumbprint = identity?.Sha256Fingerprint,
             ClientCertificateUriSans = identity?.UriSans ?? [],
             ClientCertificateDnsSans = identity?.DnsSans ?? [],
+            ForwardedClientCert = identity is null ? default : System.Text.Encoding.ASCII.GetBytes(ForwardedClientCert.Format(identity)),
         };
     }
 }
