@@ -168,6 +168,24 @@ public sealed class Http2ConnectionDefenceTests
     }
 
     [Fact]
+    public async Task ControlFrameBudget_WindowUpdatesCreditingDownload_AreNotAFlood()
+    {
+        var handler = new ScriptedHandler(async stream =>
+        {
+            await stream.WriteResponseHeadAsync(200, endStream: false);
+            await stream.WriteDataAsync(new ReadOnlySequence<byte>(new byte[600_000]), endStream: true);
+        });
+        await using var server = await Http2TestServer.StartAndHandshakeAsync(handler, new Http2ConnectionOptions { MaxControlFramesPerWindow = 20 });
+        await server.Client.SendHeadersAsync(1, endStream: true, Http2TestClient.Get());
+
+        // ReadResponseAsync credits every DATA frame on the connection and the stream: ~70 WINDOW_UPDATEs.
+        var response = await server.Client.ReadResponseAsync(1);
+
+        Assert.Equal(600_000, response.Body.Length);
+        Assert.Null(response.Reset);
+    }
+
+    [Fact]
     public async Task ZeroWindowStall_PastTimeout_StreamResetCancel()
     {
         var time = new FakeTimeProvider();
