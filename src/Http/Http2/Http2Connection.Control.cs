@@ -5,7 +5,13 @@ namespace FastProxy.Http.Http2;
 /// <summary>Connection-level frames (SETTINGS, WINDOW_UPDATE) and the flood budgets (RFC 9113 §10.5).</summary>
 internal sealed partial class Http2Connection
 {
+    // Below this a WINDOW_UPDATE counts against the flood budget even after DATA: real clients credit in kilobytes.
+    private const int MinUsefulWindowIncrement = 1024;
+
     private bool _settingsReceived;
+
+    // The largest the client's connection window has been: updates up to it give back credit our DATA used.
+    private int _connectionSendWindowHigh = Http2Settings.DefaultInitialWindowSize;
     private long _floodWindowStartedAt;
     private int _controlFrames;
     private int _resets;
@@ -73,20 +79,25 @@ internal sealed partial class Http2Connection
 
     private Http2FrameError ProcessWindowUpdateLocked(in Http2Frame frame)
     {
-        var budget = CountControlFrameLocked(frame.StreamId);
-        if (budget.Reason is not null)
-        {
-            return budget;
-        }
-
         var id = frame.StreamId;
         if (id == 0)
         {
+            // A WINDOW_UPDATE that gives back credit our DATA used is progress (a fast download sends thousands); one
+            // that only inflates the window, or moves it by a few bytes, costs work for nothing: the flood budget counts those.
+            var useful = IsRestoringCredit(_connectionSendWindow.Available, frame.WindowIncrement, _connectionSendWindowHigh);
+            var budget = useful ? default : CountControlFrameLocked(0);
+            if (budget.Reason is not null)
+            {
+                return budget;
+            }
+
             // RFC 9113 §6.9.1: past 2^31-1 on the connection window is a connection error of type FLOW_CONTROL_ERROR.
             if (!_connectionSendWindow.TryGrow(frame.WindowIncrement))
             {
                 return Http2FrameError.Connection(Http2ErrorCode.FlowControlError, 0, "connection window past 2^31-1");
             }
+
+            _connectionSendWindowHigh = Math.Max(_connectionSendWindowHigh, _connectionSendWindow.Available);
 
             foreach (var stream in _streams.Values)
             {
@@ -101,10 +112,17 @@ internal sealed partial class Http2Connection
 
         if (!_streams.TryGetValue(id, out var target))
         {
-            // RFC 9113 §5.1: WINDOW_UPDATE on an idle stream is a connection error; on a closed one it is ignored.
+            // RFC 9113 §5.1: WINDOW_UPDATE on an idle stream is a connection error; on a closed one it is ignored (and counted).
             return id > _lastStreamId
                 ? Http2FrameError.Connection(Http2ErrorCode.ProtocolError, id, "WINDOW_UPDATE on an idle stream")
-                : default;
+                : CountControlFrameLocked(id);
+        }
+
+        var usefulForStream = IsRestoringCredit(target.SendWindow.Available, frame.WindowIncrement, _peerSettings.InitialWindowSize);
+        var streamBudget = usefulForStream ? default : CountControlFrameLocked(id);
+        if (streamBudget.Reason is not null)
+        {
+            return streamBudget;
         }
 
         if (!target.SendWindow.TryGrow(frame.WindowIncrement))
@@ -133,6 +151,10 @@ internal sealed partial class Http2Connection
 
         return default;
     }
+
+    /// <summary>A WINDOW_UPDATE that refills (not inflates) a window our DATA drained, by a real amount.</summary>
+    private static bool IsRestoringCredit(int available, int increment, int high) =>
+        increment >= MinUsefulWindowIncrement && (long)available + increment <= high;
 
     /// <summary>Counts a client reset of a stream whose response was not done (rapid reset, CVE-2023-44487).</summary>
     private Http2FrameError CountResetLocked(int streamId)

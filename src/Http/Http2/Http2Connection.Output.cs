@@ -21,19 +21,36 @@ internal sealed partial class Http2Connection
     private long _flushedSeq;
     private volatile bool _outputFailed;
     private volatile bool _stopFlusher;
+    private bool _flushing;
 
     /// <summary>True once the transport refused a flush or the connection closed: writes are dropped.</summary>
     internal bool IsOutputFailed => _outputFailed;
 
-    /// <summary>Wakes the flusher (cheap when nothing was written since the last flush).</summary>
-    internal void RequestFlush() => _flushSignal.Set();
+    /// <summary>Wakes the flusher when something was written and not yet flushed.</summary>
+    internal void RequestFlush()
+    {
+        // Racy reads are fine: _writtenSeq was bumped by this thread (or seen under the lock), and a stale _flushedSeq
+        // can only be lower, which costs one needless wake-up.
+        if (Volatile.Read(ref _writtenSeq) != Volatile.Read(ref _flushedSeq) || _stopFlusher)
+        {
+            _flushSignal.Set();
+        }
+    }
 
-    /// <summary>Waits until the bytes of write <paramref name="written"/> reached the transport; false when they never will.</summary>
+    /// <summary>
+    /// Waits until the bytes of write <paramref name="written"/> reached the transport; false when they never will.
+    /// Write-through: when no flush is running the caller flushes itself (no hand-off to the flusher task, the common
+    /// case for one stream at a time); otherwise it waits for the running flush to wake it.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<bool> WaitFlushedAsync(Http2Stream stream, long written)
     {
         while (true)
         {
+            ValueTask<FlushResult> flush = default;
+            long target = 0;
+            var own = false;
+            var started = true;
             lock (Sync)
             {
                 if (_flushedSeq >= written)
@@ -46,13 +63,25 @@ internal sealed partial class Http2Connection
                     return false;
                 }
 
-                if (!_flushWaiters.Contains(stream.Signal))
+                own = !_flushing;
+                if (!own)
                 {
-                    _flushWaiters.Add(stream.Signal);
+                    if (!_flushWaiters.Contains(stream.Signal))
+                    {
+                        _flushWaiters.Add(stream.Signal);
+                    }
                 }
+
+                started = !own || TryStartFlushLocked(out flush, out target);
             }
 
-            RequestFlush();
+            if (own)
+            {
+                var ok = started && await CompleteFlushAsync(flush);
+                EndFlush(target, ok);
+                continue;
+            }
+
             await stream.Signal.WaitAsync();
         }
     }
@@ -170,7 +199,10 @@ internal sealed partial class Http2Connection
         _writtenSeq++;
     }
 
-    /// <summary>The one flusher: waits for a wake-up, flushes until everything written is sent, wakes the waiters.</summary>
+    /// <summary>
+    /// The flusher task: on a wake-up, flushes until everything written is sent (unless a writer is flushing itself,
+    /// which wakes this task again when it is done). Started once per connection; ends when the connection closes.
+    /// </summary>
     private async Task FlushLoopAsync()
     {
         while (true)
@@ -178,66 +210,101 @@ internal sealed partial class Http2Connection
             await _flushSignal.WaitAsync();
             while (true)
             {
+                ValueTask<FlushResult> flush;
                 long target;
-                var ok = true;
-                ValueTask<FlushResult> flush = default;
+                bool started;
                 lock (Sync)
                 {
-                    target = _writtenSeq;
-                    if (target == _flushedSeq || _outputFailed)
+                    if (_flushing)
+                    {
+                        // A writer flushes; EndFlush wakes us if more is left.
+                        break;
+                    }
+
+                    if (_writtenSeq == _flushedSeq || _outputFailed)
                     {
                         WakeFlushWaitersLocked();
                         break;
                     }
 
-                    // Started under the lock: a transport writer's flush takes the written blocks synchronously, which
-                    // must not race a writer appending to them. Once it goes asynchronous the blocks are the send's, and
-                    // writers may append again (SocketPipeWriter and Pipe both allow that), so it is awaited outside.
-                    try
-                    {
-                        flush = _output.FlushAsync(CancellationToken.None);
-                    }
-                    catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
-                    {
-                        ok = false;
-                    }
+                    started = TryStartFlushLocked(out flush, out target);
                 }
 
-                if (ok)
-                {
-                    try
-                    {
-                        var result = await flush;
-                        ok = !result.IsCompleted;
-                    }
-                    catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
-                    {
-                        ok = false;
-                    }
-                }
-
-                lock (Sync)
-                {
-                    _flushedSeq = target;
-                    if (!ok)
-                    {
-                        _outputFailed = true;
-                    }
-
-                    WakeFlushWaitersLocked();
-                }
-
-                if (!ok)
-                {
-                    // The client is gone: wake the frame loop so it closes.
-                    _input.CancelPendingRead();
-                }
+                var ok = started && await CompleteFlushAsync(flush);
+                EndFlush(target, ok);
             }
 
-            if (_stopFlusher)
+            if (_stopFlusher && IsFlushIdle())
             {
                 return;
             }
+        }
+    }
+
+    /// <summary>
+    /// Starts a flush of everything written so far. Under the lock: a transport writer's flush takes the written blocks
+    /// synchronously, which must not race a writer appending to them; once it goes asynchronous the blocks are the
+    /// send's, and writers may append again (SocketPipeWriter and Pipe both allow that), so it is awaited outside.
+    /// </summary>
+    private bool TryStartFlushLocked(out ValueTask<FlushResult> flush, out long target)
+    {
+        _flushing = true;
+        target = _writtenSeq;
+        try
+        {
+            flush = _output.FlushAsync(CancellationToken.None);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            flush = default;
+            return false;
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private static async ValueTask<bool> CompleteFlushAsync(ValueTask<FlushResult> flush)
+    {
+        try
+        {
+            var result = await flush;
+            return !result.IsCompleted;
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or ObjectDisposedException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>A flush ended: record what it covered, wake the waiters, and hand what was written meanwhile to the flusher task.</summary>
+    private void EndFlush(long target, bool ok)
+    {
+        lock (Sync)
+        {
+            _flushing = false;
+            _flushedSeq = Math.Max(_flushedSeq, target);
+            if (!ok)
+            {
+                _outputFailed = true;
+            }
+
+            WakeFlushWaitersLocked();
+        }
+
+        if (!ok)
+        {
+            // The client is gone: wake the frame loop so it closes.
+            _input.CancelPendingRead();
+        }
+
+        RequestFlush();
+    }
+
+    private bool IsFlushIdle()
+    {
+        lock (Sync)
+        {
+            return !_flushing && (_writtenSeq == _flushedSeq || _outputFailed);
         }
     }
 

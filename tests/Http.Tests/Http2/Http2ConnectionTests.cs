@@ -254,6 +254,21 @@ public sealed class Http2ConnectionTests
     }
 
     [Fact]
+    public async Task TransportDrain_IdleConnection_GoAwayNoErrorAndClose()
+    {
+        await using var server = await Http2TestServer.StartAndHandshakeAsync();
+        await server.Client.SendHeadersAsync(1, endStream: true, Http2TestClient.Get());
+        await server.Client.ReadResponseAsync(1);
+        await Task.Delay(50);
+
+        // What the listener does to every connection when it stops.
+        server.Server.BeginDrain();
+
+        Assert.Equal((1, Http2ErrorCode.NoError), await server.Client.ExpectGoAwayAsync());
+        Assert.True(await server.Client.ClosedAsync());
+    }
+
+    [Fact]
     public async Task ClientReset_CancelsAbortedTokenAndFailsBodyRead()
     {
         var outcome = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -8,7 +8,7 @@ namespace FastProxy.Http.Http2.HPack;
 /// after: the decoded header list size (name + value + 32 per field, RFC 9113 §6.5.2) is checked before each field
 /// is emitted and bounds how far a Huffman string may decode, so an HPACK bomb stops at the limit.
 /// Raw strings are handed over as slices of the block; Huffman strings are decoded into one pooled scratch buffer
-/// sized by the header list limit. Nothing is allocated per block.
+/// sized by the header list limit, rented for the block and returned after it. Nothing is allocated per block.
 /// </summary>
 public sealed class HPackDecoder : IDisposable
 {
@@ -36,7 +36,7 @@ public sealed class HPackDecoder : IDisposable
         _table = new HPackDynamicTable(maxTableSize);
         _maxHeaderListSize = maxHeaderListSize;
         MaxAllowedTableSize = maxTableSize;
-        _scratch = ArrayPool<byte>.Shared.Rent(Math.Max(1, maxHeaderListSize));
+        _scratch = [];
     }
 
     /// <summary>
@@ -64,6 +64,24 @@ public sealed class HPackDecoder : IDisposable
     /// some fields and the table may be part-updated: the connection must end (RFC 9113 §4.3: COMPRESSION_ERROR).
     /// </summary>
     public HPackError Decode<THandler>(ReadOnlySpan<byte> block, ref THandler handler)
+        where THandler : IHeaderHandler
+    {
+        // The scratch is rented for the block only: a connection keeps its decoder (the dynamic table) for its whole
+        // life, and an idle one should not hold a header-list-sized buffer too. Spans into it live only during the
+        // handler's callback, so returning it afterwards is safe.
+        _scratch = ArrayPool<byte>.Shared.Rent(Math.Max(1, _maxHeaderListSize));
+        try
+        {
+            return DecodeBlock(block, ref handler);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(_scratch);
+            _scratch = [];
+        }
+    }
+
+    private HPackError DecodeBlock<THandler>(ReadOnlySpan<byte> block, ref THandler handler)
         where THandler : IHeaderHandler
     {
         var pos = 0;
