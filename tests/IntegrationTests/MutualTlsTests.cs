@@ -28,13 +28,14 @@ public sealed partial class MutualTlsTests(ITestOutputHelper output) : IAsyncLif
         _proxy = await ProxyProcess.StartAsync($$"""
             {
               "listeners": [
-                { "address": "127.0.0.1:0", "tls": { {{tls}}, "client_certificate": "required" } },
+                { "address": "127.0.0.1:0", "protocol": "auto", "tls": { {{tls}}, "client_certificate": "required" } },
                 { "address": "127.0.0.1:0", "tls": { {{tls}}, "client_certificate": "optional" } }
               ],
               "timeouts": { "header_seconds": 5, "idle_seconds": 10, "connect_seconds": 2, "response_seconds": 5, "drain_seconds": 2 },
               "clusters": { "app": { "endpoints": [ "{{_upstream.Endpoint}}" ] } },
               "routes": [
                 { "id": "public", "match": { "path": "/public/**" }, "cluster": "app", "public": true },
+                { "id": "xfcc", "match": { "path": "/headers" }, "cluster": "app", "public": true, "forward_client_cert": true },
                 { "id": "api", "match": { "path": "/api/**" }, "cluster": "app", "public": true,
                   "allow": [ { "client_cert": { "uri_san": "{{TestPkiFiles.ClientSpiffeId}}" } } ] }
               ],
@@ -178,6 +179,31 @@ public sealed partial class MutualTlsTests(ITestOutputHelper output) : IAsyncLif
 
         Assert.True(exit == 0, text);
         Assert.DoesNotContain("spiffe://evil", text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--http1.1")]
+    [InlineData("--http2")]
+    public async Task Curl_RouteForwardsClientCert_UpstreamGetsXfccOfTheVerifiedCertificateOnly(string protocol)
+    {
+        var (exit, text) = await Curl.RunAsync("-sS", protocol, "--cacert", _pki.RootCa, "--cert", _pki.ClientCert, "--key", _pki.ClientKey,
+            "-H", "X-Forwarded-Client-Cert: By=spiffe://evil;URI=spiffe://evil", $"https://127.0.0.1:{_requiredPort}/headers");
+
+        Assert.True(exit == 0, text);
+        var fingerprint = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(_pki.ClientCertificate.RawData));
+        var xfcc = Assert.Single(text.Split('\n'), line => line.StartsWith("x-forwarded-client-cert: ", StringComparison.Ordinal));
+        Assert.StartsWith($"x-forwarded-client-cert: Hash={fingerprint};Subject=\"", xfcc, StringComparison.Ordinal);
+        Assert.Contains($";URI={TestPkiFiles.ClientSpiffeId}", xfcc, StringComparison.Ordinal);
+        Assert.DoesNotContain("spiffe://evil", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Curl_RouteWithoutForwardClientCert_NoXfccUpstream()
+    {
+        var (exit, text) = await Curl.RunAsync("-sS", "--cacert", _pki.RootCa, "--cert", _pki.ClientCert, "--key", _pki.ClientKey, $"https://127.0.0.1:{_requiredPort}/public/headers");
+
+        Assert.True(exit == 0, text);
+        Assert.DoesNotContain("x-forwarded-client-cert", text, StringComparison.Ordinal);
     }
 
     [GeneratedRegex(@"fastproxy: listening on https://127\.0\.0\.1:(?<port>\d+)", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
