@@ -91,8 +91,8 @@ public sealed partial class ProxyMetrics
 
         // HTTP/2 is not implemented yet: the family exists (dashboards and alerts can be written
         // now) and reads 0.
-        writer.Family("fastproxy_http2_streams_active", MetricType.Gauge, "Open HTTP/2 streams (always 0: HTTP/2 is not implemented yet).");
-        writer.Sample("fastproxy_http2_streams_active", 0L);
+        writer.Family("fastproxy_http2_streams_active", MetricType.Gauge, "Open HTTP/2 streams, from HEADERS until the stream is closed and its request recorded.");
+        writer.Sample("fastproxy_http2_streams_active", Http.Http2.Http2Metrics.ActiveStreams);
     }
 
     private static void WriteUpstreams(PrometheusTextWriter writer, MetricsSources sources)

@@ -13,9 +13,22 @@ internal static class Http2StreamPool
 
     private static readonly ObjectPool<Http2Stream> Pool = new DefaultObjectPool<Http2Stream>(new Policy(), MaxRetained);
 
-    public static Http2Stream Rent() => Pool.Get();
+    private static long _active;
 
-    public static void Return(Http2Stream stream) => Pool.Return(stream);
+    /// <summary>Streams open now across every connection: rented (HEADERS opened them) and not yet returned.</summary>
+    public static long Active => Volatile.Read(ref _active);
+
+    public static Http2Stream Rent()
+    {
+        Interlocked.Increment(ref _active);
+        return Pool.Get();
+    }
+
+    public static void Return(Http2Stream stream)
+    {
+        Interlocked.Decrement(ref _active);
+        Pool.Return(stream);
+    }
 
     private sealed class Policy : PooledObjectPolicy<Http2Stream>
     {
