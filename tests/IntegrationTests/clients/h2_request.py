@@ -51,7 +51,6 @@ def main():
         header_encoding=None,
         validate_outbound_headers=False,
         normalize_outbound_headers=False,
-        split_outbound_cookies=False,
         validate_inbound_headers=False,
         normalize_inbound_headers=False,
     )
