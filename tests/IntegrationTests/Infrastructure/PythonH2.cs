@@ -43,11 +43,24 @@ public static class PythonH2
     }
 
     /// <summary>
-    /// Drain mode: sends <paramref name="first"/>, prints "OPEN", and sends <paramref name="late"/> once the server's
-    /// GOAWAY arrived; reads on until the server closes. The caller reads "OPEN" from the output, acts, then parses the rest.
+    /// Drain mode: sends <paramref name="first"/>, SIGTERMs <paramref name="proxyPid"/> <paramref name="termAfter"/>
+    /// later, sends <paramref name="late"/> once the server's GOAWAY arrived, and reads on until the server closes.
     /// </summary>
-    public static Process StartDrain(int port, JsonObject first, JsonObject late, int timeoutSeconds)
-        => Start(port, new JsonObject { ["streams"] = new JsonArray(first, late), ["drain"] = true, ["timeout"] = timeoutSeconds });
+    public static async Task<H2Result> DrainAsync(int port, int proxyPid, TimeSpan termAfter, JsonObject first, JsonObject late)
+    {
+        using var process = Start(port, new JsonObject
+        {
+            ["streams"] = new JsonArray(first, late),
+            ["drain"] = true,
+            ["term_pid"] = proxyPid,
+            ["term_after"] = termAfter.TotalSeconds,
+            ["timeout"] = 20,
+        });
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(40));
+        return H2Result.Parse(await stdout, await stderr);
+    }
 
     private static Process Start(int port, JsonObject spec)
     {

@@ -8,14 +8,16 @@ integration tests use it to check how the proxy refuses such requests.
 Usage: h2_request.py PORT SPEC_JSON [--tls CAFILE]
 SPEC_JSON: {"streams": [{"headers": [[name, value], ...], "body": "text or null"}, ...],
             "drain": false, "timeout": 10}
-With "drain": true the first stream is sent, the line "OPEN" is printed, and the other streams are sent only after
-the server's GOAWAY arrives (a graceful shutdown test).
+With "drain": true the first stream is sent, then after "term_after" seconds SIGTERM goes to the process "term_pid"
+(the proxy), and the other streams are sent only after the server's GOAWAY arrives (a graceful shutdown test).
 
 Prints one JSON document: per stream id its status, response fields, body, reset code and whether it ended; the
 GOAWAY received (code and last stream id), and whether the connection was closed by the server.
 """
 import json
+import os
 import select
+import signal
 import socket
 import ssl
 import sys
@@ -75,7 +77,9 @@ def main():
     streams = spec["streams"]
     if spec.get("drain"):
         send(streams[0])
-        print("OPEN", flush=True)
+        # Shut the proxy down while the first stream is in flight (sent from here: no handshake with the test needed).
+        time.sleep(float(spec.get("term_after", 0.5)))
+        os.kill(int(spec["term_pid"]), signal.SIGTERM)
         later = streams[1:]
     else:
         for stream_spec in streams:
