@@ -146,6 +146,7 @@ public sealed class Http2CleartextTests(ITestOutputHelper output) : IAsyncLifeti
 
         Assert.DoesNotContain("HTTP/1.1", answer, StringComparison.Ordinal);
         Assert.DoesNotContain("hello from upstream", answer, StringComparison.Ordinal);
+        Assert.Equal(1u, GoAwayErrorCode(Encoding.Latin1.GetBytes(answer)));
         Assert.True(await _proxy.WaitForOutputAsync("invalid connection preface"), _proxy.Output);
     }
 
@@ -156,6 +157,24 @@ public sealed class Http2CleartextTests(ITestOutputHelper output) : IAsyncLifeti
 
         // An HTTP/1.1 parser sees a request line with version HTTP/2.0: 505, and the connection closed.
         Assert.StartsWith("HTTP/1.1 505 HTTP Version Not Supported\r\n", answer, StringComparison.Ordinal);
+    }
+
+    /// <summary>The error code of the GOAWAY among the HTTP/2 frames in <paramref name="bytes"/> (1 = PROTOCOL_ERROR), or null.</summary>
+    private static uint? GoAwayErrorCode(byte[] bytes)
+    {
+        for (var at = 0; at + 9 <= bytes.Length;)
+        {
+            var length = (bytes[at] << 16) | (bytes[at + 1] << 8) | bytes[at + 2];
+            var type = bytes[at + 3];
+            if (type == 0x7 && at + 9 + 8 <= bytes.Length)
+            {
+                return System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes.AsSpan(at + 9 + 4, 4));
+            }
+
+            at += 9 + length;
+        }
+
+        return null;
     }
 
     /// <summary>Sends <paramref name="request"/> and returns everything read until the proxy closes (Latin-1).</summary>
