@@ -40,6 +40,7 @@ public sealed class PeersLauncherUpstreamTlsTests(ITestOutputHelper output) : IA
         using var launcher = Start(new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["FASTPROXY_H1_PORT"] = port.ToString(CultureInfo.InvariantCulture),
+            ["FASTPROXY_H2C_PORT"] = "0",
             ["PEERS_UPSTREAM_TLS"] = $"https://{_nginx.Endpoint}",
             ["PEERS_UPSTREAM_CA"] = _pki.RootCa,
         }, out var log);
@@ -67,6 +68,7 @@ public sealed class PeersLauncherUpstreamTlsTests(ITestOutputHelper output) : IA
         using var launcher = Start(new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["FASTPROXY_H1_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["FASTPROXY_H2C_PORT"] = "0",
             ["PEERS_UPSTREAM_TLS"] = $"https://{_nginx.Endpoint}",
         }, out var log);
 
@@ -82,6 +84,7 @@ public sealed class PeersLauncherUpstreamTlsTests(ITestOutputHelper output) : IA
         using var launcher = Start(new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["FASTPROXY_H1_PORT"] = FreePort().ToString(CultureInfo.InvariantCulture),
+            ["FASTPROXY_H2C_PORT"] = "0",
             ["PEERS_UPSTREAM_TLS"] = $"http://{_nginx.Endpoint}",
             ["PEERS_UPSTREAM_CA"] = _pki.RootCa,
         }, out var log);

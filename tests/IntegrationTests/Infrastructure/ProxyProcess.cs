@@ -60,7 +60,26 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         return (proxy._process.ExitCode, proxy.Output);
     }
 
-    /// <summary>Sends a POSIX signal by name ("HUP", "TERM") with the system's kill(1).</summary>
+    /// <summary>
+    /// The ports of the first <paramref name="count"/> listeners, in config order: the process is returned once it
+    /// announced its first listener, so the other lines may still be on their way.
+    /// </summary>
+    public async Task<int[]> ListeningPortsAsync(int count)
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var ports = ListeningPorts().Matches(Output).Select(m => int.Parse(m.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+            if (ports.Length >= count)
+            {
+                return ports[..count];
+            }
+
+            await Task.Delay(50);
+        }
+
+        throw new InvalidOperationException($"fewer than {count} listening lines:\n{Output}");
+    }
+
     /// <summary>Waits until the process has printed <paramref name="text"/> (its log is written asynchronously).</summary>
     public async Task<bool> WaitForOutputAsync(string text, TimeSpan? timeout = null)
     {
@@ -78,6 +97,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         return false;
     }
 
+    /// <summary>Sends a POSIX signal by name ("HUP", "TERM") with the system's kill(1).</summary>
     public void Signal(string name)
     {
         using var kill = Process.Start("kill", ["-" + name, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
@@ -190,4 +210,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
 
     [GeneratedRegex(@"^fastproxy: listening on (?<url>https?://\S+)", RegexOptions.ExplicitCapture, matchTimeoutMilliseconds: 1000)]
     private static partial Regex ListeningLine();
+
+    [GeneratedRegex(@"^fastproxy: listening on https?://[^\s]+:(?<port>\d+)\s*$", RegexOptions.ExplicitCapture | RegexOptions.Multiline, matchTimeoutMilliseconds: 1000)]
+    private static partial Regex ListeningPorts();
 }

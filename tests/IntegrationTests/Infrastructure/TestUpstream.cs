@@ -38,6 +38,7 @@ public sealed class TestUpstream : IAsyncDisposable
         app.UseWebSockets();
         app.MapGet("/hello", () => "hello from upstream");
         app.MapGet("/api/hello", () => "hello from upstream");
+        app.MapMethods("/get-or-head", ["GET", "HEAD"], () => "hello from upstream");
         app.MapMethods("/echo", ["POST", "PUT"], async (HttpContext ctx) =>
         {
             ctx.Response.ContentType = "application/octet-stream";
@@ -77,6 +78,12 @@ public sealed class TestUpstream : IAsyncDisposable
         {
             await Task.Delay(TimeSpan.FromSeconds(10), ctx.RequestAborted);
             return "late";
+        });
+        app.MapGet("/delay/{ms:int}", async (int ms) =>
+        {
+            // Slower than the test's next step, far quicker than any proxy timeout: a request in flight on demand.
+            await Task.Delay(ms);
+            return "delayed";
         });
         app.MapGet("/api/headers", (HttpContext ctx) => Headers(ctx));
         app.MapGet("/public/headers", (HttpContext ctx) => Headers(ctx));
