@@ -84,8 +84,8 @@ internal static class Http2RequestHeadWriter
         writer.Write(" "u8);
         writer.Write(request.Path);
 
-        // The stream's view has no "query present" flag, so "/a?" goes upstream as "/a" (TODO issue 13: carry the
-        // flag in IHttp2RequestStream if an application ever needs the empty query kept, as HTTP/1.1 keeps it).
+        // The stream's view has no "query present" flag, so an empty query ("/a?") goes upstream as "/a"; HTTP/1.1
+        // keeps it. Known difference, listed in docs/http2-forwarding.md.
         if (!request.Query.IsEmpty)
         {
             writer.Write("?"u8);
