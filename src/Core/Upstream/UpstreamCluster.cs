@@ -55,6 +55,7 @@ public sealed class UpstreamCluster : IAsyncDisposable
         }
 
         Name = name;
+        Protocol = options.Protocol;
         _policy = policy;
         _breaker = new UpstreamCircuitBreaker(name, options, logger);
         _endpoints = new UpstreamEndpoint[endpoints.Count];
@@ -70,6 +71,9 @@ public sealed class UpstreamCluster : IAsyncDisposable
     public string Name { get; }
 
     public BalancePolicy Policy => _policy;
+
+    /// <summary>What its connections speak: HTTP/1.1 leases (<see cref="UpstreamEndpoint.AcquireAsync"/>) or HTTP/2 streams (<see cref="UpstreamEndpoint.Multiplexed"/>).</summary>
+    public UpstreamProtocol Protocol { get; }
 
     public IReadOnlyList<UpstreamEndpoint> Endpoints => _endpoints;
 

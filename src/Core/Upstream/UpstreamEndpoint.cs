@@ -20,9 +20,18 @@ public sealed class UpstreamEndpoint
         Name = address.ToString() ?? "?";
         _health = new EndpointHealth(cluster, address, options, time, logger);
         _pool = CreatePool(cluster, options, breaker, time, logger);
+        if (options.Protocol == UpstreamProtocol.Http2)
+        {
+            var factory = options.MultiplexedPoolFactory
+                ?? throw new ArgumentException("An HTTP/2 cluster needs a MultiplexedPoolFactory.", nameof(options));
+            Multiplexed = factory(new MultiplexedPoolContext(cluster, this, _health, breaker, options, time, logger));
+        }
     }
 
     public EndPoint Address { get; }
+
+    /// <summary>The stream pool of an HTTP/2 endpoint (<see cref="UpstreamProtocol.Http2"/>); null for HTTP/1.1, whose requests lease connections.</summary>
+    public IMultiplexedUpstreamPool? Multiplexed { get; }
 
     /// <summary>The address as text, built once (audit records and logs name it per request).</summary>
     public string Name { get; }
@@ -33,11 +42,11 @@ public sealed class UpstreamEndpoint
     /// <summary>Idle connections in the pool.</summary>
     public int IdleCount => _pool.IdleCount;
 
-    /// <summary>Open connections: idle, leased and being connected.</summary>
-    public int OpenConnections => _pool.OpenConnections;
+    /// <summary>Open connections: idle, leased and being connected (HTTP/2: connected, connecting and draining).</summary>
+    public int OpenConnections => _pool.OpenConnections + (Multiplexed?.OpenConnections ?? 0);
 
-    /// <summary>Requests waiting now for a connection at the per-endpoint cap.</summary>
-    public int PendingRequests => _pool.PendingRequests;
+    /// <summary>Requests waiting now for a connection at the per-endpoint cap (HTTP/2: for a stream).</summary>
+    public int PendingRequests => _pool.PendingRequests + (Multiplexed?.PendingRequests ?? 0);
 
     /// <summary>Acquires refused at once because the wait queue was full (a counter for metrics).</summary>
     public long QueueRejections => _pool.QueueRejections;
@@ -83,13 +92,24 @@ public sealed class UpstreamEndpoint
     public override string ToString() => Name;
 
     /// <inheritdoc cref="Http1ConnectionPool.Sweep"/>
-    internal void Sweep() => _pool.Sweep();
+    internal void Sweep()
+    {
+        _pool.Sweep();
+        Multiplexed?.Sweep();
+    }
 
-    internal ValueTask DisposeAsync() => _pool.DisposeAsync();
+    internal async ValueTask DisposeAsync()
+    {
+        await _pool.DisposeAsync();
+        if (Multiplexed is { } multiplexed)
+        {
+            await multiplexed.DisposeAsync();
+        }
+    }
 
-    // The one place a protocol picks its pool: HTTP/1.1 is the only upstream protocol so far. The
-    // endpoint holds the protocol-neutral shape on purpose (a multiplexed pool comes next to it); the
-    // price is one virtual call per acquire and per release, not per byte.
+    // The HTTP/1.1 pool is always there (it opens nothing until asked); an HTTP/2 endpoint's requests go to
+    // Multiplexed instead. The price of the protocol-neutral shape is one virtual call per acquire and per
+    // release, not per byte.
 #pragma warning disable CA1859
     private UpstreamConnectionPool CreatePool(string cluster, UpstreamPoolOptions options, UpstreamCircuitBreaker breaker, TimeProvider time, ILogger logger) =>
         new Http1ConnectionPool(cluster, this, _health, breaker, options, time, logger);

@@ -62,5 +62,14 @@ public sealed class UpstreamPoolOptions
         init => _connector = value;
     }
 
+    /// <summary>What the connections speak; <see cref="UpstreamProtocol.Http2"/> needs <see cref="MultiplexedPoolFactory"/>.</summary>
+    public UpstreamProtocol Protocol { get; init; } = UpstreamProtocol.Http1;
+
+    /// <summary>
+    /// Builds each endpoint's multiplexed pool when <see cref="Protocol"/> is <see cref="UpstreamProtocol.Http2"/> (the
+    /// HTTP/2 layer supplies it: Core knows no frames).
+    /// </summary>
+    public Func<MultiplexedPoolContext, IMultiplexedUpstreamPool>? MultiplexedPoolFactory { get; init; }
+
     private IUpstreamConnector? _connector;
 }

@@ -62,6 +62,12 @@ public sealed class ProxyRuntime
     public ReadOnlySpan<byte> ClientCertFor(int routeIndex, ClientIdentity client)
         => ForwardClientCertByRoute is { } byRoute && byRoute[routeIndex] ? client.ForwardedClientCert.Span : default;
 
+    /// <summary>Per route: whether its refusals are answered the gRPC way (HTTP 200 with grpc-status; the route's `grpc: true`); null: on none.</summary>
+    public bool[]? GrpcByRoute { get; init; }
+
+    /// <summary>Whether route <paramref name="routeIndex"/> (-1: none matched) is marked `grpc: true`.</summary>
+    public bool IsGrpcRoute(int routeIndex) => routeIndex >= 0 && GrpcByRoute is { } byRoute && byRoute[routeIndex];
+
     /// <summary>Whether route <paramref name="routeIndex"/> lets a request switch to WebSocket.</summary>
     public bool AllowsWebSocket(int routeIndex) => WebSocketByRoute is null || WebSocketByRoute[routeIndex];
 }
