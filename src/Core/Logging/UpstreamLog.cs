@@ -12,6 +12,15 @@ internal static partial class UpstreamLog
     [LoggerMessage(1101, LogLevel.Information, "Cluster {Cluster}: endpoint {EndPoint} back in rotation")]
     public static partial void EndpointReturned(ILogger logger, string cluster, EndPoint endPoint);
 
+    [LoggerMessage(1108, LogLevel.Information, "Cluster {Cluster}: ejected endpoint {EndPoint} gets a trial request")]
+    public static partial void EndpointTrial(ILogger logger, string cluster, EndPoint endPoint);
+
+    [LoggerMessage(1109, LogLevel.Warning, "Cluster {Cluster}: {Healthy} of {Total} endpoints healthy, below the panic threshold of {Threshold}%: requests go to every endpoint, ejected or not")]
+    public static partial void PanicEntered(ILogger logger, string cluster, int healthy, int total, int threshold);
+
+    [LoggerMessage(1110, LogLevel.Information, "Cluster {Cluster}: enough endpoints healthy again, panic mode over")]
+    public static partial void PanicLeft(ILogger logger, string cluster);
+
     [LoggerMessage(1102, LogLevel.Debug, "Cluster {Cluster}: discarded pooled connection {ConnectionId} to {EndPoint} ({Reason})")]
     public static partial void PooledConnectionDiscarded(ILogger logger, string cluster, long connectionId, EndPoint endPoint, string reason);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using FastProxy.Core.Logging;
 using Microsoft.Extensions.Logging;
 
 namespace FastProxy.Core.Upstream;
@@ -19,7 +20,11 @@ public sealed class UpstreamCluster : IAsyncDisposable
     private readonly BalancePolicy _policy;
     private readonly UpstreamCircuitBreaker _breaker;
     private readonly ITimer _sweepTimer;
+    private readonly int _panicThresholdPercent;
+    private readonly ILogger _logger;
     private int _next = -1;
+    private int _inPanic;
+    private long _panicPicks;
     private int _disposed;
 
     public UpstreamCluster(string name, IReadOnlyList<EndPoint> endpoints, BalancePolicy policy, UpstreamPoolOptions options, TimeProvider time, ILogger logger)
@@ -56,6 +61,8 @@ public sealed class UpstreamCluster : IAsyncDisposable
 
         Name = name;
         Protocol = options.Protocol;
+        _panicThresholdPercent = Math.Clamp(options.PanicThresholdPercent, 0, 100);
+        _logger = logger;
         _policy = policy;
         _breaker = new UpstreamCircuitBreaker(name, options, logger);
         _endpoints = new UpstreamEndpoint[endpoints.Count];
@@ -87,9 +94,11 @@ public sealed class UpstreamCluster : IAsyncDisposable
     public long CircuitBreakerRejections(CircuitBreakerLimit limit) => _breaker.Rejections(limit);
 
     /// <summary>
-    /// Picks an endpoint that is not ejected: in turn (<see cref="BalancePolicy.RoundRobin"/>) or the
-    /// one with the fewest leases out (<see cref="BalancePolicy.LeastRequests"/>, ties in turn).
-    /// False when every endpoint is ejected (answer 503). Allocates nothing.
+    /// Picks an endpoint: in turn (<see cref="BalancePolicy.RoundRobin"/>) or the one with the fewest leases out
+    /// (<see cref="BalancePolicy.LeastRequests"/>, ties in turn), skipping ejected ones, except that an ejected endpoint
+    /// whose trial is due takes this request (<see cref="UpstreamPoolOptions.TrialBackoff"/>), and that below the panic
+    /// threshold (<see cref="UpstreamPoolOptions.PanicThresholdPercent"/>) every endpoint is a candidate. False only when
+    /// every endpoint is ejected and panic is off (answer 503). Allocates nothing.
     /// </summary>
     public bool TryPick(out UpstreamEndpoint endpoint)
     {
@@ -99,28 +108,74 @@ public sealed class UpstreamCluster : IAsyncDisposable
         // uint arithmetic: the counter wraps after 2^32 picks without going negative.
         var start = (uint)Interlocked.Increment(ref _next) % count;
         UpstreamEndpoint? best = null;
+        var healthy = 0;
         for (uint i = 0; i < count; i++)
         {
             var candidate = endpoints[(start + i) % count];
             if (candidate.IsEjected)
             {
+                if (candidate.TryClaimTrial())
+                {
+                    endpoint = candidate;
+                    return true;
+                }
+
                 continue;
             }
 
-            if (_policy == BalancePolicy.RoundRobin)
-            {
-                endpoint = candidate;
-                return true;
-            }
-
-            if (best is null || candidate.Outstanding < best.Outstanding)
+            healthy++;
+            if (best is null || (_policy == BalancePolicy.LeastRequests && candidate.Outstanding < best.Outstanding))
             {
                 best = candidate;
             }
         }
 
+        if (healthy * 100 < (int)count * _panicThresholdPercent)
+        {
+            endpoint = PickInPanic(endpoints, start, healthy);
+            return true;
+        }
+
+        LeavePanic();
         endpoint = best!;
         return best is not null;
+    }
+
+    /// <summary>Requests sent while in panic mode (a counter for metrics).</summary>
+    public long PanicPicks => Volatile.Read(ref _panicPicks);
+
+    /// <summary>True while too few endpoints are healthy and requests go to every endpoint.</summary>
+    public bool InPanic => Volatile.Read(ref _inPanic) != 0;
+
+    private UpstreamEndpoint PickInPanic(UpstreamEndpoint[] endpoints, uint start, int healthy)
+    {
+        Interlocked.Increment(ref _panicPicks);
+        if (Interlocked.Exchange(ref _inPanic, 1) == 0)
+        {
+            UpstreamLog.PanicEntered(_logger, Name, healthy, endpoints.Length, _panicThresholdPercent);
+        }
+
+        var best = endpoints[start];
+        if (_policy == BalancePolicy.LeastRequests)
+        {
+            foreach (var candidate in endpoints)
+            {
+                if (candidate.Outstanding < best.Outstanding)
+                {
+                    best = candidate;
+                }
+            }
+        }
+
+        return best;
+    }
+
+    private void LeavePanic()
+    {
+        if (Volatile.Read(ref _inPanic) != 0 && Interlocked.Exchange(ref _inPanic, 0) != 0)
+        {
+            UpstreamLog.PanicLeft(_logger, Name);
+        }
     }
 
     /// <summary>Stops the sweep timer and closes idle connections; leased ones close when released. Pending acquirers fail.</summary>

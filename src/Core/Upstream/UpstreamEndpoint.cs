@@ -63,6 +63,12 @@ public sealed class UpstreamEndpoint
     /// <summary>How many times this endpoint was ejected since it was created (a counter for metrics).</summary>
     public long Ejections => _health.Ejections;
 
+    /// <summary>Trial requests it got while ejected (a counter for metrics).</summary>
+    public long TrialRequests => _health.TrialRequests;
+
+    /// <inheritdoc cref="EndpointHealth.TryClaimTrial"/>
+    internal bool TryClaimTrial() => _health.TryClaimTrial();
+
     /// <summary>
     /// A pooled connection that is still open (one the upstream closed, or that has stray bytes, is
     /// discarded), else a new one (connect bounded by <see cref="UpstreamPoolOptions.ConnectTimeout"/>).

@@ -53,6 +53,20 @@ public sealed class UpstreamPoolOptions
 
     public TimeSpan EjectionDuration { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long an ejected endpoint waits before one trial request may go to it (doubling after each failed trial, up
+    /// to <see cref="EjectionDuration"/>); a trial that succeeds ends the ejection. Zero: no trials, the ejection runs
+    /// its whole duration.
+    /// </summary>
+    public TimeSpan TrialBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The panic threshold (Envoy's name): when fewer than this percentage of a cluster's endpoints are healthy, ejection
+    /// is ignored and requests go to every endpoint, so a cluster is never left with nothing to try (the only endpoint
+    /// of a cluster is never taken out, as nginx does). 0: never (all ejected means 503); 100: ejection never skips.
+    /// </summary>
+    public int PanicThresholdPercent { get; init; } = 50;
+
     public SocketConnectionOptions ConnectionOptions { get; init; } = new();
 
     /// <summary>Opens the connections; by default plain TCP with <see cref="ConnectionOptions"/> (a TLS connector decorates that one).</summary>

@@ -46,6 +46,18 @@ public sealed record ClusterConfig
 
     public double EjectSeconds { get; init; } = 30;
 
+    /// <summary>
+    /// How long an ejected endpoint waits before one trial request (doubling after each failed trial, up to
+    /// <see cref="EjectSeconds"/>); a trial that succeeds ends the ejection. 0: no trials.
+    /// </summary>
+    public double TrialSeconds { get; init; } = 1;
+
+    /// <summary>
+    /// Below this percentage of healthy endpoints, ejection is ignored and requests go to every endpoint (the only
+    /// endpoint of a cluster is never taken out). 0: never (all ejected answers 503).
+    /// </summary>
+    public int PanicThresholdPercent { get; init; } = 50;
+
     /// <summary>TLS to the endpoints (SNI, CA bundle, client certificate); null: plain text.</summary>
     public ClusterTlsConfig? Tls { get; init; }
 }

@@ -75,6 +75,16 @@ internal static class ClusterValidator
                 errors.Add(DocumentPath.Property(path, "eject_seconds"), SaneSeconds.Message(allowZero: false));
             }
 
+            if (!SaneSeconds.IsValid(cluster.TrialSeconds, allowZero: true))
+            {
+                errors.Add(DocumentPath.Property(path, "trial_seconds"), SaneSeconds.Message(allowZero: true));
+            }
+
+            if (cluster.PanicThresholdPercent is < 0 or > 100)
+            {
+                errors.Add(DocumentPath.Property(path, "panic_threshold_percent"), "must be from 0 to 100");
+            }
+
             if (cluster.Tls is { } tls)
             {
                 ClusterTlsValidator.Validate(tls, DocumentPath.Property(path, "tls"), errors);

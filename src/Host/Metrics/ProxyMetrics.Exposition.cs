@@ -115,6 +115,8 @@ public sealed partial class ProxyMetrics
         ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_endpoint_ejected", endpoint.IsEjected ? 1L : 0L, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
         writer.Family("fastproxy_upstream_ejections_total", MetricType.Counter, "Passive ejections of an upstream endpoint (after consecutive failures), by cluster and endpoint, since its configuration was loaded.");
         ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_ejections_total", endpoint.Ejections, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
+        writer.Family("fastproxy_upstream_trial_requests_total", MetricType.Counter, "Trial requests sent to an ejected upstream endpoint (one per backoff; a success ends the ejection), by cluster and endpoint.");
+        ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_trial_requests_total", endpoint.TrialRequests, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
         writer.Family("fastproxy_upstream_requests_queued", MetricType.Gauge, "Requests waiting for a connection to an upstream endpoint whose connections are all busy, by cluster and endpoint.");
         ForEachEndpoint(clusters, (cluster, endpoint) => writer.Sample("fastproxy_upstream_requests_queued", endpoint.PendingRequests, ("cluster", cluster.Name), ("endpoint", endpoint.ToString())));
         writer.Family("fastproxy_upstream_queue_rejections_total", MetricType.Counter, "Requests refused with 503 at once because every connection to the endpoint was busy and its wait queue was full, by cluster and endpoint.");
@@ -131,6 +133,18 @@ public sealed partial class ProxyMetrics
             }
 
             writer.Sample("fastproxy_upstream_endpoints_ejected", ejected, ("cluster", cluster.Name));
+        }
+
+        writer.Family("fastproxy_upstream_panic", MetricType.Gauge, "1 while fewer of a cluster's endpoints are healthy than its panic threshold and requests go to every endpoint, else 0.");
+        foreach (var cluster in clusters)
+        {
+            writer.Sample("fastproxy_upstream_panic", cluster.InPanic ? 1L : 0L, ("cluster", cluster.Name));
+        }
+
+        writer.Family("fastproxy_upstream_panic_picks_total", MetricType.Counter, "Requests sent while the cluster was in panic mode (ejection ignored), by cluster, since its configuration was loaded.");
+        foreach (var cluster in clusters)
+        {
+            writer.Sample("fastproxy_upstream_panic_picks_total", cluster.PanicPicks, ("cluster", cluster.Name));
         }
 
         writer.Family("fastproxy_upstream_circuit_breaker_rejections_total", MetricType.Counter, "Requests refused with 503 at once by a cluster's circuit breaker, by cluster and the limit that was reached (max_connections, max_pending_requests), since its configuration was loaded.");

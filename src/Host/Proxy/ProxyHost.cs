@@ -487,6 +487,8 @@ public sealed class ProxyHost : IAsyncDisposable
             ConnectTimeout = TimeSpan.FromSeconds(timeouts.ConnectSeconds),
             EjectAfterConsecutiveFailures = cluster.EjectAfterFailures,
             EjectionDuration = TimeSpan.FromSeconds(cluster.EjectSeconds),
+            TrialBackoff = TimeSpan.FromSeconds(cluster.TrialSeconds),
+            PanicThresholdPercent = cluster.PanicThresholdPercent,
             ConnectionOptions = _connectionOptions,
             Connector = BuildConnector(cluster),
         };

@@ -17,8 +17,8 @@ public sealed class UpstreamClusterTests
         new IPEndPoint(IPAddress.Parse("192.0.2.3"), 80),
     ];
 
-    private static UpstreamCluster NewCluster(BalancePolicy policy, TimeProvider? time = null, IReadOnlyList<EndPoint>? endpoints = null) =>
-        new("c", endpoints ?? ThreeEndpoints, policy, new UpstreamPoolOptions { EjectAfterConsecutiveFailures = 1, EjectionDuration = TimeSpan.FromSeconds(10) }, time ?? new FakeTimeProvider(), NullLogger.Instance);
+    private static UpstreamCluster NewCluster(BalancePolicy policy, TimeProvider? time = null, IReadOnlyList<EndPoint>? endpoints = null, int panicThresholdPercent = 50) =>
+        new("c", endpoints ?? ThreeEndpoints, policy, new UpstreamPoolOptions { EjectAfterConsecutiveFailures = 1, EjectionDuration = TimeSpan.FromSeconds(10), PanicThresholdPercent = panicThresholdPercent }, time ?? new FakeTimeProvider(), NullLogger.Instance);
 
     [Fact]
     public void Constructor_NegativeQueueBound_Refused()
@@ -69,10 +69,10 @@ public sealed class UpstreamClusterTests
     }
 
     [Fact]
-    public void TryPick_AllEjected_ReturnsFalse()
+    public void TryPick_AllEjectedWithPanicOff_ReturnsFalseUntilTheEjectionEnds()
     {
         var time = new FakeTimeProvider();
-        var cluster = NewCluster(BalancePolicy.LeastRequests, time);
+        var cluster = NewCluster(BalancePolicy.LeastRequests, time, panicThresholdPercent: 0);
         foreach (var endpoint in cluster.Endpoints)
         {
             endpoint.ReportFailure();

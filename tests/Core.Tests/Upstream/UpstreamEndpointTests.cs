@@ -492,7 +492,7 @@ public sealed class UpstreamEndpointTests
     public void ReportFailure_ThresholdReached_EjectsUntilDurationPasses()
     {
         var time = new FakeTimeProvider();
-        var cluster = new UpstreamCluster("eject", [LoopbackHelpers.ClosedPortV4()], BalancePolicy.RoundRobin, new UpstreamPoolOptions { EjectAfterConsecutiveFailures = 3, EjectionDuration = TimeSpan.FromSeconds(30) }, time, NullLogger.Instance);
+        var cluster = new UpstreamCluster("eject", [LoopbackHelpers.ClosedPortV4()], BalancePolicy.RoundRobin, new UpstreamPoolOptions { EjectAfterConsecutiveFailures = 3, EjectionDuration = TimeSpan.FromSeconds(30), PanicThresholdPercent = 0, TrialBackoff = TimeSpan.Zero }, time, NullLogger.Instance);
         var endpoint = cluster.Endpoints[0];
 
         endpoint.ReportFailure();

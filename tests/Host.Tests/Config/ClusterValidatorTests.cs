@@ -46,6 +46,9 @@ public class ClusterValidatorTests
     [InlineData("max_pending_requests: 1000001")]
     [InlineData("eject_after_failures: 0")]
     [InlineData("eject_seconds: 0")]
+    [InlineData("trial_seconds: -1")]
+    [InlineData("panic_threshold_percent: -1")]
+    [InlineData("panic_threshold_percent: 101")]
     [InlineData("protocol: h2")]
     public void Validate_PoolSettingOutOfRange_Error(string setting)
     {
@@ -62,6 +65,18 @@ public class ClusterValidatorTests
         var errors = ConfigSamples.Errors(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    max_connections_per_endpoint: 100\n");
 
         Assert.DoesNotContain(errors, e => e.Path.StartsWith("clusters.", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Load_TrialAndPanicSettings_KeptAndDefaulted()
+    {
+        var set = ConfigLoader.LoadFromText(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    trial_seconds: 0\n    panic_threshold_percent: 0\n", "f.yaml", isYaml: true);
+        var unset = ConfigLoader.LoadFromText(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n", "f.yaml", isYaml: true);
+
+        Assert.Equal(0, set.Config!.Clusters["app"].TrialSeconds);
+        Assert.Equal(0, set.Config.Clusters["app"].PanicThresholdPercent);
+        Assert.Equal(1, unset.Config!.Clusters["app"].TrialSeconds);
+        Assert.Equal(50, unset.Config.Clusters["app"].PanicThresholdPercent);
     }
 
     [Theory]

@@ -25,13 +25,14 @@ public sealed class TestUpstream : IAsyncDisposable
 
     public string Endpoint => $"127.0.0.1:{Port}";
 
-    public static async Task<TestUpstream> StartAsync()
+    /// <summary>Starts the upstream on <paramref name="port"/> (0: any free port).</summary>
+    public static async Task<TestUpstream> StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k =>
         {
-            k.Listen(IPAddress.Loopback, 0);
+            k.Listen(IPAddress.Loopback, port);
             k.Limits.MaxRequestBodySize = null;
         });
         var app = builder.Build();
