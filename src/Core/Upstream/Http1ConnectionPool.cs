@@ -104,7 +104,11 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
             CircuitBreakerLimit? refused = null;
             lock (_lock)
             {
-                ObjectDisposedException.ThrowIf(_disposed, this);
+                if (_disposed)
+                {
+                    throw new UpstreamClusterRetiredException();
+                }
+
                 if (_idleCount > 0)
                 {
                     // LIFO: the most recently released connection is the warmest and least likely closed.
@@ -279,7 +283,7 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
             _idleCount = 0;
             while (TryDequeueWaiter(out var waiter))
             {
-                waiter.TrySetException(new ObjectDisposedException(nameof(UpstreamCluster)));
+                waiter.TrySetException(new UpstreamClusterRetiredException());
             }
         }
 

@@ -216,7 +216,7 @@ public sealed class UpstreamCircuitBreakerTests
 
         await cluster.DisposeAsync();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => waiting.WaitAsync(Step));
+        await Assert.ThrowsAsync<UpstreamClusterRetiredException>(() => waiting.WaitAsync(Step));
         Assert.Equal(0, cluster.PendingRequests);
         Assert.Equal(1, cluster.OpenConnections);
         cluster.Endpoints[1].Release(busy, reusable: true);

@@ -133,7 +133,7 @@ public sealed class UpstreamClusterTests
     }
 
     [Fact(Timeout = TestTimeout)]
-    public async Task DisposeAsync_ClosesIdleConnections()
+    public async Task DisposeAsync_ClosesIdleConnections_LateAcquireRefusedAsRetired()
     {
         using var upstream = new TestUpstream();
         var cluster = new UpstreamCluster("d", [upstream.EndPoint], BalancePolicy.RoundRobin, new UpstreamPoolOptions(), TimeProvider.System, NullLogger.Instance);
@@ -143,7 +143,7 @@ public sealed class UpstreamClusterTests
         await cluster.DisposeAsync();
 
         Assert.Equal(0, cluster.Endpoints[0].IdleCount);
-        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await cluster.Endpoints[0].AcquireAsync(CancellationToken.None));
+        await Assert.ThrowsAsync<UpstreamClusterRetiredException>(async () => await cluster.Endpoints[0].AcquireAsync(CancellationToken.None));
     }
 
     [Fact]
