@@ -7,7 +7,8 @@ namespace FastProxy.Http.Http2.HPack;
 /// (name + value + 32 per entry). Field bytes live back to back in one pooled buffer of twice the largest size the
 /// table may have; when an insert would run off its end, the live bytes (at most one table's worth) move to the
 /// front. So each entry stays contiguous, and the copying averages out to under one byte moved per byte inserted.
-/// Entry bookkeeping is a ring of (offset, name length, value length) in one pooled int array.
+/// Entry bookkeeping is a ring of (offset, name length, value length) in one pooled int array. Both are rented on the
+/// first insert, not at construction: a connection whose peer never indexes a field (most idle ones) holds neither.
 /// </summary>
 public sealed class HPackDynamicTable : IDisposable
 {
@@ -17,9 +18,10 @@ public sealed class HPackDynamicTable : IDisposable
 
     private const int SlotInts = 3;
 
-    private byte[] _bytes;
-    private int[] _slots;
+    private byte[] _bytes = [];
+    private int[] _slots = [];
     private readonly int _slotCapacity;
+    private bool _disposed;
     private int _oldest;
     private int _end;
 
@@ -32,8 +34,6 @@ public sealed class HPackDynamicTable : IDisposable
 
         // Every entry costs at least 32, so no more than capacity / 32 fit at once.
         _slotCapacity = Math.Max(1, capacity / EntryOverhead);
-        _bytes = ArrayPool<byte>.Shared.Rent(Math.Max(1, capacity * 2));
-        _slots = ArrayPool<int>.Shared.Rent(_slotCapacity * SlotInts);
     }
 
     public int Capacity { get; }
@@ -73,6 +73,13 @@ public sealed class HPackDynamicTable : IDisposable
         while (Size + entrySize > MaxSize)
         {
             EvictOldest();
+        }
+
+        if (_slots.Length == 0)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _bytes = ArrayPool<byte>.Shared.Rent(Math.Max(1, Capacity * 2));
+            _slots = ArrayPool<int>.Shared.Rent(_slotCapacity * SlotInts);
         }
 
         var length = name.Length + value.Length;
@@ -144,12 +151,13 @@ public sealed class HPackDynamicTable : IDisposable
 
     public void Dispose()
     {
+        _disposed = true;
         var bytes = _bytes;
         var slots = _slots;
         _bytes = [];
         _slots = [];
         Count = 0;
-        if (bytes.Length > 0)
+        if (slots.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(bytes);
             ArrayPool<int>.Shared.Return(slots);

@@ -19,6 +19,29 @@ public sealed class HPackDynamicTableTests
     }
 
     [Fact]
+    public void Dispose_NeverInsertedInto_NothingToReturn()
+    {
+        // The buffers are rented by the first insert: a table that never got one has none to give back.
+        var table = new HPackDynamicTable(4096);
+        table.SetMaxSize(100);
+        table.Clear();
+
+        table.Dispose();
+        table.Dispose();
+
+        Assert.Equal(0, table.Count);
+    }
+
+    [Fact]
+    public void Insert_AfterDispose_Throws()
+    {
+        var table = new HPackDynamicTable(4096);
+        table.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => Insert(table, "a", "b"));
+    }
+
+    [Fact]
     public void Insert_OverMaxSize_EvictsOldestFirst()
     {
         using var table = new HPackDynamicTable(100);
