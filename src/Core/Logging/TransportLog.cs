@@ -41,6 +41,9 @@ internal static partial class TransportLog
     [LoggerMessage(1010, LogLevel.Warning, "Connection limit {MaxConnections} reached; new connections wait in the backlog")]
     public static partial void ConnectionLimitReached(ILogger logger, int maxConnections);
 
+    [LoggerMessage(1020, LogLevel.Warning, "Connection from {Address} refused: it already has {MaxPerAddress} connections open (max_connections_per_address; {Refused} refused so far)")]
+    public static partial void PerAddressLimitReached(ILogger logger, System.Net.IPAddress address, int maxPerAddress, long refused);
+
     [LoggerMessage(1011, LogLevel.Information, "Below the connection limit again; accepting ({ActiveConnections} active)")]
     public static partial void ConnectionLimitResumed(ILogger logger, int activeConnections);
 

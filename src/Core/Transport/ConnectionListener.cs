@@ -38,6 +38,11 @@ public sealed class ConnectionListener : IAsyncDisposable
     private int _state;
     private int _active;
     private int _atLimit;
+    private readonly AddressConnectionCounts? _perAddress;
+    private readonly AcceptRateLimiter? _acceptRate;
+    private long _refusedPerAddress;
+    private long _acceptsDelayed;
+    private long _lastPerAddressLog;
 
     /// <summary>One pipeline (or bare protocol handler) for every endpoint.</summary>
     public ConnectionListener(ConnectionListenerOptions options, ConnectionHandler handler, ILogger logger)
@@ -85,14 +90,27 @@ public sealed class ConnectionListener : IAsyncDisposable
             }
         }
 
+        if (options.MaxConnectionsPerAddress < 0 || options.MaxAcceptsPerSecond < 0)
+        {
+            throw new ArgumentException("MaxConnectionsPerAddress and MaxAcceptsPerSecond must not be negative.", nameof(options));
+        }
+
         _logger = logger;
         _slots = new SemaphoreSlim(options.MaxConnections, options.MaxConnections);
+        _perAddress = options.MaxConnectionsPerAddress > 0 ? new AddressConnectionCounts(options.MaxConnectionsPerAddress) : null;
+        _acceptRate = options.MaxAcceptsPerSecond > 0 ? new AcceptRateLimiter(options.MaxAcceptsPerSecond, options.ConnectionOptions.Time) : null;
     }
 
     /// <summary>The addresses actually bound (real ports when port 0 was asked), in <see cref="ConnectionListenerOptions.Endpoints"/> order.</summary>
     public IReadOnlyList<IPEndPoint> BoundEndPoints => _boundEndPoints;
 
     public int ActiveConnections => Volatile.Read(ref _active);
+
+    /// <summary>Connections closed at accept because their address already had <see cref="ConnectionListenerOptions.MaxConnectionsPerAddress"/> open.</summary>
+    public long RefusedPerAddress => Volatile.Read(ref _refusedPerAddress);
+
+    /// <summary>Accepts that waited for the <see cref="ConnectionListenerOptions.MaxAcceptsPerSecond"/> rate.</summary>
+    public long AcceptsDelayed => Volatile.Read(ref _acceptsDelayed);
 
     /// <summary>Fires when <see cref="StopAsync"/> begins; also passed to every handler.</summary>
     public CancellationToken ShuttingDown => _shutdownCts.Token;
@@ -288,6 +306,20 @@ public sealed class ConnectionListener : IAsyncDisposable
                 }
             }
 
+            if (_acceptRate?.Take() is { } wait && wait > TimeSpan.Zero)
+            {
+                Interlocked.Increment(ref _acceptsDelayed);
+                try
+                {
+                    await Task.Delay(wait, _options.ConnectionOptions.Time, ct);
+                }
+                catch (OperationCanceledException)
+                {
+                    _slots.Release();
+                    return;
+                }
+            }
+
             Socket accepted;
             try
             {
@@ -343,6 +375,12 @@ public sealed class ConnectionListener : IAsyncDisposable
             return;
         }
 
+        if (_perAddress is not null && connection.RemoteAddress is { } address && !_perAddress.TryAdd(address))
+        {
+            RefuseOverAddressLimit(connection, address);
+            return;
+        }
+
         Interlocked.Increment(ref _active);
         _connections[connection.Id] = connection;
         TransportLog.ConnectionAccepted(_logger, connection.Id, connection.RemoteEndPoint);
@@ -372,6 +410,11 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
         finally
         {
+            if (_perAddress is not null && connection.RemoteAddress is { } address)
+            {
+                _perAddress.Remove(address);
+            }
+
             await connection.DisposeAsync();
             _connections.TryRemove(connection.Id, out _);
             _slots.Release();
@@ -380,5 +423,22 @@ public sealed class ConnectionListener : IAsyncDisposable
                 _drained.TrySetResult();
             }
         }
+    }
+
+    /// <summary>Closes a connection over the per-address limit at once (a reset: nothing was read or written on it).</summary>
+    private void RefuseOverAddressLimit(SocketConnection connection, System.Net.IPAddress address)
+    {
+        Interlocked.Increment(ref _refusedPerAddress);
+        var now = _options.ConnectionOptions.Time.GetTimestamp();
+        var last = Volatile.Read(ref _lastPerAddressLog);
+        if ((last == 0 || _options.ConnectionOptions.Time.GetElapsedTime(last, now) >= TimeSpan.FromSeconds(1))
+            && Interlocked.CompareExchange(ref _lastPerAddressLog, now, last) == last)
+        {
+            TransportLog.PerAddressLimitReached(_logger, address, _options.MaxConnectionsPerAddress, RefusedPerAddress);
+        }
+
+        connection.Abort();
+        _ = connection.DisposeAsync().AsTask();
+        _slots.Release();
     }
 }

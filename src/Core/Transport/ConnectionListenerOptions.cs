@@ -11,6 +11,19 @@ public sealed class ConnectionListenerOptions
     /// <summary>Connections served at once; beyond it the listener stops accepting and new ones wait in the kernel backlog.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>
+    /// Connections one client address may have open at once (0: no limit). One more is closed as soon as it is accepted
+    /// (logged at most once a second, counted in <see cref="ConnectionListener.RefusedPerAddress"/>). Behind a load
+    /// balancer without the PROXY protocol every client shares its address: leave it off there.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; init; }
+
+    /// <summary>
+    /// New connections accepted per second at most, over all endpoints (0: no limit). Beyond it the accept loops pause:
+    /// the flood waits in the kernel backlog rather than costing the proxy a connection each.
+    /// </summary>
+    public int MaxAcceptsPerSecond { get; init; }
+
     /// <summary>Kernel accept queue length (capped by net.core.somaxconn); 512 as nginx's default on Linux.</summary>
     public int Backlog { get; init; } = 512;
 

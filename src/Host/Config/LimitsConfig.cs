@@ -6,6 +6,15 @@ public sealed record LimitsConfig
     /// <summary>Concurrent client connections across all listeners.</summary>
     public int MaxConnections { get; init; } = 10_000;
 
+    /// <summary>
+    /// Concurrent connections from one client address (0: no limit, the default: behind a load balancer without the
+    /// PROXY protocol every client shares one address). One more is closed at accept, logged and counted.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; init; }
+
+    /// <summary>New connections accepted per second over all listeners (0: no limit); beyond it accepting pauses and the flood waits in the kernel backlog.</summary>
+    public int MaxAcceptsPerSecond { get; init; }
+
     /// <summary>Request line cap (414 beyond it). 8 KiB is what RFC 9112 §3 recommends at minimum to support.</summary>
     public int MaxRequestLineBytes { get; init; } = 8192;
 

@@ -17,6 +17,8 @@ internal static class LimitsValidator
 
         // Each listener accept loop needs a socket; a million is already past default fd limits.
         Check(limits.MaxConnections, 1, 1_000_000, "max_connections", errors);
+        Check(limits.MaxConnectionsPerAddress, 0, 1_000_000, "max_connections_per_address", errors);
+        Check(limits.MaxAcceptsPerSecond, 0, 10_000_000, "max_accepts_per_second", errors);
 
         // RFC 9112 §3: senders and recipients should support request lines of at least 8000 octets;
         // below 256 even ordinary API paths would be refused with 414.

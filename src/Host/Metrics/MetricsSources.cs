@@ -24,6 +24,12 @@ public sealed class MetricsSources
     /// <summary>Open downstream (client) connections.</summary>
     public Func<int>? ActiveConnections { get; init; }
 
+    /// <summary>Client connections closed at accept by the per-address limit.</summary>
+    public Func<long>? ConnectionsRefusedPerAddress { get; init; }
+
+    /// <summary>Accepts that waited for the accept-rate limit.</summary>
+    public Func<long>? AcceptsDelayed { get; init; }
+
     /// <summary>The upstream clusters of the configuration in force.</summary>
     public Func<IReadOnlyList<UpstreamCluster>>? Clusters { get; init; }
 
@@ -50,6 +56,8 @@ public sealed class MetricsSources
         {
             Routes = () => host.Config.Routes,
             ActiveConnections = () => host.ActiveConnections,
+            ConnectionsRefusedPerAddress = () => host.ConnectionsRefusedPerAddress,
+            AcceptsDelayed = () => host.AcceptsDelayed,
             Clusters = () => host.Clusters,
             Policy = host.PolicyCounters,
             Host = host.Counters,

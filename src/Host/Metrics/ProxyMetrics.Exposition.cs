@@ -89,6 +89,18 @@ public sealed partial class ProxyMetrics
             writer.Sample("fastproxy_active_connections", active());
         }
 
+        if (sources.ConnectionsRefusedPerAddress is { } refused)
+        {
+            writer.Family("fastproxy_connections_refused_total", MetricType.Counter, "Client connections closed at accept by a limit, by reason (per_address: limits.max_connections_per_address).");
+            writer.Sample("fastproxy_connections_refused_total", refused(), ("reason", "per_address"));
+        }
+
+        if (sources.AcceptsDelayed is { } delayed)
+        {
+            writer.Family("fastproxy_accepts_delayed_total", MetricType.Counter, "Accepts that waited for limits.max_accepts_per_second (the flood waited in the kernel backlog).");
+            writer.Sample("fastproxy_accepts_delayed_total", delayed());
+        }
+
         // HTTP/2 is not implemented yet: the family exists (dashboards and alerts can be written
         // now) and reads 0.
         writer.Family("fastproxy_http2_streams_active", MetricType.Gauge, "Open HTTP/2 streams, from HEADERS until the stream is closed and its request recorded.");

@@ -75,6 +75,12 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public int ActiveConnections => _listener?.ActiveConnections ?? 0;
 
+    /// <summary>Client connections closed at accept by `limits.max_connections_per_address`.</summary>
+    public long ConnectionsRefusedPerAddress => _listener?.RefusedPerAddress ?? 0;
+
+    /// <summary>Accepts that waited for `limits.max_accepts_per_second`.</summary>
+    public long AcceptsDelayed => _listener?.AcceptsDelayed ?? 0;
+
     public string PolicyVersion => _snapshot.Policy?.Version ?? "none";
 
     public PolicyCounters PolicyCounters => _counters;
@@ -249,6 +255,8 @@ public sealed class ProxyHost : IAsyncDisposable
                 Endpoints = endpoints,
                 Listeners = listeners,
                 MaxConnections = config.Limits.MaxConnections,
+                MaxConnectionsPerAddress = config.Limits.MaxConnectionsPerAddress,
+                MaxAcceptsPerSecond = config.Limits.MaxAcceptsPerSecond,
                 ConnectionOptions = _connectionOptions,
             },
             pipelines,

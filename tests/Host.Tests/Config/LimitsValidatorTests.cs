@@ -10,6 +10,8 @@ public class LimitsValidatorTests
     [InlineData("max_header_bytes: 100000000")]
     [InlineData("max_header_count: 0")]
     [InlineData("max_body_bytes: -1")]
+    [InlineData("max_connections_per_address: -1")]
+    [InlineData("max_accepts_per_second: -5")]
     public void Validate_OutOfRange_ErrorAtKeyLine(string setting)
     {
         var error = ConfigSamples.Single(ConfigSamples.MinimalYaml + "limits:\n  " + setting + "\n");
@@ -28,6 +30,8 @@ public class LimitsValidatorTests
               max_header_bytes: 1024
               max_header_count: 8
               max_body_bytes: 0
+              max_connections_per_address: 16
+              max_accepts_per_second: 1000
             """));
     }
 }
