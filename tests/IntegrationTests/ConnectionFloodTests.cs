@@ -21,6 +21,7 @@ public sealed partial class ConnectionFloodTests
         await using var proxy = await ProxyProcess.StartAsync(config);
 
         var held = new List<Socket>();
+        using var adminClient = new HttpClient();
         try
         {
             for (var i = 0; i < 25; i++)
@@ -35,7 +36,7 @@ public sealed partial class ConnectionFloodTests
             Assert.True(admin.Success, proxy.Output);
 
             // The admin listener is not a proxy listener: its scrape is not limited. 20 of the 25 were refused.
-            using var adminClient = new HttpClient { BaseAddress = new Uri(admin.Groups["url"].Value) };
+            adminClient.BaseAddress = new Uri(admin.Groups["url"].Value);
             const string expected = "fastproxy_connections_refused_total{reason=\"per_address\"} 20\n";
             var metrics = "";
             for (var attempt = 0; attempt < 50 && !metrics.Contains(expected, StringComparison.Ordinal); attempt++)
@@ -51,7 +52,18 @@ public sealed partial class ConnectionFloodTests
             held.ForEach(s => s.Dispose());
         }
 
-        // Once its connections are gone the address is served again.
+        // Once its connections are gone (the proxy saw them close) the address is served again.
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var metrics = await adminClient.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+            if (metrics.Contains("fastproxy_active_connections 0\n", StringComparison.Ordinal))
+            {
+                break;
+            }
+
+            await Task.Delay(100);
+        }
+
         using var client = new HttpClient { BaseAddress = proxy.BaseAddress };
         Assert.Equal("hello from upstream", await client.GetStringAsync("/hello"));
     }
