@@ -22,6 +22,8 @@ command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 # HTTP/2 and gRPC tests drive Debian's python3 (/usr/bin/python3) with its h2 and grpcio modules.
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import h2' >/dev/null 2>&1 || need+=(python3-h2)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
+# haproxy: the independent PROXY protocol v2 sender of the listener tests (and gRPC load comparisons).
+[ -x /usr/sbin/haproxy ] || need+=(haproxy)
 # nginx: the independent TLS upstream of the upstream TLS tests (Debian installs it under /usr/sbin).
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then

@@ -44,6 +44,15 @@ internal static partial class TransportLog
     [LoggerMessage(1020, LogLevel.Warning, "Connection from {Address} refused: it already has {MaxPerAddress} connections open (max_connections_per_address; {Refused} refused so far)")]
     public static partial void PerAddressLimitReached(ILogger logger, System.Net.IPAddress address, int maxPerAddress, long refused);
 
+    [LoggerMessage(1021, LogLevel.Warning, "Connection {ConnectionId} from {Peer} closed: the listener takes PROXY protocol headers only from its trusted networks")]
+    public static partial void ProxyProtocolUntrusted(ILogger logger, long connectionId, System.Net.IPAddress? peer);
+
+    [LoggerMessage(1022, LogLevel.Warning, "Connection {ConnectionId} from {Peer} closed: invalid PROXY protocol header ({Reason})")]
+    public static partial void ProxyProtocolInvalid(ILogger logger, long connectionId, System.Net.IPAddress? peer, string reason);
+
+    [LoggerMessage(1023, LogLevel.Warning, "Connection {ConnectionId} from {Peer} closed: no complete PROXY protocol header within {Seconds} s")]
+    public static partial void ProxyProtocolTimedOut(ILogger logger, long connectionId, System.Net.IPAddress? peer, double seconds);
+
     [LoggerMessage(1011, LogLevel.Information, "Below the connection limit again; accepting ({ActiveConnections} active)")]
     public static partial void ConnectionLimitResumed(ILogger logger, int activeConnections);
 

@@ -375,7 +375,7 @@ public sealed class ConnectionListener : IAsyncDisposable
             return;
         }
 
-        if (_perAddress is not null && connection.RemoteAddress is { } address && !_perAddress.TryAdd(address))
+        if (_perAddress is not null && connection.TransportRemoteAddress is { } address && !_perAddress.TryAdd(address))
         {
             RefuseOverAddressLimit(connection, address);
             return;
@@ -410,7 +410,7 @@ public sealed class ConnectionListener : IAsyncDisposable
         }
         finally
         {
-            if (_perAddress is not null && connection.RemoteAddress is { } address)
+            if (_perAddress is not null && connection.TransportRemoteAddress is { } address)
             {
                 _perAddress.Remove(address);
             }

@@ -13,8 +13,9 @@ public sealed class ConnectionListenerOptions
 
     /// <summary>
     /// Connections one client address may have open at once (0: no limit). One more is closed as soon as it is accepted
-    /// (logged at most once a second, counted in <see cref="ConnectionListener.RefusedPerAddress"/>). Behind a load
-    /// balancer without the PROXY protocol every client shares its address: leave it off there.
+    /// (logged at most once a second, counted in <see cref="ConnectionListener.RefusedPerAddress"/>). The address counted
+    /// is the transport peer's: behind a load balancer (PROXY protocol or not) every client shares its address, so leave
+    /// it off there.
     /// </summary>
     public int MaxConnectionsPerAddress { get; init; }
 

@@ -22,4 +22,7 @@ public enum TimeoutReason : byte
 
     /// <summary>A TLS handshake (or the ClientHello before it) did not complete in time (close, counted).</summary>
     TlsHandshake,
+
+    /// <summary>A PROXY protocol header did not arrive whole in time (close, counted).</summary>
+    ProxyProtocolHeader,
 }

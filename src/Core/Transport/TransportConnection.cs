@@ -26,6 +26,7 @@ public abstract partial class TransportConnection : IDuplexPipe, IAsyncDisposabl
     private static long s_nextId;
 
     private IDuplexPipe? _top;
+    private IPEndPoint? _proxiedSource;
 
     /// <param name="heartbeat">
     /// Drives <see cref="SetTimeout"/>; null: this connection has no deadlines. The derived constructor calls
@@ -71,15 +72,30 @@ public abstract partial class TransportConnection : IDuplexPipe, IAsyncDisposabl
 
     public abstract IPEndPoint? LocalEndPoint { get; }
 
-    /// <summary>The peer's address, with an IPv4-mapped IPv6 address (dual-mode listener) turned back into IPv4.</summary>
-    public IPAddress? RemoteAddress
+    /// <summary>
+    /// The client's address: the one a trusted PROXY protocol header named (<see cref="UseProxiedSource"/>), else the
+    /// transport peer's; an IPv4-mapped IPv6 address (dual-mode listener) turned back into IPv4. What the gate, the
+    /// audit trail and X-Forwarded-For see.
+    /// </summary>
+    public IPAddress? RemoteAddress => Unmapped(_proxiedSource?.Address ?? RemoteEndPoint?.Address);
+
+    /// <summary>The transport peer's own address (a load balancer's, behind one), whatever a PROXY header said: for limits and trust checks.</summary>
+    public IPAddress? TransportRemoteAddress => Unmapped(RemoteEndPoint?.Address);
+
+    /// <summary>The client a trusted PROXY protocol header named; null when none did.</summary>
+    public IPEndPoint? ProxiedSource => _proxiedSource;
+
+    /// <summary>
+    /// Records the client a PROXY protocol header from a trusted load balancer named (the middleware that read the
+    /// header calls it before the next step runs): from then on <see cref="RemoteAddress"/> is that client's.
+    /// </summary>
+    public void UseProxiedSource(IPEndPoint source)
     {
-        get
-        {
-            var address = RemoteEndPoint?.Address;
-            return address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
-        }
+        ArgumentNullException.ThrowIfNull(source);
+        _proxiedSource = source;
     }
+
+    private static IPAddress? Unmapped(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
 
     /// <summary>True once the peer closed its side, reset, or the connection was aborted: no more transport input will come.</summary>
     public abstract bool IsInputEnded { get; }

@@ -25,6 +25,7 @@ internal static class ConfigDefaults
         [typeof(FastProxyConfig)] = static () => new FastProxyConfig(),
         [typeof(ListenerConfig)] = static () => new ListenerConfig(),
         [typeof(TlsListenerConfig)] = static () => new TlsListenerConfig(),
+        [typeof(ProxyProtocolConfig)] = static () => new ProxyProtocolConfig(),
         [typeof(SniCertificateConfig)] = static () => new SniCertificateConfig(),
         [typeof(LimitsConfig)] = static () => new LimitsConfig(),
         [typeof(TimeoutsConfig)] = static () => new TimeoutsConfig(),

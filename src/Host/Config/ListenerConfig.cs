@@ -9,6 +9,9 @@ public sealed record ListenerConfig
     /// <summary>"http1" (default), "h2c" (HTTP/2 prior knowledge, plain listeners) or "auto" (both; over TLS by ALPN): see <see cref="ListenerProtocols"/>.</summary>
     public string Protocol { get; init; } = ListenerProtocols.Http1;
 
+    /// <summary>The PROXY protocol from trusted load balancers (the client address the policy and audit see); null: off.</summary>
+    public ProxyProtocolConfig? ProxyProtocol { get; init; }
+
     /// <summary>TLS on this listener (scheme https); null: plain text.</summary>
     public TlsListenerConfig? Tls { get; init; }
 }

@@ -38,6 +38,36 @@ internal static class ListenerValidator
             {
                 TlsListenerValidator.Validate(tls, DocumentPath.Property(path, "tls"), errors);
             }
+
+            if (listener.ProxyProtocol is { } proxyProtocol)
+            {
+                ValidateProxyProtocol(proxyProtocol, DocumentPath.Property(path, "proxy_protocol"), errors);
+            }
+        }
+    }
+
+    /// <summary>The trusted list parses into networks (see <see cref="ProxyProtocolNetworks"/>) and is not empty; the header timeout is sane.</summary>
+    private static void ValidateProxyProtocol(ProxyProtocolConfig config, string path, ConfigErrorSink errors)
+    {
+        var trustedPath = DocumentPath.Property(path, "trusted");
+        if (config.Trusted is null || config.Trusted.Count == 0)
+        {
+            errors.Add(trustedPath, "list the load balancers that may send the header, e.g. trusted: [10.0.0.0/8]; a header from anyone else would let a client choose its own address");
+        }
+        else
+        {
+            for (var i = 0; i < config.Trusted.Count; i++)
+            {
+                if (!ProxyProtocolNetworks.TryParse(config.Trusted[i], out _))
+                {
+                    errors.Add(DocumentPath.Index(trustedPath, i), $"'{config.Trusted[i]}' is not an IP address or a CIDR network (e.g. 10.0.0.0/8, 192.0.2.10, 2001:db8::/32)");
+                }
+            }
+        }
+
+        if (!SaneSeconds.IsValid(config.HeaderSeconds, allowZero: false))
+        {
+            errors.Add(DocumentPath.Property(path, "header_seconds"), SaneSeconds.Message(allowZero: false));
         }
     }
 

@@ -27,6 +27,9 @@ public sealed class MetricsSources
     /// <summary>Client connections closed at accept by the per-address limit.</summary>
     public Func<long>? ConnectionsRefusedPerAddress { get; init; }
 
+    /// <summary>PROXY protocol header outcomes; null when no listener expects the header.</summary>
+    public FastProxy.Core.Transport.ProxyProtocol.ProxyProtocolCounters? ProxyProtocol { get; init; }
+
     /// <summary>Accepts that waited for the accept-rate limit.</summary>
     public Func<long>? AcceptsDelayed { get; init; }
 
@@ -58,6 +61,7 @@ public sealed class MetricsSources
             ActiveConnections = () => host.ActiveConnections,
             ConnectionsRefusedPerAddress = () => host.ConnectionsRefusedPerAddress,
             AcceptsDelayed = () => host.AcceptsDelayed,
+            ProxyProtocol = host.HasProxyProtocolListeners ? host.ProxyProtocolCounters : null,
             Clusters = () => host.Clusters,
             Policy = host.PolicyCounters,
             Host = host.Counters,

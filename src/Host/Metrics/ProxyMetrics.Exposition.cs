@@ -95,6 +95,16 @@ public sealed partial class ProxyMetrics
             writer.Sample("fastproxy_connections_refused_total", refused(), ("reason", "per_address"));
         }
 
+        if (sources.ProxyProtocol is { } proxy)
+        {
+            writer.Family("fastproxy_proxy_protocol_headers_total", MetricType.Counter, "PROXY protocol headers on listeners that expect them, by result: accepted (named a client), local (a balancer health check: the peer address stays), untrusted (peer outside proxy_protocol.trusted: closed), invalid and timeout (closed).");
+            writer.Sample("fastproxy_proxy_protocol_headers_total", Volatile.Read(ref proxy.Accepted), ("result", "accepted"));
+            writer.Sample("fastproxy_proxy_protocol_headers_total", Volatile.Read(ref proxy.Local), ("result", "local"));
+            writer.Sample("fastproxy_proxy_protocol_headers_total", Volatile.Read(ref proxy.Untrusted), ("result", "untrusted"));
+            writer.Sample("fastproxy_proxy_protocol_headers_total", Volatile.Read(ref proxy.Invalid), ("result", "invalid"));
+            writer.Sample("fastproxy_proxy_protocol_headers_total", Volatile.Read(ref proxy.TimedOut), ("result", "timeout"));
+        }
+
         if (sources.AcceptsDelayed is { } delayed)
         {
             writer.Family("fastproxy_accepts_delayed_total", MetricType.Counter, "Accepts that waited for limits.max_accepts_per_second (the flood waited in the kernel backlog).");

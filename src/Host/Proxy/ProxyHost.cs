@@ -4,6 +4,7 @@ using FastProxy.Core.Gate;
 using FastProxy.Core.Routing;
 using FastProxy.Core.Timing;
 using FastProxy.Core.Transport;
+using FastProxy.Core.Transport.ProxyProtocol;
 using FastProxy.Core.Transport.Epoll;
 using FastProxy.Core.Upstream;
 using FastProxy.Host.Config;
@@ -74,6 +75,12 @@ public sealed class ProxyHost : IAsyncDisposable
     public IReadOnlyList<IPEndPoint> BoundEndPoints => _listener?.BoundEndPoints ?? [];
 
     public int ActiveConnections => _listener?.ActiveConnections ?? 0;
+
+    /// <summary>PROXY protocol header outcomes on the listeners that expect one (process-wide).</summary>
+    public ProxyProtocolCounters ProxyProtocolCounters { get; } = new();
+
+    /// <summary>Whether any listener expects the PROXY protocol.</summary>
+    public bool HasProxyProtocolListeners => _config.Listeners.Any(l => l.ProxyProtocol is not null);
 
     /// <summary>Client connections closed at accept by `limits.max_connections_per_address`.</summary>
     public long ConnectionsRefusedPerAddress => _listener?.RefusedPerAddress ?? 0;
@@ -229,6 +236,13 @@ public sealed class ProxyHost : IAsyncDisposable
         for (var i = 0; i < endpoints.Count; i++)
         {
             var pipeline = new ConnectionPipelineBuilder();
+            if (config.Listeners[i].ProxyProtocol is { } proxyProtocol)
+            {
+                // First: the balancer sends the header in clear, before the client's TLS bytes.
+                var reader = new ProxyProtocolMiddleware(ProxyProtocolNetworks.ParseAll(proxyProtocol.Trusted), TimeSpan.FromSeconds(proxyProtocol.HeaderSeconds), ProxyProtocolCounters, _loggers.CreateLogger("FastProxy.Core.Transport"));
+                pipeline.Use(reader.Wrap);
+            }
+
             var scheme = ListenerInfo.HttpScheme;
             if (_listenerTls[i] is { } tls)
             {

@@ -4,6 +4,24 @@ public class ListenerValidatorTests
 {
     private const string Rest = "clusters:\n  app: { endpoints: [127.0.0.1:9001] }\n";
 
+    [Theory]
+    [InlineData("proxy_protocol: { trusted: [] }", "listeners[0].proxy_protocol.trusted")]
+    [InlineData("proxy_protocol: { trusted: [10.0.0.0/33] }", "listeners[0].proxy_protocol.trusted[0]")]
+    [InlineData("proxy_protocol: { trusted: [lb.example] }", "listeners[0].proxy_protocol.trusted[0]")]
+    [InlineData("proxy_protocol: { trusted: [10.0.0.1], header_seconds: 0 }", "listeners[0].proxy_protocol.header_seconds")]
+    public void Validate_BadProxyProtocol_ErrorAtTheKey(string setting, string path)
+    {
+        var error = ConfigSamples.Single("listeners:\n  - address: 127.0.0.1:8080\n    " + setting + "\n" + Rest);
+
+        Assert.Equal(path, error.Path);
+    }
+
+    [Fact]
+    public void Validate_ProxyProtocolWithNetworksAndAddresses_NoErrors()
+    {
+        Assert.Empty(ConfigSamples.Errors("listeners:\n  - address: 127.0.0.1:8080\n    proxy_protocol: { trusted: [10.0.0.0/8, 192.0.2.10, \"2001:db8::/32\"], header_seconds: 3 }\n" + Rest));
+    }
+
     [Fact]
     public void Validate_NoListeners_Error()
     {
