@@ -22,6 +22,7 @@ public sealed partial class ProxyMetrics
         WriteTls(writer, sources);
         WriteUpstreamTls(writer, sources);
         WriteAudit(writer, sources);
+        WriteProcess(writer);
         return writer.ToString();
     }
 

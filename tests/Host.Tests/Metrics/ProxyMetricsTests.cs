@@ -114,6 +114,21 @@ public class ProxyMetricsTests
     }
 
     [Fact]
+    public void ToPrometheusText_ProcessHealth_MemoryDescriptorsThreadsAndGcExposed()
+    {
+        using var metrics = new ProxyMetrics { Sources = new MetricsSources() };
+        GC.Collect(0);
+
+        var text = metrics.ToPrometheusText();
+
+        Assert.InRange(Value(text, "process_resident_memory_bytes"), 1_000_000, long.MaxValue);
+        Assert.InRange(Value(text, "process_open_fds"), 3, 1_000_000);
+        Assert.InRange(Value(text, "process_threads"), 1, 100_000);
+        Assert.InRange(Value(text, "dotnet_gc_collections_total{generation=\"0\"}"), 1, long.MaxValue);
+        Assert.InRange(Value(text, "dotnet_gc_allocated_bytes_total"), 1, long.MaxValue);
+    }
+
+    [Fact]
     public void ToPrometheusText_Sources_ExposesScrapeTimeValues()
     {
         using var metrics = new ProxyMetrics();
