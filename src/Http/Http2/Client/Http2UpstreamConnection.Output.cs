@@ -22,6 +22,8 @@ internal sealed partial class Http2UpstreamConnection
     private volatile bool _outputFailed;
     private volatile bool _stopFlusher;
     private bool _flushing;
+    private ValueTask<FlushResult>? _handedOff;
+    private long _handedOffTarget;
     private bool _goAwaySent;
 
     internal bool IsOutputFailed => _outputFailed;
@@ -35,7 +37,12 @@ internal sealed partial class Http2UpstreamConnection
         }
     }
 
-    /// <summary>Waits until write <paramref name="written"/> reached the transport; false when it never will.</summary>
+    /// <summary>
+    /// Waits until write <paramref name="written"/> reached the transport; false when it never will, or when the stream
+    /// was reset meanwhile (a deadline must end a write stuck behind an upstream that stopped reading).
+    /// Write-through: with no flush running the caller flushes itself; a flush that does not complete at once is handed
+    /// to the flusher task, so the caller can still be woken by a reset.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     internal async ValueTask<bool> WaitFlushedAsync(Http2UpstreamStream stream, long written)
     {
@@ -52,28 +59,42 @@ internal sealed partial class Http2UpstreamConnection
                     return !_outputFailed;
                 }
 
-                if (_outputFailed)
+                if (_outputFailed || stream.IsReset)
                 {
                     return false;
                 }
 
                 own = !_flushing;
-                if (!own && !_flushWaiters.Contains(stream.Signal))
-                {
-                    _flushWaiters.Add(stream.Signal);
-                }
-
                 if (own)
                 {
                     started = TryStartFlushLocked(out flush, out target);
                 }
             }
 
-            if (own)
+            if (own && (!started || flush.IsCompleted))
             {
                 var ok = started && await CompleteFlushAsync(flush);
                 EndFlush(target, ok);
                 continue;
+            }
+
+            lock (Sync)
+            {
+                if (own)
+                {
+                    _handedOff = flush;
+                    _handedOffTarget = target;
+                }
+
+                if (!_flushWaiters.Contains(stream.Signal))
+                {
+                    _flushWaiters.Add(stream.Signal);
+                }
+            }
+
+            if (own)
+            {
+                _flushSignal.Set();
             }
 
             await stream.Signal.WaitAsync();
@@ -223,18 +244,27 @@ internal sealed partial class Http2UpstreamConnection
                 bool started;
                 lock (Sync)
                 {
-                    if (_flushing)
+                    if (_handedOff is { } pending)
+                    {
+                        // A stream's flush that went asynchronous: finished here (it stays _flushing until then).
+                        _handedOff = null;
+                        flush = pending;
+                        target = _handedOffTarget;
+                        started = true;
+                    }
+                    else if (_flushing)
                     {
                         break;
                     }
-
-                    if (_writtenSeq == _flushedSeq || _outputFailed)
+                    else if (_writtenSeq == _flushedSeq || _outputFailed)
                     {
                         WakeFlushWaitersLocked();
                         break;
                     }
-
-                    started = TryStartFlushLocked(out flush, out target);
+                    else
+                    {
+                        started = TryStartFlushLocked(out flush, out target);
+                    }
                 }
 
                 var ok = started && await CompleteFlushAsync(flush);

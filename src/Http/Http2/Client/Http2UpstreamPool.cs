@@ -11,6 +11,8 @@ namespace FastProxy.Http.Http2.Client;
 /// </summary>
 internal sealed class Http2UpstreamPool : IHttp2UpstreamStreamSource, IHttp2UpstreamConnectionOwner
 {
+    private static readonly TimeSpan ConnectGrace = TimeSpan.FromSeconds(1);
+
     private readonly MultiplexedPoolContext _context;
     private readonly UpstreamPoolOptions _poolOptions;
     private readonly Http2UpstreamOptions _options;
@@ -193,6 +195,7 @@ internal sealed class Http2UpstreamPool : IHttp2UpstreamStreamSource, IHttp2Upst
             while (true)
             {
                 Task changed;
+                bool connectInFlight;
                 CircuitBreakerLimit? refused = null;
                 var queueFull = -1;
                 lock (_lock)
@@ -248,6 +251,7 @@ internal sealed class Http2UpstreamPool : IHttp2UpstreamStreamSource, IHttp2Upst
                     }
 
                     changed = _changed.Task;
+                    connectInFlight = _connecting > 0 && observedConnect == _connectGeneration;
                 }
 
                 if (refused is { } limit)
@@ -261,7 +265,9 @@ internal sealed class Http2UpstreamPool : IHttp2UpstreamStreamSource, IHttp2Upst
                     throw new UpstreamQueueFullException($"Every HTTP/2 connection to {_endpoint} is full and {queueFull} requests already wait for a stream.");
                 }
 
-                var remaining = _poolOptions.ConnectTimeout - _time.GetElapsedTime(deadline);
+                // A connect this request waits for ends by itself within the connect timeout (then its error is the answer):
+                // a short grace lets that error, not a pool timeout, reach the caller.
+                var remaining = _poolOptions.ConnectTimeout - _time.GetElapsedTime(deadline) + (connectInFlight ? ConnectGrace : TimeSpan.Zero);
                 try
                 {
                     if (remaining <= TimeSpan.Zero)
@@ -300,12 +306,15 @@ internal sealed class Http2UpstreamPool : IHttp2UpstreamStreamSource, IHttp2Upst
     private async Task ConnectAsync(long generation)
     {
         await Task.Yield();
+        var startedAt = _time.GetTimestamp();
         Http2UpstreamConnection? connection = null;
         try
         {
             var transport = await _poolOptions.Connector.ConnectAsync(_context.Address, _poolOptions.ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
             connection = new Http2UpstreamConnection(transport, _options, _time, _logger, _context.ClusterName, _endpoint, this);
-            await connection.StartAsync(_poolOptions.ConnectTimeout, CancellationToken.None).ConfigureAwait(false);
+            // The connect timeout bounds the whole connect: TCP (and TLS) plus the HTTP/2 preface and SETTINGS.
+            var left = _poolOptions.ConnectTimeout - _time.GetElapsedTime(startedAt);
+            await connection.StartAsync(left > TimeSpan.Zero ? left : TimeSpan.FromMilliseconds(1), CancellationToken.None).ConfigureAwait(false);
             bool disposed;
             lock (_lock)
             {
