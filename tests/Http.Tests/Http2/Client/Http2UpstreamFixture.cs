@@ -55,13 +55,13 @@ internal sealed class Http2PoolUnderTest : IAsyncDisposable
 {
     private readonly UpstreamCluster _cluster;
 
-    public Http2PoolUnderTest(IUpstreamConnector connector, Http2UpstreamOptions? options = null, UpstreamPoolOptions? pool = null, TimeProvider? time = null)
+    public Http2PoolUnderTest(IUpstreamConnector? connector, Http2UpstreamOptions? options = null, UpstreamPoolOptions? pool = null, TimeProvider? time = null, EndPoint? endpoint = null)
     {
         var template = pool ?? new UpstreamPoolOptions();
         var poolOptions = new UpstreamPoolOptions
         {
             Protocol = UpstreamProtocol.Http2,
-            Connector = connector,
+            Connector = connector ?? new TcpUpstreamConnector(new SocketConnectionOptions()),
             MultiplexedPoolFactory = Http2UpstreamPoolFactory.Create(options ?? new Http2UpstreamOptions()),
             ConnectTimeout = template.ConnectTimeout,
             IdleTimeout = template.IdleTimeout,
@@ -70,7 +70,7 @@ internal sealed class Http2PoolUnderTest : IAsyncDisposable
             MaxConnectionsPerCluster = template.MaxConnectionsPerCluster,
             MaxPendingRequestsPerCluster = template.MaxPendingRequestsPerCluster,
         };
-        _cluster = new UpstreamCluster("test", [new IPEndPoint(IPAddress.Loopback, 9)], BalancePolicy.RoundRobin, poolOptions, time ?? TimeProvider.System, Log);
+        _cluster = new UpstreamCluster("test", [endpoint ?? new IPEndPoint(IPAddress.Loopback, 9)], BalancePolicy.RoundRobin, poolOptions, time ?? TimeProvider.System, Log);
         Pool = (IHttp2UpstreamStreamSource)_cluster.Endpoints[0].Multiplexed!;
     }
 
