@@ -311,6 +311,12 @@ internal sealed partial class Http2UpstreamConnection : IAsyncDisposable
                 Http2FrameWriter.WritePing(_output, _pingPayload, ack: false);
                 _writtenSeq++;
             }
+
+            if (closeReason is not null)
+            {
+                // No stream may be lent between this decision and the close (it would only be refused).
+                _closed = true;
+            }
         }
 
         if (closeReason is null)
