@@ -260,7 +260,8 @@ internal sealed partial class Http2ProxyStream
             var buffer = read.Buffer;
             if (read.IsCanceled)
             {
-                body.AdvanceTo(buffer.Start, buffer.End);
+                // Nothing consumed, nor marked examined: a retry's first read gets this data again at once.
+                body.AdvanceTo(buffer.Start);
                 return BodyCopyResult.Canceled;
             }
 
@@ -285,7 +286,7 @@ internal sealed partial class Http2ProxyStream
             var sent = await SendRequestDataAsync(upstream, buffer, last, decision, strippedHeaders);
             if (!sent)
             {
-                body.AdvanceTo(buffer.Start, buffer.End);
+                body.AdvanceTo(buffer.Start);
                 return _stream.Aborted.IsCancellationRequested ? BodyCopyResult.ClientFailed : BodyCopyResult.UpstreamFailed;
             }
 

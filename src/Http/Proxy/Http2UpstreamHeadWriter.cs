@@ -36,11 +36,11 @@ internal static class Http2UpstreamHeadWriter
         ReadOnlySpan<byte> clientCert,
         TimeSpan? grpcTimeout)
     {
-        WritePseudoHeaders(upstream, request.MethodBytes, scheme, request.ForwardedAuthority, request.Path, request.Query);
+        WritePseudoHeaders(upstream, request.MethodBytes, scheme, request.ForwardedAuthority, request.Path, request.Query, hasQuery: !request.Query.IsEmpty);
         for (var i = 0; i < request.FieldCount; i++)
         {
             request.GetField(i, out var name, out var value);
-            if (Forwards(name, value, decision, strippedHeaders, grpcTimeout.HasValue, out var teTrailers))
+            if (Forwards(name, KnownHeaders.Lookup(name), value, namedInConnection: false, decision, strippedHeaders, grpcTimeout.HasValue, out var teTrailers))
             {
                 upstream.AddRequestField(name, teTrailers ? Trailers : value);
             }
@@ -53,10 +53,9 @@ internal static class Http2UpstreamHeadWriter
     /// Whether a request field goes to an HTTP/2 upstream: the HTTP/1.1 rules, but te passes when it is exactly
     /// "trailers" (<paramref name="teTrailers"/>, sent as that), and a grpc-timeout the proxy restates does not.
     /// </summary>
-    public static bool Forwards(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, in GateDecision decision, byte[][] strippedHeaders, bool grpcTimeoutRestated, out bool teTrailers)
+    public static bool Forwards(ReadOnlySpan<byte> name, KnownHeader known, ReadOnlySpan<byte> value, bool namedInConnection, in GateDecision decision, byte[][] strippedHeaders, bool grpcTimeoutRestated, out bool teTrailers)
     {
         teTrailers = false;
-        var known = KnownHeaders.Lookup(name);
         if (known == KnownHeader.TE)
         {
             teTrailers = Ascii.EqualsIgnoreCase(value.Trim(" \t"u8), Trailers);
@@ -68,16 +67,56 @@ internal static class Http2UpstreamHeadWriter
             return false;
         }
 
-        return RequestHeaderTransform.Forwards(name, known, namedInConnection: false, decision.ForwardAuthorization, strippedHeaders);
+        return RequestHeaderTransform.Forwards(name, known, namedInConnection, decision.ForwardAuthorization, strippedHeaders);
+    }
+
+    /// <summary>
+    /// The head of an HTTP/1.1 client's request (h1 -> h2): Host becomes :authority, names are lowercased, fields the
+    /// Connection field names are dropped as for an HTTP/1.1 upstream; an empty query ("/a?") keeps its '?'.
+    /// </summary>
+    public static void Write(
+        IHttp2UpstreamStream upstream,
+        Http1RequestHead request,
+        in GateDecision decision,
+        IPAddress? clientAddress,
+        ReadOnlySpan<byte> scheme,
+        byte[][] strippedHeaders,
+        in RequestIds ids,
+        ReadOnlySpan<byte> clientCert,
+        TimeSpan? grpcTimeout)
+    {
+        WritePseudoHeaders(upstream, request.MethodBytes, scheme, request.ForwardedAuthority, request.Path, request.Query, request.HasQuery);
+        for (var i = 0; i < request.HeaderCount; i++)
+        {
+            var name = request.GetName(i);
+            var known = request.GetKnown(i);
+            var value = request.GetValue(i);
+            if (Forwards(name, known, value, request.IsNamedInConnection(name, known), decision, strippedHeaders, grpcTimeout.HasValue, out var teTrailers))
+            {
+                Http2UpstreamFieldSink.AddLowercase(upstream, name, teTrailers ? Trailers : value);
+            }
+        }
+
+        WriteAddedFields(upstream, request.DeclaredBodyLength, decision, clientAddress, scheme, request.ForwardedAuthority, ids, clientCert, grpcTimeout);
+    }
+
+    /// <summary>One chunked trailer field of an HTTP/1.1 client's body, added as an HTTP/2 trailer when it may be restated.</summary>
+    public static void AddTrailer(IHttp2UpstreamStream upstream, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, in GateDecision decision, byte[][] strippedHeaders)
+    {
+        if (TrailerFields.IsAllowed(name)
+            && RequestHeaderTransform.Forwards(name, KnownHeaders.Lookup(name), namedInConnection: false, decision.ForwardAuthorization, strippedHeaders))
+        {
+            Http2UpstreamFieldSink.AddLowercase(upstream, name, value);
+        }
     }
 
     /// <summary>:method, :scheme, :authority and :path (RFC 9113 §8.3.1), in that order, before any regular field.</summary>
-    public static void WritePseudoHeaders(IHttp2UpstreamStream upstream, ReadOnlySpan<byte> method, ReadOnlySpan<byte> scheme, ReadOnlySpan<byte> authority, ReadOnlySpan<byte> path, ReadOnlySpan<byte> query)
+    public static void WritePseudoHeaders(IHttp2UpstreamStream upstream, ReadOnlySpan<byte> method, ReadOnlySpan<byte> scheme, ReadOnlySpan<byte> authority, ReadOnlySpan<byte> path, ReadOnlySpan<byte> query, bool hasQuery)
     {
         upstream.AddRequestField(":method"u8, method);
         upstream.AddRequestField(":scheme"u8, scheme);
         upstream.AddRequestField(":authority"u8, authority);
-        if (query.IsEmpty)
+        if (!hasQuery)
         {
             upstream.AddRequestField(":path"u8, path);
             return;
@@ -137,11 +176,7 @@ internal static class Http2UpstreamHeadWriter
         for (var i = 0; i < request.TrailerCount; i++)
         {
             request.GetTrailer(i, out var name, out var value);
-            if (TrailerFields.IsAllowed(name)
-                && RequestHeaderTransform.Forwards(name, KnownHeaders.Lookup(name), namedInConnection: false, decision.ForwardAuthorization, strippedHeaders))
-            {
-                Http2UpstreamFieldSink.AddLowercase(upstream, name, value);
-            }
+            AddTrailer(upstream, name, value, decision, strippedHeaders);
         }
     }
 }
