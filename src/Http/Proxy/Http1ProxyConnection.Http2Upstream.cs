@@ -30,6 +30,10 @@ internal sealed partial class Http1ProxyConnection
     private bool _h2BodyConsumed;
     private bool _h2BodyStopping;
 
+    // The upstream stream of the request in progress, from its opening to its release; RunAsync releases it after an
+    // unexpected failure (see AbandonHttp2Upstream).
+    private IHttp2UpstreamStream? _h2Upstream;
+
     // The de-chunking state of the request body in progress (a mutable struct: kept here, never copied into a method).
     private ChunkedBodyReader _h2Chunked;
 
@@ -79,12 +83,13 @@ internal sealed partial class Http1ProxyConnection
                 return await WriteErrorAsync(ProxyErrorKind.PoolExhausted, close: !CanSkipBody());
             }
 
+            _h2Upstream = upstream;
             _exchange.UpstreamName = endpoint.Name;
             Http2UpstreamHeadWriter.Write(upstream, _request, decision, _client.Address, _scheme.Span, runtime.StrippedHeaders, _exchange.Ids, runtime.ClientCertFor(routeIndex, _client), wholeCall ? deadline : null);
             upstream.SetDeadline(deadline);
             if (!await upstream.SendRequestHeadAsync(endStream: !_request.HasBody))
             {
-                upstream.Release();
+                ReleaseHttp2Upstream();
                 if (!retried)
                 {
                     retried = true;
@@ -124,7 +129,7 @@ internal sealed partial class Http1ProxyConnection
             }
 
             var bodyResult = bodyCopy is null ? BodyCopyResult.Complete : await StopHttp2BodyCopyAsync(bodyCopy);
-            upstream.Release();
+            ReleaseHttp2Upstream();
             if (outcome == Http2UpstreamHeadOutcome.Refused && !retried && !_h2BodyConsumed && bodyResult is BodyCopyResult.Complete or BodyCopyResult.Canceled)
             {
                 retried = true;
@@ -152,6 +157,21 @@ internal sealed partial class Http1ProxyConnection
             ProxyLog.Http2UpstreamFailed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), outcome.ToString(), ProxyErrorMapping.ToStatus(failure));
             return await WriteErrorAsync(failure, close: !CanSkipBody() || bodyCopy is not null);
         }
+    }
+
+    /// <summary>Gives the upstream stream back exactly once (it resets a stream not finished both ways).</summary>
+    private void ReleaseHttp2Upstream()
+    {
+        var upstream = _h2Upstream;
+        _h2Upstream = null;
+        upstream?.Release();
+    }
+
+    /// <summary>After an unexpected failure: the upstream hears CANCEL and the stream goes back (the connection is closing anyway).</summary>
+    private void AbandonHttp2Upstream()
+    {
+        _h2Upstream?.Reset(Http2ErrorCode.Cancel);
+        ReleaseHttp2Upstream();
     }
 
     /// <summary>As for HTTP/2 clients: the route's response timeout for the head, or a gRPC call's grpc-timeout (capped by it) for the whole call; false when malformed.</summary>
@@ -365,7 +385,7 @@ internal sealed partial class Http1ProxyConnection
             closeAfter |= bodyResult != BodyCopyResult.Complete;
         }
 
-        upstream.Release();
+        ReleaseHttp2Upstream();
         _exchange.Outcome = copy switch
         {
             BodyCopyResult.Complete => RequestOutcome.Forwarded,

@@ -180,6 +180,8 @@ internal sealed partial class Http1ProxyConnection
                         await AbandonPendingForwardAsync();
                     }
 
+                    AbandonHttp2Upstream();
+
                     EndRequest();
                 }
 

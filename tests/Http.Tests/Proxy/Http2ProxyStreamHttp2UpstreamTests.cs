@@ -187,6 +187,29 @@ public sealed class Http2ProxyStreamHttp2UpstreamTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task Post_RefusedWhileItsBodyWasHeld_RetriedWithTheWholeBody()
+    {
+        await using var proxy = new Http2UpstreamHarness();
+        var refused = new FakeHttp2UpstreamStream();
+        refused.HoldData();
+        proxy.Source.Enqueue(refused);
+        var second = new FakeHttp2UpstreamStream();
+        proxy.Source.Enqueue(second);
+        using var stream = new FakeHttp2RequestStream("POST", "/x", hasBody: true);
+        var run = proxy.RunAsync(stream);
+        await stream.SendBodyAsync("whole body", end: true);
+        await refused.DataOffered;
+        refused.Fail(Http2UpstreamHeadOutcome.Refused, Http2ErrorCode.RefusedStream);
+        await second.RequestEnded;
+        second.Respond(200, endStream: true);
+        await run;
+
+        Assert.Equal(("", "whole body"), (refused.RequestText, second.RequestText));
+        Assert.Equal(200, stream.Status);
+        Assert.Equal(10, proxy.Observer.Single.BytesIn);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task Get_RefusedTwice_502AfterExactlyOneRetry()
     {
         await using var proxy = new Http2UpstreamHarness();
