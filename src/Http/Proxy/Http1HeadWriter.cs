@@ -160,6 +160,24 @@ internal static class Http1HeadWriter
         writer.Write(decision.ResponseBody.Span);
     }
 
+    /// <summary>
+    /// A refusal the gRPC way over HTTP/1.1: 200 with content-type application/grpc, grpc-status and grpc-message as
+    /// header fields and an empty body (Content-Length: 0), the HTTP/1.1 form of a trailers-only response.
+    /// </summary>
+    public static void WriteGrpcRefusal(PipeWriter writer, GrpcStatus status, ReadOnlySpan<byte> message, bool closeAfter)
+    {
+        writer.Write("HTTP/1.1 200 OK\r\n"u8);
+        var fields = new Http1FieldLineSink(writer);
+        GrpcRefusal.WriteFields(ref fields, status, message);
+        writer.Write("Content-Length: 0\r\n"u8);
+        if (closeAfter)
+        {
+            writer.Write("Connection: close\r\n"u8);
+        }
+
+        writer.Write(Crlf);
+    }
+
     public static void WriteNumber(IBufferWriter<byte> writer, long value)
     {
         var span = writer.GetSpan(20);

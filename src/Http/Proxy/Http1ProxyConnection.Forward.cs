@@ -38,6 +38,11 @@ internal sealed partial class Http1ProxyConnection
             return await WriteErrorAsync(ProxyErrorKind.RequestBodyTooLarge);
         }
 
+        if (cluster.Protocol == UpstreamProtocol.Http2)
+        {
+            return await ForwardToHttp2Async(runtime, routeIndex, decision, cluster, routeId);
+        }
+
         var retriable = Forwarder.IsRetriable(_request);
         var continueSent = false;
         for (var attempt = firstAttempt; ; attempt++)

@@ -52,6 +52,9 @@ internal sealed partial class Http1ProxyConnection
     // The request in progress, from its complete head to its record; null while the connection waits for a head.
     private ForwardingExchange _exchange = null!;
 
+    // Whether the request in progress is a gRPC call (its route is marked, or its content-type says so): refusals are answered the gRPC way.
+    private bool _grpc;
+
     public Http1ProxyConnection(TransportConnection connection, Func<ProxyRuntime> runtime, Http1ProxyOptions options, ILogger logger, CancellationToken shuttingDown, ConnectionHandler? http2PriorKnowledge = null)
     {
         _http2PriorKnowledge = http2PriorKnowledge;
@@ -176,6 +179,8 @@ internal sealed partial class Http1ProxyConnection
                     {
                         await AbandonPendingForwardAsync();
                     }
+
+                    AbandonHttp2Upstream();
 
                     EndRequest();
                 }
@@ -405,8 +410,18 @@ internal sealed partial class Http1ProxyConnection
         {
             var close = !CanSkipBody();
             _exchange.Outcome = RequestOutcome.Denied;
+
+            // The record keeps the gate's status even when the wire says 200 the gRPC way.
             _exchange.Status = decision.Status;
-            Http1HeadWriter.WriteDenial(_output, decision, close);
+            if (_grpc)
+            {
+                Http1HeadWriter.WriteGrpcRefusal(_output, GrpcStatusMapping.FromHttpStatus(decision.Status), GrpcStatusMapping.MessageFor(decision.Status), close);
+            }
+            else
+            {
+                Http1HeadWriter.WriteDenial(_output, decision, close);
+            }
+
             return FlushAsync(keepAlive: !close);
         }
 
@@ -431,6 +446,7 @@ internal sealed partial class Http1ProxyConnection
     {
         var match = Forwarder.Route(_exchange, _request);
         routeIndex = _exchange.RouteIndex;
+        _grpc = runtime.IsGrpcRoute(routeIndex) || GrpcRequests.HasGrpcContentType(_request);
         if (match != RouteMatchKind.Matched)
         {
             decision = default;
@@ -456,11 +472,21 @@ internal sealed partial class Http1ProxyConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WriteErrorAsync(ProxyErrorKind kind, bool close = true)
     {
-        // A head that fails to parse is answered before any exchange begins.
-        _exchange?.Status = ProxyErrorMapping.ToStatus(kind);
+        // A head that fails to parse is answered before any exchange begins (and is never known to be gRPC).
+        // The record keeps the HTTP status even when the wire says 200 the gRPC way.
+        var status = ProxyErrorMapping.ToStatus(kind);
+        _exchange?.Status = status;
         try
         {
-            _output.Write(ErrorResponses.Get(kind, close));
+            if (_grpc && _exchange is not null)
+            {
+                Http1HeadWriter.WriteGrpcRefusal(_output, GrpcStatusMapping.FromKind(kind), GrpcStatusMapping.MessageFor(status), close);
+            }
+            else
+            {
+                _output.Write(ErrorResponses.Get(kind, close));
+            }
+
             await _output.FlushAsync();
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
@@ -488,6 +514,7 @@ internal sealed partial class Http1ProxyConnection
         {
             ExchangePool.Return(_exchange);
             _exchange = null!;
+            _grpc = false;
         }
     }
 }

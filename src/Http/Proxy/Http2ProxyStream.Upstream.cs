@@ -7,6 +7,7 @@ using FastProxy.Core.Observability;
 using FastProxy.Core.Transport;
 using FastProxy.Core.Upstream;
 using FastProxy.Http.Forwarding;
+using FastProxy.Http.Http2;
 using FastProxy.Http.Http2.Streams;
 
 namespace FastProxy.Http.Proxy;
@@ -45,6 +46,12 @@ internal sealed partial class Http2ProxyStream
             _exchange.Outcome = RequestOutcome.ClientFailed;
             ProxyLog.BodyTooLarge(_logger, ConnectionId, routeId, maxBody);
             await WriteErrorAsync(ProxyErrorKind.RequestBodyTooLarge);
+            return;
+        }
+
+        if (cluster.Protocol == UpstreamProtocol.Http2)
+        {
+            await ForwardToHttp2Async(runtime, routeIndex, decision, cluster, routeId);
             return;
         }
 
@@ -366,6 +373,8 @@ internal sealed partial class Http2ProxyStream
             _lease.Connection.Abort();
         }
 
+        // An HTTP/2 upstream stream hears of it as RST_STREAM CANCEL (a client reset reaches the upstream this way).
+        _h2Upstream?.Reset(Http2ErrorCode.Cancel);
         try
         {
             return await StopRequestBodyAsync();
@@ -373,6 +382,7 @@ internal sealed partial class Http2ProxyStream
         finally
         {
             ReleaseUpstream(reusable: false);
+            ReleaseHttp2Upstream();
         }
     }
 
@@ -420,5 +430,7 @@ internal sealed partial class Http2ProxyStream
         _bodyCopyRunning = false;
         _lastResponseError = default;
         _response?.Reset();
+        _h2Upstream = null;
+        _requestBodyConsumed = false;
     }
 }

@@ -34,6 +34,9 @@ internal sealed partial class Http2ProxyStream
     // Whether a final response head went to the client: from then on a failure can only reset the stream.
     private bool _headSent;
 
+    // Whether the request is a gRPC call (its route is marked, or its content-type says so): refusals are answered the gRPC way.
+    private bool _grpc;
+
     public Http2ProxyStream(Http2ProxyStreamHandler handler)
     {
         _handler = handler;
@@ -95,12 +98,14 @@ internal sealed partial class Http2ProxyStream
         _client = null!;
         _exchange = null!;
         _headSent = false;
+        _grpc = false;
         ResetUpstream();
     }
 
     /// <summary>Routes, decides and, when allowed, forwards the request.</summary>
     private ValueTask ProcessAsync(ProxyRuntime runtime)
     {
+        _grpc = GrpcRequests.HasGrpcContentType(_stream);
         // RFC 9110 §9.3.6 (and RFC 9113 §8.5): CONNECT asks for a tunnel whose bytes no route, gate or audit would ever
         // see; 501 as for HTTP/1.1 (extended CONNECT, RFC 8441, is not offered either).
         if (_stream.Method == RequestMethod.Connect)
@@ -118,6 +123,7 @@ internal sealed partial class Http2ProxyStream
         }
 
         var match = Forwarder.Route(_exchange, _stream);
+        _grpc |= runtime.IsGrpcRoute(_exchange.RouteIndex);
         if (match != RouteMatchKind.Matched)
         {
             var kind = match == RouteMatchKind.MethodNotAllowed ? ProxyErrorKind.MethodNotAllowed : ProxyErrorKind.NoRoute;
@@ -182,6 +188,12 @@ internal sealed partial class Http2ProxyStream
     private async ValueTask WriteDenialAsync(GateDecision decision)
     {
         _exchange.Status = decision.Status;
+        if (_grpc)
+        {
+            await WriteGrpcRefusalAsync(GrpcStatusMapping.FromHttpStatus(decision.Status), decision.Status);
+            return;
+        }
+
         var body = decision.ResponseBody;
         AddContentFields(body.Length);
         var sink = new Http2ResponseFieldSink(_stream);
@@ -210,11 +222,30 @@ internal sealed partial class Http2ProxyStream
 
         var status = ProxyErrorMapping.ToStatus(kind);
         _exchange.Status = status;
+        if (_grpc)
+        {
+            await WriteGrpcRefusalAsync(GrpcStatusMapping.FromKind(kind), status);
+            return;
+        }
+
         var body = ErrorResponses.Body(kind);
         AddContentFields(body.Length);
         _headSent = true;
         await _stream.WriteResponseHeadAsync(status, endStream: false);
         await _stream.WriteDataAsync(new ReadOnlySequence<byte>(body), endStream: true);
+    }
+
+    /// <summary>
+    /// A refusal the gRPC way: one HEADERS with END_STREAM, :status 200 and the gRPC status (a trailers-only response).
+    /// The record keeps <paramref name="httpStatus"/>, the HTTP status the refusal stands for (set by the caller).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WriteGrpcRefusalAsync(GrpcStatus status, int httpStatus)
+    {
+        var sink = new Http2ResponseFieldSink(_stream);
+        GrpcRefusal.WriteFields(ref sink, status, GrpcStatusMapping.MessageFor(httpStatus));
+        _headSent = true;
+        await _stream.WriteResponseHeadAsync(200, endStream: true);
     }
 
     private void AddContentFields(int length)

@@ -71,4 +71,13 @@ internal static partial class ProxyLog
 
     [LoggerMessage(41, LogLevel.Information, "conn {ConnectionId}: Upgrade from {Client} ignored (only websocket, on routes whose upgrades list it); forwarded as a plain request")]
     public static partial void UpgradeIgnored(ILogger logger, long connectionId, string? client);
+
+    [LoggerMessage(52, LogLevel.Information, "conn {ConnectionId} stream {StreamId}: gRPC call from {Client} has a malformed grpc-timeout -> grpc-status 13 (400)")]
+    public static partial void GrpcTimeoutInvalid(ILogger logger, long connectionId, int streamId, string? client);
+
+    [LoggerMessage(53, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: upstream {Endpoint} ended the HTTP/2 stream before its response head ({Reason}) -> {Status}")]
+    public static partial void Http2UpstreamFailed(ILogger logger, long connectionId, string routeId, string? endpoint, string reason, int status);
+
+    [LoggerMessage(54, LogLevel.Information, "conn {ConnectionId}: route {RouteId}: the gRPC call's deadline passed after the response head; ended with grpc-status 4")]
+    public static partial void GrpcDeadlineAfterHead(ILogger logger, long connectionId, string routeId);
 }

@@ -24,7 +24,7 @@ internal sealed class FakeHttp2RequestStream : IHttp2RequestStream, IDisposable
     private readonly byte[] _scheme;
     private readonly List<(byte[] Name, byte[] Value)> _fields;
     private readonly List<(byte[] Name, byte[] Value)> _trailers = [];
-    private readonly Pipe _body = new();
+    private readonly Pipe _body;
     private readonly CancellationTokenSource _aborted = new();
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _headWritten = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -40,8 +40,11 @@ internal sealed class FakeHttp2RequestStream : IHttp2RequestStream, IDisposable
         string authority = "api.test",
         string scheme = "https",
         TransportConnection? connection = null,
-        bool expectContinue = false)
+        bool expectContinue = false,
+        long bodyPauseThreshold = 0)
     {
+        // A pause threshold stands for the client's flow-control window: its writes stall while the proxy consumes nothing.
+        _body = bodyPauseThreshold > 0 ? new Pipe(new PipeOptions(pauseWriterThreshold: bodyPauseThreshold, resumeWriterThreshold: bodyPauseThreshold / 2)) : new Pipe();
         _method = Encoding.ASCII.GetBytes(method);
         _authority = Encoding.ASCII.GetBytes(authority);
         var colon = authority.LastIndexOf(':');
