@@ -59,6 +59,13 @@ public sealed class EchoServer : IAsyncDisposable
 
     public Task StopAsync() => _app.StopAsync();
 
+    /// <summary>Stops at once: open connections are aborted mid-call (a crashed or killed upstream), not drained.</summary>
+    public async Task AbortAsync()
+    {
+        await _app.StopAsync(new CancellationToken(canceled: true));
+        await _app.DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();

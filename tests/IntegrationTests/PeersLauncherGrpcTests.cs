@@ -21,19 +21,19 @@ public sealed class PeersLauncherGrpcTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public async Task GrpcPrefix_SecondRouteOverH2cWithTheApiRule_ConfigChecks()
     {
-        var config = await WriteConfigAsync(new() { ["PEERS_GRPC_PREFIX"] = "/echo.Echo/", ["PEERS_UPSTREAM_H2C"] = "http://127.0.0.1:19002" });
+        var config = await WriteConfigAsync(new(StringComparer.Ordinal) { ["PEERS_GRPC_PREFIX"] = "/echo.Echo/", ["PEERS_UPSTREAM_H2C"] = "http://127.0.0.1:19002" });
 
         var routes = config["routes"]!.AsArray();
         Assert.Equal(2, routes.Count);
         var grpc = routes[1]!;
         Assert.Equal("grpc", (string?)grpc["id"]);
         Assert.Equal("/echo.Echo/**", (string?)grpc["match"]!["path"]);
-        Assert.Equal(["POST"], grpc["match"]!["methods"]!.AsArray().Select(m => (string?)m));
+        Assert.Equal(["POST"], grpc["match"]!["methods"]!.AsArray().Select(m => (string?)m), StringComparer.Ordinal);
         Assert.True((bool)grpc["grpc"]!);
         Assert.Equal(routes[0]!["allow"]!.ToJsonString(), grpc["allow"]!.ToJsonString());
         var cluster = config["clusters"]![(string)grpc["cluster"]!]!;
         Assert.Equal("h2c", (string?)cluster["protocol"]);
-        Assert.Equal(["127.0.0.1:19002"], cluster["endpoints"]!.AsArray().Select(e => (string?)e));
+        Assert.Equal(["127.0.0.1:19002"], cluster["endpoints"]!.AsArray().Select(e => (string?)e), StringComparer.Ordinal);
         Assert.Null(routes[0]!["grpc"]);
 
         var (exit, text) = await ProxyProcess.RunToEndAsync("check", "--config", Path.Combine(_runDirectory, "fastproxy.json"));
@@ -43,17 +43,17 @@ public sealed class PeersLauncherGrpcTests(ITestOutputHelper output) : IDisposab
     [Fact]
     public async Task GrpcPrefixWithoutH2cUpstream_DefaultsTo9002()
     {
-        var config = await WriteConfigAsync(new() { ["PEERS_GRPC_PREFIX"] = "/echo.Echo" });
+        var config = await WriteConfigAsync(new(StringComparer.Ordinal) { ["PEERS_GRPC_PREFIX"] = "/echo.Echo" });
 
         var grpc = config["routes"]!.AsArray()[1]!;
         Assert.Equal("/echo.Echo/**", (string?)grpc["match"]!["path"]);
-        Assert.Equal(["127.0.0.1:9002"], config["clusters"]![(string)grpc["cluster"]!]!["endpoints"]!.AsArray().Select(e => (string?)e));
+        Assert.Equal(["127.0.0.1:9002"], config["clusters"]![(string)grpc["cluster"]!]!["endpoints"]!.AsArray().Select(e => (string?)e), StringComparer.Ordinal);
     }
 
     [Fact]
     public async Task NoGrpcPrefix_OnlyTheApiRoute()
     {
-        var config = await WriteConfigAsync(new() { ["PEERS_UPSTREAM_H2C"] = "http://127.0.0.1:19002" });
+        var config = await WriteConfigAsync(new(StringComparer.Ordinal) { ["PEERS_UPSTREAM_H2C"] = "http://127.0.0.1:19002" });
 
         Assert.Single(config["routes"]!.AsArray());
         Assert.Single(config["clusters"]!.AsObject());
