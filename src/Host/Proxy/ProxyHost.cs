@@ -537,7 +537,7 @@ public sealed class ProxyHost : IAsyncDisposable
             return tcp;
         }
 
-        var options = ClusterTls.Build(tls, _options.BaseDirectory, _tlsLogger, _options.Time);
+        var options = ClusterTls.Build(tls, _options.BaseDirectory, _tlsLogger, _options.Time, cluster.Protocol);
         return new TlsUpstreamConnector(tcp, options, UpstreamTlsCounters, PinnedBlockMemoryPool.Shared, _options.Time, _tlsLogger);
     }
 
