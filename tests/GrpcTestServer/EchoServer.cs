@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
 
 namespace FastProxy.GrpcTestServer;
 
@@ -26,7 +27,7 @@ public sealed class EchoServer : IAsyncDisposable
     public ServerStats Stats { get; }
 
     /// <summary>Starts on 127.0.0.1:<paramref name="port"/> (0: any free port); with <paramref name="certificate"/> over TLS.</summary>
-    public static async Task<EchoServer> StartAsync(int port = 0, X509Certificate2? certificate = null, IPAddress? address = null)
+    public static async Task<EchoServer> StartAsync(int port = 0, X509Certificate2? certificate = null, IPAddress? address = null, X509Certificate2Collection? intermediates = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -46,7 +47,8 @@ public sealed class EchoServer : IAsyncDisposable
                 listen.Protocols = HttpProtocols.Http2;
                 if (certificate is not null)
                 {
-                    listen.UseHttps(certificate);
+                    // The intermediates go out with the leaf, so a client trusting only the root can verify the chain.
+                    listen.UseHttps(new HttpsConnectionAdapterOptions { ServerCertificate = certificate, ServerCertificateChain = intermediates });
                 }
             });
         });

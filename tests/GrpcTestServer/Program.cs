@@ -27,7 +27,15 @@ for (var i = 0; i < args.Length; i++)
 }
 
 using var certificate = certPath is null ? null : X509Certificate2.CreateFromPemFile(certPath, keyPath);
-await using var server = await EchoServer.StartAsync(port, certificate);
+var chain = new X509Certificate2Collection();
+if (certPath is not null)
+{
+    // Everything after the leaf in the PEM file is sent along as the chain.
+    chain.ImportFromPemFile(certPath);
+    chain.RemoveAt(0);
+}
+
+await using var server = await EchoServer.StartAsync(port, certificate, intermediates: chain);
 Console.WriteLine($"listening on {server.Port}");
 using var stop = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
