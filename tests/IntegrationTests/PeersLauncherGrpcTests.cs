@@ -1,6 +1,14 @@
+using System.Globalization;
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
+using FastProxy.GrpcTestServer;
+using FastProxy.GrpcTestServer.Echo;
 using FastProxy.IntegrationTests.Infrastructure;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
 using Xunit.Abstractions;
 
 namespace FastProxy.IntegrationTests;
@@ -10,7 +18,7 @@ namespace FastProxy.IntegrationTests;
 /// ../shared/bench/peers/README.md documents them): a second route <c>grpc</c> on that prefix, POST only, the same JWT
 /// and role rule as <c>api</c>, marked <c>grpc: true</c>, forwarded over h2c. These tests run the launcher with a
 /// stand-in binary (<c>/bin/true</c>) so that only the configuration it writes is judged, then have the real
-/// <c>fastproxy check</c> validate it. A gRPC call through it is in Grpc/GrpcThroughLauncherTests.
+/// <c>fastproxy check</c> validate it; one test (trait NeedsH2Upstream) makes a real gRPC call through the launched proxy.
 /// </summary>
 public sealed class PeersLauncherGrpcTests(ITestOutputHelper output) : IDisposable
 {
@@ -70,6 +78,61 @@ public sealed class PeersLauncherGrpcTests(ITestOutputHelper output) : IDisposab
 
         Assert.NotEqual(0, await launcher.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains(name, launcher.Log, StringComparison.Ordinal);
+    }
+
+    /// <summary>After the HTTP/2 upstream side is merged: a real call through the launcher's proxy to the echo server.</summary>
+    [Fact]
+    [Trait("Category", "NeedsH2Upstream")]
+    public async Task GrpcPrefix_CallThroughTheProxy_AllowedWithTokenRefusedWithout()
+    {
+        await using var server = await EchoServer.StartAsync();
+        using var key = RSA.Create(2048);
+        var publicKey = Path.Combine(_runDirectory, "pub.pem");
+        await File.WriteAllTextAsync(publicKey, key.ExportSubjectPublicKeyInfoPem() + "\n");
+        var h1 = PeersLauncher.FreePort();
+        var h2c = PeersLauncher.FreePort();
+        using var launcher = PeersLauncher.Start(_runDirectory, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["FASTPROXY_H1_PORT"] = h1.ToString(CultureInfo.InvariantCulture),
+            ["FASTPROXY_H2C_PORT"] = h2c.ToString(CultureInfo.InvariantCulture),
+            ["PEERS_UPSTREAM"] = "http://127.0.0.1:9",
+            ["PEERS_PUBKEY"] = publicKey,
+            ["PEERS_GRPC_PREFIX"] = "/echo.Echo/",
+            ["PEERS_UPSTREAM_H2C"] = $"http://127.0.0.1:{server.Port}",
+        });
+        try
+        {
+            await launcher.WaitListeningAsync(h2c);
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{h2c}");
+            var client = new Echo.EchoClient(channel);
+
+            var reply = await client.UnaryAsync(new EchoRequest { Message = "peers" }, new Metadata { { "authorization", "Bearer " + Token(key) } });
+            var refused = await Assert.ThrowsAsync<RpcException>(async () => await client.UnaryAsync(new EchoRequest()));
+
+            Assert.Equal("peers", reply.Message);
+            Assert.Equal(StatusCode.Unauthenticated, refused.StatusCode);
+        }
+        finally
+        {
+            output.WriteLine(launcher.Log);
+        }
+    }
+
+    /// <summary>A token as the harness mints it: RS256, issuer https://idp.test, audience orders-api, role reader.</summary>
+    private static string Token(RSA key)
+    {
+        var now = DateTime.UtcNow;
+        return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://idp.test",
+            Audience = "orders-api",
+            Subject = new ClaimsIdentity([new Claim("sub", "peer")]),
+            Claims = new Dictionary<string, object>(StringComparer.Ordinal) { ["roles"] = new[] { "reader" } },
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now.AddMinutes(10),
+            SigningCredentials = new SigningCredentials(new RsaSecurityKey(key), SecurityAlgorithms.RsaSha256),
+        });
     }
 
     private async Task<JsonNode> WriteConfigAsync(Dictionary<string, string> environment)
