@@ -106,6 +106,34 @@ if [ -n "${PEERS_UPSTREAM_TLS:-}" ]; then
   cluster_tls_json=", \"tls\": { \"server_name\": \"localhost\", \"ca\": \"$(abs "$PEERS_UPSTREAM_CA")\" }"
 fi
 
+# Optional: PEERS_GRPC_PREFIX (e.g. /echo.Echo/) adds a second route `grpc`: that path prefix, method POST, the same JWT +
+# role rule as `api`, forwarded over HTTP/2 cleartext (prior knowledge) to PEERS_UPSTREAM_H2C (default
+# http://127.0.0.1:9002), refusals answered the gRPC way (HTTP 200 + grpc-status 16 / 7).
+grpc_cluster_json=""
+grpc_route_json=""
+if [ -n "${PEERS_GRPC_PREFIX:-}" ]; then
+  case "$PEERS_GRPC_PREFIX" in
+    /*) ;;
+    *) echo "fastproxy-peers.sh: PEERS_GRPC_PREFIX must start with '/', not '$PEERS_GRPC_PREFIX'" >&2; exit 1 ;;
+  esac
+  upstream_h2c=${PEERS_UPSTREAM_H2C:-http://127.0.0.1:9002}
+  case "$upstream_h2c" in
+    http://*) ;;
+    *) echo "fastproxy-peers.sh: PEERS_UPSTREAM_H2C must be http://HOST:PORT (h2c), not '$upstream_h2c'" >&2; exit 1 ;;
+  esac
+  upstream_h2c=${upstream_h2c#http://}
+  upstream_h2c=${upstream_h2c%/}
+  grpc_prefix=${PEERS_GRPC_PREFIX%/}
+  grpc_cluster_json=", \"grpc_upstream\": { \"endpoints\": [ \"$upstream_h2c\" ], \"protocol\": \"h2c\" }"
+  grpc_route_json=", {
+    \"id\": \"grpc\",
+    \"match\": { \"path\": \"$grpc_prefix/**\", \"methods\": [ \"POST\" ] },
+    \"cluster\": \"grpc_upstream\",
+    \"grpc\": true,
+    \"allow\": [ $allow_json ]
+  }"
+fi
+
 h1_protocol=http1
 h2c_listener_json=""
 if [ "$h2c_port" = "$h1_port" ]; then
@@ -118,7 +146,7 @@ config="$PEERS_RUN_DIR/fastproxy.json"
 cat > "$config" <<JSON
 {
   "listeners": [ { "address": "$listen_host:$h1_port", "protocol": "$h1_protocol" }$h2c_listener_json$tls_listener_json ],
-  "clusters": { "upstream": { "endpoints": [ "$upstream" ]$cluster_tls_json } },
+  "clusters": { "upstream": { "endpoints": [ "$upstream" ]$cluster_tls_json }$grpc_cluster_json },
   "identity": {
     "providers": [ {
       "name": "peers",
@@ -133,7 +161,7 @@ cat > "$config" <<JSON
     "match": { "path": "$prefix/**", "methods": [ $methods_json ] },
     "cluster": "upstream",
     "allow": [ $allow_json ]
-  } ],
+  }$grpc_route_json ],
   $audit_json
   $admin_json
   "log": { "level": "warning" }

@@ -6,8 +6,11 @@ public sealed record ClusterConfig
     /// <summary>"host:port" with an IP literal or a name: "127.0.0.1:9001", "[::1]:9001", "localhost:9001".</summary>
     public IReadOnlyList<string> Endpoints { get; init; } = [];
 
-    /// <summary>"http1" (default); HTTP/2 upstreams are reserved and refused for now.</summary>
-    public string Protocol { get; init; } = ListenerProtocols.Http1;
+    /// <summary>
+    /// <see cref="UpstreamProtocols.Http1"/> (default), <see cref="UpstreamProtocols.H2c"/> (HTTP/2 with prior
+    /// knowledge) or <see cref="UpstreamProtocols.H2"/> (HTTP/2 over TLS with ALPN h2; needs <see cref="Tls"/>).
+    /// </summary>
+    public string Protocol { get; init; } = UpstreamProtocols.Http1;
 
     /// <summary><see cref="BalanceModes.RoundRobin"/> (default) or <see cref="BalanceModes.LeastRequests"/>.</summary>
     public string Balance { get; init; } = BalanceModes.RoundRobin;
@@ -60,4 +63,7 @@ public sealed record ClusterConfig
 
     /// <summary>TLS to the endpoints (SNI, CA bundle, client certificate); null: plain text.</summary>
     public ClusterTlsConfig? Tls { get; init; }
+
+    /// <summary>HTTP/2 settings and limits for an `h2c` or `h2` cluster; null: the defaults. Refused on an `http1` cluster.</summary>
+    public ClusterHttp2Config? Http2 { get; init; }
 }

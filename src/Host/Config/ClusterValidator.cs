@@ -30,10 +30,7 @@ internal static class ClusterValidator
 
             ValidateEndpoints(cluster, DocumentPath.Property(path, "endpoints"), errors);
 
-            if (cluster.Protocol is not ListenerProtocols.Http1)
-            {
-                errors.Add(DocumentPath.Property(path, "protocol"), $"unknown or unsupported upstream protocol '{cluster.Protocol}'; expected '{ListenerProtocols.Http1}' (HTTP/2 upstreams are not supported yet)");
-            }
+            ValidateProtocol(cluster, path, errors);
 
             if (cluster.Balance is not (BalanceModes.RoundRobin or BalanceModes.LeastRequests))
             {
@@ -89,6 +86,44 @@ internal static class ClusterValidator
             {
                 ClusterTlsValidator.Validate(tls, DocumentPath.Property(path, "tls"), errors);
             }
+        }
+    }
+
+    /// <summary>The protocol is known and agrees with `tls:` (h2 needs it, h2c refuses it); `http2:` only where HTTP/2 is spoken.</summary>
+    private static void ValidateProtocol(ClusterConfig cluster, string path, ConfigErrorSink errors)
+    {
+        var protocolPath = DocumentPath.Property(path, "protocol");
+        switch (cluster.Protocol)
+        {
+            case UpstreamProtocols.Http1:
+                if (cluster.Http2 is not null)
+                {
+                    errors.Add(DocumentPath.Property(path, "http2"), $"`http2:` applies to HTTP/2 upstreams only; set protocol: {UpstreamProtocols.H2c} (or {UpstreamProtocols.H2} over TLS) or remove it");
+                }
+
+                break;
+            case UpstreamProtocols.H2c:
+                if (cluster.Tls is not null)
+                {
+                    errors.Add(protocolPath, $"'{UpstreamProtocols.H2c}' is HTTP/2 in clear text but the cluster has `tls:`; for HTTP/2 over TLS use protocol: {UpstreamProtocols.H2}");
+                }
+
+                break;
+            case UpstreamProtocols.H2:
+                if (cluster.Tls is null)
+                {
+                    errors.Add(protocolPath, $"'{UpstreamProtocols.H2}' is HTTP/2 over TLS and needs the cluster's `tls:` block; for HTTP/2 in clear text use protocol: {UpstreamProtocols.H2c}");
+                }
+
+                break;
+            default:
+                errors.Add(protocolPath, $"unknown upstream protocol '{cluster.Protocol}'; expected '{UpstreamProtocols.Http1}', '{UpstreamProtocols.H2c}' or '{UpstreamProtocols.H2}'");
+                break;
+        }
+
+        if (cluster.Http2 is { } http2 && UpstreamProtocols.IsHttp2(cluster.Protocol))
+        {
+            ClusterHttp2Validator.Validate(http2, DocumentPath.Property(path, "http2"), errors);
         }
     }
 

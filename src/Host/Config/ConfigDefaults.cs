@@ -32,6 +32,7 @@ internal static class ConfigDefaults
         [typeof(Http2Config)] = static () => new Http2Config(),
         [typeof(ClusterConfig)] = static () => new ClusterConfig(),
         [typeof(ClusterTlsConfig)] = static () => new ClusterTlsConfig(),
+        [typeof(ClusterHttp2Config)] = static () => new ClusterHttp2Config(),
         [typeof(AdminConfig)] = static () => new AdminConfig(),
         [typeof(LogConfig)] = static () => new LogConfig(),
         [typeof(AccessLogConfig)] = static () => new AccessLogConfig(),

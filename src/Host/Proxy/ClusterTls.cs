@@ -1,3 +1,4 @@
+using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -14,9 +15,14 @@ namespace FastProxy.Host.Proxy;
 /// </summary>
 internal static class ClusterTls
 {
-    /// <summary>Throws <see cref="CertificateLoadException"/> or <see cref="CryptographicException"/> naming the file and the problem.</summary>
-    public static UpstreamTlsOptionsFactory Build(ClusterTlsConfig tls, string baseDirectory, ILogger logger, TimeProvider time)
+    /// <summary>
+    /// Throws <see cref="CertificateLoadException"/> or <see cref="CryptographicException"/> naming the file and the problem.
+    /// <paramref name="protocol"/> is the cluster's: `h2` offers ALPN h2 alone and refuses a server that selects anything
+    /// else (RFC 9113 §3.2); `http1` offers http/1.1.
+    /// </summary>
+    public static UpstreamTlsOptionsFactory Build(ClusterTlsConfig tls, string baseDirectory, ILogger logger, TimeProvider time, string protocol = UpstreamProtocols.Http1)
     {
+        var http2 = string.Equals(protocol, UpstreamProtocols.H2, StringComparison.Ordinal);
         string Resolve(string path) => Path.GetFullPath(path, baseDirectory);
 
         var settings = new UpstreamTlsSettings
@@ -29,6 +35,8 @@ internal static class ClusterTls
                 ? null
                 : PemCertificateLoader.LoadChain(Resolve(tls.ClientCertificate), Resolve(tls.ClientKey), time),
             EnabledProtocols = Protocols(tls.MinVersion),
+            ApplicationProtocols = http2 ? [SslApplicationProtocol.Http2] : [SslApplicationProtocol.Http11],
+            RequiredApplicationProtocol = http2 ? SslApplicationProtocol.Http2 : null,
             RevocationMode = tls.Revocation switch
             {
                 TlsRevocationModes.Online => X509RevocationMode.Online,

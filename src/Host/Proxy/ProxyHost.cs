@@ -10,6 +10,7 @@ using FastProxy.Core.Upstream;
 using FastProxy.Host.Config;
 using FastProxy.Http.Http1;
 using FastProxy.Http.Http2;
+using FastProxy.Http.Http2.Client;
 using FastProxy.Http.Proxy;
 using FastProxy.Policy;
 using FastProxy.Policy.Upstream;
@@ -394,6 +395,10 @@ public sealed class ProxyHost : IAsyncDisposable
             {
                 errors.Add($"clusters.{name}: {ex.Message}");
             }
+            catch (NotSupportedException ex)
+            {
+                errors.Add($"clusters.{name}.protocol: {ex.Message}");
+            }
             catch (CertificateLoadException ex)
             {
                 errors.Add($"clusters.{name}.tls: {ex.Message}");
@@ -491,6 +496,7 @@ public sealed class ProxyHost : IAsyncDisposable
         {
             WebSocketByRoute = [.. config.Routes.Select(r => r.Upgrades.Contains("websocket", StringComparer.Ordinal))],
             ForwardClientCertByRoute = [.. config.Routes.Select(r => r.ForwardClientCert)],
+            GrpcByRoute = [.. config.Routes.Select(r => r.Grpc)],
         };
         return new Snapshot(runtime, [.. clusters.Values], policy);
     }
@@ -499,8 +505,12 @@ public sealed class ProxyHost : IAsyncDisposable
     {
         var endpoints = cluster.Endpoints.Select(EndpointParser.Parse).ToList();
         var balance = string.Equals(cluster.Balance, BalanceModes.LeastRequests, StringComparison.Ordinal) ? BalancePolicy.LeastRequests : BalancePolicy.RoundRobin;
+        var protocol = UpstreamProtocols.IsHttp2(cluster.Protocol) ? UpstreamProtocol.Http2 : UpstreamProtocol.Http1;
+        var http2 = protocol == UpstreamProtocol.Http2 ? BuildHttp2Options(cluster.Http2 ?? new ClusterHttp2Config()) : null;
         var pool = new UpstreamPoolOptions
         {
+            Protocol = protocol,
+            MultiplexedPoolFactory = http2 is null ? null : MultiplexedPoolFactory(http2),
             MaxConnectionsPerEndpoint = cluster.MaxConnectionsPerEndpoint,
             MaxIdlePerEndpoint = cluster.MaxIdlePerEndpoint ?? cluster.MaxConnectionsPerEndpoint,
             MaxPendingRequestsPerEndpoint = cluster.MaxPendingRequestsPerEndpoint,
@@ -517,6 +527,31 @@ public sealed class ProxyHost : IAsyncDisposable
         return new UpstreamCluster(name, endpoints, balance, pool, _options.Time, _loggers.CreateLogger("FastProxy.Core.Upstream"));
     }
 
+    /// <summary>The cluster's `http2:` keys as the upstream pool's options (validated ranges; seconds as durations, 0 = off for the ping).</summary>
+    private static Http2UpstreamOptions BuildHttp2Options(ClusterHttp2Config http2) => new()
+    {
+        MaxConcurrentStreamsPerConnection = http2.MaxConcurrentStreams,
+        InitialStreamWindowSize = http2.InitialWindowSize,
+        ConnectionWindowSize = http2.ConnectionWindowSize,
+        MaxHeaderListSize = http2.MaxHeaderListSize,
+        HeaderTableSize = http2.HeaderTableSize,
+        MaxFieldBlockSize = http2.MaxFieldBlockBytes,
+        PingInterval = TimeSpan.FromSeconds(http2.PingIntervalSeconds),
+        PingTimeout = TimeSpan.FromSeconds(http2.PingTimeoutSeconds),
+        DrainTimeout = TimeSpan.FromSeconds(http2.DrainSeconds),
+    };
+
+    /// <summary>
+    /// The multiplexed pool of an HTTP/2 cluster's endpoints. Until the HTTP/2 client pool is wired in here
+    /// (Http2UpstreamPoolFactory.Create(options)), an HTTP/2 cluster is refused with a clear message rather than
+    /// failing inside the endpoint.
+    /// </summary>
+    private static Func<MultiplexedPoolContext, IMultiplexedUpstreamPool> MultiplexedPoolFactory(Http2UpstreamOptions options)
+    {
+        _ = options;
+        throw new NotSupportedException("HTTP/2 upstreams (h2c, h2) are not available in this build");
+    }
+
     /// <summary>Plain TCP, or TLS over it when the cluster has `tls:` (never a plaintext fallback when TLS fails).</summary>
     private IUpstreamConnector BuildConnector(ClusterConfig cluster)
     {
@@ -526,7 +561,7 @@ public sealed class ProxyHost : IAsyncDisposable
             return tcp;
         }
 
-        var options = ClusterTls.Build(tls, _options.BaseDirectory, _tlsLogger, _options.Time);
+        var options = ClusterTls.Build(tls, _options.BaseDirectory, _tlsLogger, _options.Time, cluster.Protocol);
         return new TlsUpstreamConnector(tcp, options, UpstreamTlsCounters, PinnedBlockMemoryPool.Shared, _options.Time, _tlsLogger);
     }
 

@@ -48,4 +48,11 @@ public sealed record RouteConfig
     /// Hash, Subject, URI and DNS SANs). Off by default; a client's own copy of the field is stripped on every route.
     /// </summary>
     public bool ForwardClientCert { get; init; }
+
+    /// <summary>
+    /// The route serves gRPC: its refusals are answered the gRPC way (HTTP 200 with `grpc-status` and `grpc-message`,
+    /// e.g. 16 UNAUTHENTICATED for a 401, 7 PERMISSION_DENIED for a 403) while the audit keeps the real decision.
+    /// Off by default. Host reads it; the policy ignores it.
+    /// </summary>
+    public bool Grpc { get; init; }
 }

@@ -95,6 +95,18 @@ public sealed class TlsUpstreamConnector : IUpstreamConnector
             throw Fail(endpoint, serverName, check, ex, timedOut: timeout.IsCancellationRequested, connectTimeout);
         }
 
+        if (_options.RequiredApplicationProtocol is { } required && ssl.NegotiatedApplicationProtocol != required)
+        {
+            // An HTTP/2 cluster must not speak HTTP/2 frames to a server that agreed to nothing or to HTTP/1.1.
+            var selected = ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? "none" : $"'{ssl.NegotiatedApplicationProtocol}'";
+            await ssl.DisposeAsync();
+            await DisposeQuietlyAsync(connection);
+            Interlocked.Increment(ref _counters.HandshakeFailed);
+            var reason = $"upstream did not select {required} with ALPN (selected: {selected})";
+            TlsLog.UpstreamHandshakeFailed(_logger, endpoint, serverName, reason);
+            throw new UpstreamConnectException(endpoint, isTimeout: false, $"TLS handshake with {endpoint} (server name {serverName}) failed: {reason}");
+        }
+
         Interlocked.Increment(ref _counters.Completed);
         var security = new ConnectionSecurity
         {

@@ -42,6 +42,9 @@ public sealed class UpstreamTlsOptionsFactory
         }
     }
 
+    /// <summary>The protocol the upstream must select with ALPN, or null (see <see cref="UpstreamTlsSettings.RequiredApplicationProtocol"/>).</summary>
+    public SslApplicationProtocol? RequiredApplicationProtocol => _settings.RequiredApplicationProtocol;
+
     /// <summary>The name sent as SNI and verified for <paramref name="endpointHost"/>: the configured one, else the host itself.</summary>
     public string ServerNameFor(string endpointHost) => _settings.ServerName ?? endpointHost;
 

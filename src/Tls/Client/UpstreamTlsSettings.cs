@@ -26,6 +26,12 @@ public sealed class UpstreamTlsSettings
     /// <summary>ALPN offered to the upstream, in preference order. Empty: no ALPN.</summary>
     public IReadOnlyList<SslApplicationProtocol> ApplicationProtocols { get; init; } = [SslApplicationProtocol.Http11];
 
+    /// <summary>
+    /// The protocol the upstream must select with ALPN (HTTP/2 clusters: h2, RFC 9113 §3.2); a handshake where it picks
+    /// another or none is a failed connect. Null: whatever the upstream selects, or no ALPN, is accepted.
+    /// </summary>
+    public SslApplicationProtocol? RequiredApplicationProtocol { get; init; }
+
     public X509RevocationMode RevocationMode { get; init; } = X509RevocationMode.NoCheck;
 
     /// <summary>

@@ -115,4 +115,72 @@ public class ClusterValidatorTests
         Assert.Equal("clusters['orders.v2'].endpoints", error.Path);
         Assert.Equal(4, error.Line);
     }
+
+    [Theory]
+    [InlineData("http1")]
+    [InlineData("h2c")]
+    public void Validate_ProtocolWithoutTls_Valid(string protocol)
+    {
+        var result = ConfigLoader.LoadFromText(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    protocol: " + protocol + "\n", "f.yaml", isYaml: true);
+
+        Assert.Empty(result.Errors);
+        Assert.Equal(protocol, result.Config!.Clusters["app"].Protocol);
+    }
+
+    [Fact]
+    public void Load_NoProtocol_Http1()
+    {
+        var result = ConfigLoader.LoadFromText(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n", "f.yaml", isYaml: true);
+
+        Assert.Equal(UpstreamProtocols.Http1, result.Config!.Clusters["app"].Protocol);
+        Assert.Null(result.Config.Clusters["app"].Http2);
+    }
+
+    [Fact]
+    public void Validate_H2WithTls_Valid()
+    {
+        var errors = ConfigSamples.Errors(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    protocol: h2\n    tls: { server_name: localhost }\n");
+
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public void Validate_H2WithoutTls_ErrorNeedsTls()
+    {
+        var error = ConfigSamples.Single(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    protocol: h2\n");
+
+        Assert.Equal("clusters.app.protocol", error.Path);
+        Assert.Contains("needs the cluster's `tls:`", error.Message, StringComparison.Ordinal);
+        Assert.Contains("h2c", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_H2cWithTls_ErrorPointsToH2()
+    {
+        var error = ConfigSamples.Single(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    protocol: h2c\n    tls: { server_name: localhost }\n");
+
+        Assert.Equal("clusters.app.protocol", error.Path);
+        Assert.Contains("use protocol: h2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("h3")]
+    [InlineData("HTTP2")]
+    [InlineData("auto")]
+    public void Validate_UnknownProtocol_ErrorListsTheKnownOnes(string protocol)
+    {
+        var error = ConfigSamples.Single(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    protocol: " + protocol + "\n");
+
+        Assert.Equal("clusters.app.protocol", error.Path);
+        Assert.Contains("'http1', 'h2c' or 'h2'", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_Http2SectionOnHttp1Cluster_Error()
+    {
+        var error = ConfigSamples.Single(Listener + "clusters:\n  app:\n    endpoints: [127.0.0.1:9001]\n    http2: { max_concurrent_streams: 10 }\n");
+
+        Assert.Equal("clusters.app.http2", error.Path);
+        Assert.Contains("HTTP/2 upstreams only", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -159,4 +159,23 @@ public class RouteValidatorTests
         // No route means every request is refused (404): closed, and valid.
         Assert.Empty(ConfigSamples.Errors("listeners:\n  - address: 127.0.0.1:8080\n"));
     }
+
+    [Fact]
+    public void Load_GrpcFlag_KeptPerRoute()
+    {
+        var result = ConfigLoader.LoadFromText(Head + "  - { id: a, cluster: orders, grpc: true }\n  - { id: b, cluster: orders }\n", "f.yaml", isYaml: true);
+
+        Assert.Empty(result.Errors);
+        Assert.True(result.Config!.Routes[0].Grpc);
+        Assert.False(result.Config.Routes[1].Grpc);
+    }
+
+    [Fact]
+    public void Load_GrpcNotABoolean_Error()
+    {
+        var error = ConfigSamples.Single(Head + "  - id: a\n    cluster: orders\n    grpc: maybe\n");
+
+        Assert.Equal("routes[0].grpc", error.Path);
+        Assert.Equal(8, error.Line);
+    }
 }

@@ -37,6 +37,28 @@ public sealed class ClusterTlsTests : IDisposable
     }
 
     [Fact]
+    public void Build_H2Cluster_OffersAndRequiresH2Only()
+    {
+        var factory = ClusterTls.Build(new ClusterTlsConfig(), _directory, NullLogger.Instance, TimeProvider.System, UpstreamProtocols.H2);
+
+        var options = factory.Create("10.0.1.5", new UpstreamCertificateCheck());
+
+        Assert.Equal([System.Net.Security.SslApplicationProtocol.Http2], options.ApplicationProtocols!);
+        Assert.Equal(System.Net.Security.SslApplicationProtocol.Http2, factory.RequiredApplicationProtocol);
+    }
+
+    [Fact]
+    public void Build_Http1Cluster_OffersHttp11AndRequiresNothing()
+    {
+        var factory = ClusterTls.Build(new ClusterTlsConfig(), _directory, NullLogger.Instance, TimeProvider.System, UpstreamProtocols.Http1);
+
+        var options = factory.Create("10.0.1.5", new UpstreamCertificateCheck());
+
+        Assert.Equal([System.Net.Security.SslApplicationProtocol.Http11], options.ApplicationProtocols!);
+        Assert.Null(factory.RequiredApplicationProtocol);
+    }
+
+    [Fact]
     public void Build_ClientCertificate_Presented()
     {
         WriteCertificate("proxy.pem", "proxy.key", DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));

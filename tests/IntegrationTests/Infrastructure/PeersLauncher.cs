@@ -77,6 +77,14 @@ public sealed class PeersLauncher : IDisposable
         throw new InvalidOperationException($"the launcher's proxy did not listen on {port}:\n{Log}");
     }
 
+    /// <summary>Waits (bounded) for the launcher to end, e.g. when it refuses its environment or execs a stand-in binary.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cancel.Token);
+        return _process.ExitCode;
+    }
+
     public void Dispose()
     {
         if (!_process.HasExited)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Security;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
@@ -237,6 +238,55 @@ public sealed class TlsUpstreamConnectorTests(PkiFixture pki) : IClassFixture<Pk
         Assert.Equal(1, upstream.Accepted);
         Assert.Equal(0, endpoint.UnsolicitedBytesClosures);
     }
+
+    [Fact]
+    public async Task ConnectAsync_H2RequiredAndUpstreamSelectsH2_Connected()
+    {
+        using var certificate = UpstreamCertificate("localhost");
+        var options = TestTlsUpstream.Options(certificate, [pki.Intermediate]);
+        options.ApplicationProtocols = [SslApplicationProtocol.Http2, SslApplicationProtocol.Http11];
+        await using var upstream = new TestTlsUpstream(options);
+        var connector = Connector(H2Settings());
+
+        await using var connection = await connector.ConnectAsync(upstream.EndPoint, ConnectTimeout, CancellationToken.None);
+
+        Assert.Equal("h2", Encoding.ASCII.GetString(connection.Security!.ApplicationProtocol.Span));
+        Assert.Equal(1, Volatile.Read(ref _counters.Completed));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ConnectAsync_H2RequiredButUpstreamSelectsHttp11OrNothing_ConnectFailureSayingSo(bool upstreamOffersHttp11)
+    {
+        using var certificate = UpstreamCertificate("localhost");
+        var options = TestTlsUpstream.Options(certificate, [pki.Intermediate]);
+
+        // An HTTP/1.1-only server: with http/1.1 listed OpenSSL refuses the h2-only offer or selects nothing; without
+        // any ALPN list the server ignores the extension and the handshake completes with no protocol.
+        options.ApplicationProtocols = upstreamOffersHttp11 ? [SslApplicationProtocol.Http11] : null;
+        await using var upstream = new TestTlsUpstream(options);
+        var connector = Connector(H2Settings());
+
+        var ex = await Assert.ThrowsAsync<UpstreamConnectException>(() => connector.ConnectAsync(upstream.EndPoint, ConnectTimeout, CancellationToken.None).AsTask());
+
+        Assert.False(ex.IsTimeout);
+        Assert.Equal(0, Volatile.Read(ref _counters.Completed));
+        Assert.Equal(1, Volatile.Read(ref _counters.HandshakeFailed));
+        if (!upstreamOffersHttp11)
+        {
+            Assert.Contains("upstream did not select h2 with ALPN (selected: none)", ex.Message, StringComparison.Ordinal);
+            Assert.Contains(_logger.Messages, m => m.Contains("upstream did not select h2 with ALPN", StringComparison.Ordinal));
+        }
+    }
+
+    private UpstreamTlsSettings H2Settings() => new()
+    {
+        CertificateAuthorities = [pki.Root],
+        ServerName = "localhost",
+        ApplicationProtocols = [SslApplicationProtocol.Http2],
+        RequiredApplicationProtocol = SslApplicationProtocol.Http2,
+    };
 
     private TlsUpstreamConnector Connector(UpstreamTlsSettings settings) =>
         new(new TcpUpstreamConnector(new SocketConnectionOptions()), new UpstreamTlsOptionsFactory(settings, _logger, TimeProvider.System), _counters, PinnedBlockMemoryPool.Shared, TimeProvider.System, _logger);
