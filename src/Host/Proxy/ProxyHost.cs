@@ -541,16 +541,9 @@ public sealed class ProxyHost : IAsyncDisposable
         DrainTimeout = TimeSpan.FromSeconds(http2.DrainSeconds),
     };
 
-    /// <summary>
-    /// The multiplexed pool of an HTTP/2 cluster's endpoints. Until the HTTP/2 client pool is wired in here
-    /// (Http2UpstreamPoolFactory.Create(options)), an HTTP/2 cluster is refused with a clear message rather than
-    /// failing inside the endpoint.
-    /// </summary>
+    /// <summary>The multiplexed pool of an HTTP/2 cluster's endpoints (streams on a few connections each).</summary>
     private static Func<MultiplexedPoolContext, IMultiplexedUpstreamPool> MultiplexedPoolFactory(Http2UpstreamOptions options)
-    {
-        _ = options;
-        throw new NotSupportedException("HTTP/2 upstreams (h2c, h2) are not available in this build");
-    }
+        => Http2UpstreamPoolFactory.Create(options);
 
     /// <summary>Plain TCP, or TLS over it when the cluster has `tls:` (never a plaintext fallback when TLS fails).</summary>
     private IUpstreamConnector BuildConnector(ClusterConfig cluster)
