@@ -61,7 +61,12 @@ internal sealed class Http2UpstreamPool : IHttp2UpstreamStreamSource, IHttp2Upst
     {
         lock (_lock)
         {
-            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_disposed)
+            {
+                // A request that outlived its configuration's retirement: 503, never an unexpected exception.
+                throw new UpstreamClusterRetiredException();
+            }
+
             if (TryReserveLocked(out var stream))
             {
                 return new ValueTask<IHttp2UpstreamStream>(stream);
@@ -200,7 +205,11 @@ internal sealed class Http2UpstreamPool : IHttp2UpstreamStreamSource, IHttp2Upst
                 var queueFull = -1;
                 lock (_lock)
                 {
-                    ObjectDisposedException.ThrowIf(_disposed, this);
+                    if (_disposed)
+                    {
+                        throw new UpstreamClusterRetiredException();
+                    }
+
                     if (TryReserveLocked(out var stream))
                     {
                         return stream;
