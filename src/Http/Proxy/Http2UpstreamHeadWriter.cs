@@ -11,7 +11,7 @@ namespace FastProxy.Http.Proxy;
 
 /// <summary>
 /// Restates a request as the fields of an HTTP/2 upstream stream's head (RFC 9113 §8.3.1): <c>:method</c>,
-/// <c>:scheme</c> (the client's scheme, as X-Forwarded-Proto states it), <c>:authority</c> (the authority the client
+/// <c>:scheme</c> (the upstream connection's: https over TLS, else http; the client's scheme goes as X-Forwarded-Proto), <c>:authority</c> (the authority the client
 /// addressed; no host field, RFC 9113 §8.3.1), <c>:path</c> (path and query); then the regular fields that
 /// <see cref="RequestHeaderTransform"/> lets through, exactly as for an HTTP/1.1 upstream, except that
 /// <c>te: trailers</c> is kept (the only te an HTTP/2 request may carry, RFC 9113 §8.2.2, and gRPC needs it);
@@ -36,7 +36,7 @@ internal static class Http2UpstreamHeadWriter
         ReadOnlySpan<byte> clientCert,
         TimeSpan? grpcTimeout)
     {
-        WritePseudoHeaders(upstream, request.MethodBytes, scheme, request.ForwardedAuthority, request.Path, request.Query, hasQuery: !request.Query.IsEmpty);
+        WritePseudoHeaders(upstream, request.MethodBytes, upstream.Scheme, request.ForwardedAuthority, request.Path, request.Query, hasQuery: !request.Query.IsEmpty);
         for (var i = 0; i < request.FieldCount; i++)
         {
             request.GetField(i, out var name, out var value);
@@ -85,7 +85,7 @@ internal static class Http2UpstreamHeadWriter
         ReadOnlySpan<byte> clientCert,
         TimeSpan? grpcTimeout)
     {
-        WritePseudoHeaders(upstream, request.MethodBytes, scheme, request.ForwardedAuthority, request.Path, request.Query, request.HasQuery);
+        WritePseudoHeaders(upstream, request.MethodBytes, upstream.Scheme, request.ForwardedAuthority, request.Path, request.Query, request.HasQuery);
         for (var i = 0; i < request.HeaderCount; i++)
         {
             var name = request.GetName(i);

@@ -25,6 +25,10 @@ internal sealed class Http2UpstreamHarness : IAsyncDisposable
             Protocol = UpstreamProtocol.Http2,
             MultiplexedPoolFactory = _ => Source,
             EjectAfterConsecutiveFailures = ejectAfter,
+
+            // The one endpoint, once ejected, stays out (no panic mode, no trial): "no healthy endpoint" is reachable.
+            PanicThresholdPercent = 0,
+            TrialBackoff = TimeSpan.Zero,
         };
         _cluster = new UpstreamCluster("h2", [new IPEndPoint(IPAddress.Loopback, 9)], BalancePolicy.RoundRobin, pool, TimeProvider.System, NullLogger.Instance);
         Runtime = new ProxyRuntime(

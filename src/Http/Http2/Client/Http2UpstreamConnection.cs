@@ -85,6 +85,9 @@ internal sealed partial class Http2UpstreamConnection : IAsyncDisposable
 
     public long Id => _transport.Id;
 
+    /// <summary>Whether the connection runs over TLS (its streams' :scheme is https).</summary>
+    public bool IsSecure => _transport.Security is not null;
+
     /// <summary>Streams lent out now (reserved or open).</summary>
     public int ActiveStreams => Volatile.Read(ref _reserved);
 

@@ -36,6 +36,8 @@ internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream
 
     public int StreamId { get; private set; }
 
+    public ReadOnlySpan<byte> Scheme => _connection.IsSecure ? "https"u8 : "http"u8;
+
     /// <summary>Wakes the request side: send window, flush done, reset, cancellation. One waiter at a time.</summary>
     internal Http2Signal Signal { get; } = new();
 

@@ -19,6 +19,13 @@ internal interface IHttp2UpstreamStream
     int StreamId { get; }
 
     /// <summary>
+    /// The scheme of the upstream connection: <c>https</c> over TLS, else <c>http</c>. The request's <c>:scheme</c> must
+    /// say it (RFC 9113 §8.3.1: the scheme of the target URI as this hop addresses it); servers such as Kestrel refuse a
+    /// <c>:scheme</c> that does not match the connection. The client's own scheme travels as X-Forwarded-Proto.
+    /// </summary>
+    ReadOnlySpan<byte> Scheme { get; }
+
+    /// <summary>
     /// Adds one field to the request head being built (before <see cref="SendRequestHeadAsync"/>) or, after it, to the
     /// request trailers (sent by <see cref="CompleteRequestAsync"/>). Pseudo-headers (:method, :scheme, :authority, :path)
     /// come first; names must be lowercase and carry no connection-specific field (RFC 9113 §8.2.2): the adapter filters.

@@ -128,6 +128,11 @@ internal sealed class FakeHttp2UpstreamStream : IHttp2UpstreamStream
 
     public int StreamId { get; private set; }
 
+    /// <summary>The upstream connection's scheme (plain text unless a test says otherwise).</summary>
+    public bool Secure { get; set; }
+
+    public ReadOnlySpan<byte> Scheme => Secure ? "https"u8 : "http"u8;
+
     public bool DeadlineExpired { get; private set; }
 
     public int Status { get; private set; }
