@@ -6,7 +6,7 @@
 # Targets: http1-request http1-response chunked jwt config h2-frames hpack (tests/Fuzz/FastProxy.Fuzz/Targets).
 # Installs what it needs on Debian (afl++ from apt, SharpFuzz.CommandLine as a local dotnet tool), publishes the
 # harness, instruments the FastProxy assemblies, and fuzzes from the committed seed corpus (tests/Fuzz/corpus/TARGET).
-# Results: artifacts/fuzz/results/TARGET (AFL++'s output dir; findings in crashes/ and hangs/). Replay a finding:
+# Results: artifacts/fuzz/results/TARGET (smoke: artifacts/fuzz/results-smoke/TARGET) (AFL++'s output dir; findings in crashes/ and hangs/). Replay a finding:
 #   dotnet artifacts/fuzz/bin/FastProxy.Fuzz.dll TARGET --replay artifacts/fuzz/results/TARGET/default/crashes
 # Environment: FUZZ_SEED (fixed AFL++ seed), FUZZ_NICE (nice level, default 10), FUZZ_TIMEOUT_MS (per input, default 5000).
 set -euo pipefail
@@ -40,7 +40,7 @@ install_tools() {
 build_harness() {
   local stamp="$work/bin/.instrumented"
   local sources
-  sources=$(cd "$root" && { git rev-parse HEAD 2>/dev/null; git status --porcelain -- src tests/Fuzz 2>/dev/null; } | sha256sum | cut -c1-16)
+  sources=$(cd "$root" && { git ls-files -s -- src tests/Fuzz Directory.Packages.props 2>/dev/null; git status --porcelain -- src tests/Fuzz 2>/dev/null; } | sha256sum | cut -c1-16)
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$sources" ]; then return; fi
   rm -rf "$work/bin"
   echo "fuzz: publishing the harness"
@@ -53,7 +53,7 @@ build_harness() {
 
 # Runs AFL++ on one target for $2 seconds; prints executions and findings; returns 1 when it found something.
 fuzz_one() {
-  local target=$1 duration=$2 out="$work/results/$1"
+  local target=$1 duration=$2 out="$results/$1"
   local seed_args=()
   [ -n "${FUZZ_SEED:-}" ] && seed_args=(-s "$FUZZ_SEED")
   rm -rf "$out"
@@ -76,7 +76,7 @@ fuzz_one() {
   hangs=$(find "$out/default/hangs" -type f -name 'id:*' 2>/dev/null | wc -l)
   printf 'fuzz: %-15s executions %s, paths %s, crashes %s, hangs %s\n' "$target" "$execs" \
     "$(awk -F': *' '$1 ~ /^corpus_count/ { print $2 }' "$stats")" "$crashes" "$hangs"
-  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $target ${duration}s execs=$execs crashes=$crashes hangs=$hangs" >> "$work/results/summary.log"
+  echo "$(date -u +%Y-%m-%dT%H:%M:%SZ) $target ${duration}s execs=$execs crashes=$crashes hangs=$hangs" >> "$results/summary.log"
   if [ "$crashes" -gt 0 ]; then
     echo "fuzz: $target found $crashes crashing inputs; replaying them:" >&2
     dotnet "$work/bin/FastProxy.Fuzz.dll" "$target" --replay "$out/default/crashes" >&2 || true
@@ -85,6 +85,8 @@ fuzz_one() {
   return 0
 }
 
+# Everything runs from main, so bash has read the whole script before a long run starts (editing it mid-run is safe).
+main() {
 case "$what" in
   all|smoke) selected=("${targets[@]}") ;;
   *)
@@ -92,13 +94,18 @@ case "$what" in
     [[ " ${targets[*]} " == *" $what "* ]] || { echo "fuzz: unknown target $what (targets: ${targets[*]})" >&2; exit 2; }
     ;;
 esac
-[ "$mode" = smoke ] && export FUZZ_SEED=${FUZZ_SEED:-1515}
+# The smoke run keeps its results apart, so CI never overwrites a long run's findings.
+results="$work/results"
+if [ "$mode" = smoke ]; then export FUZZ_SEED=${FUZZ_SEED:-1515}; results="$work/results-smoke"; fi
 
 install_tools
 build_harness
-mkdir -p "$work/results"
+mkdir -p "$results"
 failed=0
 for target in "${selected[@]}"; do
   fuzz_one "$target" "$seconds" || failed=1
 done
-[ "$failed" = 0 ] && echo "fuzz: no findings" || { echo "fuzz: findings above (artifacts/fuzz/results)" >&2; exit 1; }
+[ "$failed" = 0 ] && echo "fuzz: no findings" || { echo "fuzz: findings above ($results)" >&2; exit 1; }
+}
+
+main; exit $?
