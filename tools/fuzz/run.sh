@@ -2,7 +2,8 @@
 # Coverage-guided fuzzing of one FastProxy parser (or all of them) with AFL++ and SharpFuzz.
 #   tools/fuzz/run.sh TARGET [MINUTES]        one target for MINUTES (default 10)
 #   tools/fuzz/run.sh all MINUTES             every target, MINUTES each, one after the other
-#   tools/fuzz/run.sh smoke [SECONDS]         CI: every target for SECONDS (default 20) with a fixed seed; fails on a finding
+#   tools/fuzz/run.sh smoke [SECONDS]         CI: a self-test (the canary crash is found), then every target for
+#                                             SECONDS (default 20) with a fixed seed; fails on a finding
 # Targets: http1-request http1-response chunked jwt config h2-frames hpack (tests/Fuzz/FastProxy.Fuzz/Targets).
 # Installs what it needs on Debian (afl++ from apt, SharpFuzz.CommandLine as a local dotnet tool), publishes the
 # harness, instruments the FastProxy assemblies, and fuzzes from the committed seed corpus (tests/Fuzz/corpus/TARGET).
@@ -16,7 +17,7 @@ targets=(http1-request http1-response chunked jwt config h2-frames hpack)
 work="$root/artifacts/fuzz"
 sharpfuzz_version=2.3.0
 
-usage() { sed -n '2,12p' "$0" >&2; exit 2; }
+usage() { sed -n '2,13p' "$0" >&2; exit 2; }
 [ $# -ge 1 ] || usage
 what=$1
 mode=run
@@ -85,6 +86,24 @@ fuzz_one() {
   return 0
 }
 
+# Proves the pipeline reports a finding: the canary target fails on "crash", seeded with "crasg".
+selftest() {
+  local out="$work/results-selftest" seeds="$work/results-selftest-seeds"
+  rm -rf "$out" "$seeds"
+  mkdir -p "$out" "$seeds"
+  printf 'crasg' > "$seeds/near-miss"
+  AFL_SKIP_BIN_CHECK=1 AFL_NO_UI=1 AFL_SKIP_CPUFREQ=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1 AFL_NO_AFFINITY=1 \
+  AFL_FORKSRV_INIT_TMOUT=60000 AFL_BENCH_UNTIL_CRASH=1 \
+    nice -n "${FUZZ_NICE:-10}" afl-fuzz -i "$seeds" -o "$out" -t "${FUZZ_TIMEOUT_MS:-5000}" -m none -V 60 -s 1 \
+      -- dotnet "$work/bin/FastProxy.Fuzz.dll" canary > "$out/afl.log" 2>&1 || true
+  if [ "$(find "$out/default/crashes" -type f -name 'id:*' 2>/dev/null | wc -l)" -eq 0 ]; then
+    echo "fuzz: selftest failed: AFL++ did not report the canary's crash (see $out/afl.log)" >&2
+    tail -20 "$out/afl.log" >&2
+    return 1
+  fi
+  echo "fuzz: selftest: AFL++ reports a broken property as a crash"
+}
+
 # Everything runs from main, so bash has read the whole script before a long run starts (editing it mid-run is safe).
 main() {
 case "$what" in
@@ -102,6 +121,7 @@ install_tools
 build_harness
 mkdir -p "$results"
 failed=0
+if [ "$mode" = smoke ]; then selftest || exit 1; fi
 for target in "${selected[@]}"; do
   fuzz_one "$target" "$seconds" || failed=1
 done

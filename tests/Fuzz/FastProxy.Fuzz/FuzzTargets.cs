@@ -16,8 +16,16 @@ public static class FuzzTargets
         new HPackTarget(),
     ];
 
+    /// <summary>The pipeline's self-test target (not a parser; not in <see cref="All"/>).</summary>
+    public static IFuzzTarget Canary { get; } = new CanaryTarget();
+
     public static IFuzzTarget? Find(string name)
     {
+        if (string.Equals(name, Canary.Name, StringComparison.Ordinal))
+        {
+            return Canary;
+        }
+
         foreach (var target in All)
         {
             if (string.Equals(target.Name, name, StringComparison.Ordinal))
