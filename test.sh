@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every FastProxy test on a machine with the .NET SDK: installs the Debian packages the
-# tests drive as independent clients and servers (curl, openssl, python3 with h2 and grpcio, nghttp/h2load, wrk,
-# promtool, nginx), builds, runs all test projects, then
+# tests drive as independent clients and servers (curl, openssl, python3 with h2, grpcio and h11, nghttp/h2load, wrk,
+# promtool, nginx, afl++), builds, runs all test projects and a short fuzzing smoke run, then
 # publishes the native AOT binary and runs the integration tests against it.
 #   ./test.sh            everything
 #   ./test.sh --no-aot   skip the native AOT publish + second integration run (faster local loop)
@@ -24,6 +24,10 @@ command -v h2load >/dev/null 2>&1 || need+=(nghttp2-client)
 [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import grpc' >/dev/null 2>&1 || need+=(python3-grpcio)
 # haproxy: the independent PROXY protocol v2 sender of the listener tests (and gRPC load comparisons).
 [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+# The HTTP/1.1 parser's differential test compares it with Python's h11 (tests/Fuzz.Tests).
+[ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import h11' >/dev/null 2>&1 || need+=(python3-h11)
+# Fuzzing smoke run below (tools/fuzz/run.sh installs it too when run alone).
+command -v afl-fuzz >/dev/null 2>&1 || need+=(afl++)
 # nginx: the independent TLS upstream of the upstream TLS tests (Debian installs it under /usr/sbin).
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 if [ ${#need[@]} -gt 0 ]; then
@@ -41,6 +45,11 @@ dotnet build FastProxy.sln -c Release -nologo -v q
 # key rotation under traffic, drains); running the suites side by side on 2 cores makes
 # timing-based assertions flaky for no gain in coverage.
 dotnet test FastProxy.sln -c Release --no-build -nologo -v q -m:1 --logger "console;verbosity=minimal" | tee -a "$results"
+
+# Fuzzing smoke: every target under AFL++ for 20 s with a fixed seed (about 3 minutes); a crash or a broken property
+# fails the run. The corpus replay and the h11 differential test ran above with the other tests.
+echo "test.sh: fuzzing smoke run (tools/fuzz/run.sh smoke)"
+tools/fuzz/run.sh smoke 20
 
 if [ "$aot" = 1 ]; then
   out="$(pwd)/artifacts/aot"
