@@ -111,6 +111,7 @@ internal sealed partial class Http2ProxyStream
                 }
 
 #pragma warning disable CA2012 // runs while the response head is awaited; StopRequestBodyAsync consumes it, exactly once
+                _bodyStopRequested = false;
                 _bodyCopy = CopyRequestBodyToHttp2Async(upstream, decision, runtime.StrippedHeaders);
 #pragma warning restore CA2012
                 _bodyCopyRunning = true;
@@ -262,6 +263,12 @@ internal sealed partial class Http2ProxyStream
             {
                 // Nothing consumed, nor marked examined: a retry's first read gets this data again at once.
                 body.AdvanceTo(buffer.Start);
+                if (!_bodyStopRequested)
+                {
+                    // A cancellation meant for the refused attempt's copy, which had already ended: not ours.
+                    continue;
+                }
+
                 return BodyCopyResult.Canceled;
             }
 

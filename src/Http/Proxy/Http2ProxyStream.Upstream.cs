@@ -28,6 +28,10 @@ internal sealed partial class Http2ProxyStream
     private ValueTask<BodyCopyResult> _bodyCopy;
     private bool _bodyCopyRunning;
 
+    // Set by StopRequestBodyAsync just before it cancels the pending read of the body copy it stops; cleared when a
+    // copy starts. Tells a copy's own stop from a stale cancellation left by a retried attempt's stop.
+    private volatile bool _bodyStopRequested;
+
     /// <summary>
     /// Sends an allowed request to the route's cluster and relays the answer: pick, lease, write the head, copy the
     /// body, read the response head, with the HTTP/1.1 retry rule (one retry for an idempotent bodiless request when
@@ -398,6 +402,9 @@ internal sealed partial class Http2ProxyStream
         _bodyCopyRunning = false;
         if (!_bodyCopy.IsCompleted)
         {
+            // Marked first: a copy that sees a cancelled read without it is looking at a cancellation meant for an
+            // earlier attempt's copy (one that ended on its own just before it was cancelled) and reads again.
+            _bodyStopRequested = true;
             _stream.RequestBody.CancelPendingRead();
         }
 
@@ -428,6 +435,7 @@ internal sealed partial class Http2ProxyStream
         _onClientAbort = default;
         _bodyCopy = default;
         _bodyCopyRunning = false;
+        _bodyStopRequested = false;
         _lastResponseError = default;
         _response?.Reset();
         _h2Upstream = null;
