@@ -75,7 +75,7 @@ public sealed class ClientAbortDrillTests
             {
                 socket = await listener.AcceptSocketAsync();
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
             {
                 await Task.WhenAll(holders);
                 return;

@@ -151,7 +151,7 @@ public sealed class UpstreamFaultDrillTests
             {
                 socket = await listener.AcceptSocketAsync();
             }
-            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException or InvalidOperationException)
             {
                 await Task.WhenAll(handlers);
                 return;
