@@ -150,7 +150,12 @@ internal sealed partial class Http2UpstreamStream
     }
 
     /// <summary>The adapter advanced the body: credit owed back to the upstream.</summary>
-    internal void OnBodyConsumed(int bytes) => _connection.CreditStream(this, bytes);
+    public void OnBodyConsumed(int bytes) => _connection.CreditStream(this, bytes);
+
+    /// <summary>Nothing to do at once: <see cref="Release"/> discards what is left and resets an unfinished stream.</summary>
+    public void OnBodyReaderCompleted()
+    {
+    }
 
     /// <summary>Under the lock: counts consumed bytes; the stream WINDOW_UPDATE increment to send now, or 0.</summary>
     internal int ConsumeLocked(int bytes)

@@ -12,14 +12,14 @@ namespace FastProxy.Http.Http2.Client;
 /// the request; the two sides may run concurrently. Allocation-free per request once warm: the field lists, the body
 /// pipe, the signals and the deadline timer are the object's own.
 /// </summary>
-internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream
+internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream, IHttp2BodyOwner
 {
     private readonly Http2UpstreamConnection _connection;
     private readonly Http2FieldList _requestFields = new();
     private readonly Http2FieldList _responseFields = new();
     private readonly Http2FieldList _responseTrailers = new();
     private readonly Pipe _bodyPipe = new(new PipeOptions(pauseWriterThreshold: 0, resumeWriterThreshold: 0, useSynchronizationContext: false));
-    private readonly Http2UpstreamResponseBody _body;
+    private readonly Http2RequestBody _body;
     private readonly Http2Signal _headSignal = new();
     private readonly ITimer _timer;
     private int _trailerStart;
@@ -30,7 +30,8 @@ internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream
     public Http2UpstreamStream(Http2UpstreamConnection connection, TimeProvider time)
     {
         _connection = connection;
-        _body = new Http2UpstreamResponseBody(this, _bodyPipe.Reader);
+        _body = new Http2RequestBody(this);
+        _body.Start(_bodyPipe.Reader);
         _timer = time.CreateTimer(static state => ((Http2UpstreamStream)state!).OnDeadline(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -72,7 +73,7 @@ internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream
         WaitingForWindow = false;
         Signal.Clear();
         _headSignal.Clear();
-        _body.Restart();
+        _body.Start(_bodyPipe.Reader);
     }
 
     public void AddRequestField(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => _requestFields.Add(name, value);

@@ -5,18 +5,19 @@ using System.Runtime.CompilerServices;
 namespace FastProxy.Http.Http2.Streams;
 
 /// <summary>
-/// A stream's request body as its handler reads it: the stream's pipe (fed by DATA frames in the frame loop), plus
-/// flow-control credit returned to the client as the handler advances past bytes (RFC 9113 §5.2.2: the window we
-/// grant follows what was consumed, so an unread body stalls the client, not our memory).
+/// A stream's body as its reader sees it: the stream's pipe (fed by DATA frames in the frame loop), plus flow-control
+/// credit returned to the peer as the reader advances past bytes (RFC 9113 §5.2.2: the window we grant follows what
+/// was consumed, so an unread body stalls the peer, not our memory). A client's request body on the server, and an
+/// upstream's response body on the client (<see cref="IHttp2BodyOwner"/>).
 /// </summary>
 internal sealed class Http2RequestBody : PipeReader
 {
-    private readonly Http2Stream _stream;
+    private readonly IHttp2BodyOwner _stream;
     private PipeReader _inner = null!;
     private ReadOnlySequence<byte> _last;
     private bool _completed;
 
-    public Http2RequestBody(Http2Stream stream)
+    public Http2RequestBody(IHttp2BodyOwner stream)
     {
         _stream = stream;
     }

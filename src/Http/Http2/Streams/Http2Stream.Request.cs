@@ -76,9 +76,9 @@ internal sealed partial class Http2Stream
     }
 
     /// <summary>Handler advanced the body by <paramref name="bytes"/>: credit owed back to the client.</summary>
-    internal void OnBodyConsumed(int bytes) => _connection.CreditStream(this, bytes);
+    public void OnBodyConsumed(int bytes) => _connection.CreditStream(this, bytes);
 
-    internal void OnBodyReaderCompleted() => _connection.CreditStream(this, 0);
+    public void OnBodyReaderCompleted() => _connection.CreditStream(this, 0);
 
     /// <summary>
     /// Records consumed bytes; returns the stream WINDOW_UPDATE increment due now (0: none). Under the connection's lock.

@@ -12,7 +12,7 @@ namespace FastProxy.Http.Http2.Streams;
 /// rented when HEADERS opens a stream, returned when the stream is closed and its handler has ended.
 /// State shared with the frame loop (stream state, windows, completion) is guarded by the connection's lock.
 /// </summary>
-internal sealed partial class Http2Stream : IHttp2RequestStream, IThreadPoolWorkItem, IDisposable
+internal sealed partial class Http2Stream : IHttp2RequestStream, IThreadPoolWorkItem, IDisposable, IHttp2BodyOwner
 {
     private const byte ByteColon = (byte)':';
 
