@@ -123,12 +123,13 @@ public sealed class ProxyProtocolTests
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(IPAddress.Loopback, port);
-        await socket.SendAsync(Encoding.ASCII.GetBytes(text));
         var received = new MemoryStream();
         var buffer = new byte[4096];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
+            // The proxy may refuse the peer before our bytes arrive, so the send itself can meet the reset.
+            await socket.SendAsync(Encoding.ASCII.GetBytes(text));
             int read;
             while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
             {
