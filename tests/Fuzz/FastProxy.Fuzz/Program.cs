@@ -12,6 +12,9 @@ if (args.Length == 0 || FuzzTargets.Find(args[0]) is not { } target)
 
 if (args.Length > 1 && string.Equals(args[1], "--replay", StringComparison.Ordinal))
 {
+    // The instrumented assemblies record each branch in AFL++'s shared coverage map; outside afl-fuzz there is none,
+    // so without a map of our own every instrumented branch writes through a null pointer.
+    Replay.ProvideCoverageMap();
     return Replay.Run(target, args[2..], Console.Out);
 }
 

@@ -1,8 +1,23 @@
+using System.Runtime.InteropServices;
+using SharpFuzz.Common;
+
 namespace FastProxy.Fuzz;
 
 /// <summary>Runs saved inputs (a corpus, or AFL++'s crashes) through a target outside AFL++, for triage and CI.</summary>
 public static class Replay
 {
+    /// <summary>AFL++'s coverage map size (MAP_SIZE); SharpFuzz masks every branch index into it.</summary>
+    private const int CoverageMapBytes = 1 << 16;
+
+    /// <summary>Gives the instrumented assemblies a coverage map to write to when no afl-fuzz provides one.</summary>
+    public static unsafe void ProvideCoverageMap()
+    {
+        if (Trace.SharedMem == null)
+        {
+            Trace.SharedMem = (byte*)NativeMemory.AllocZeroed(CoverageMapBytes);
+        }
+    }
+
     public static int Run(IFuzzTarget target, IEnumerable<string> paths, TextWriter output)
     {
         ArgumentNullException.ThrowIfNull(target);

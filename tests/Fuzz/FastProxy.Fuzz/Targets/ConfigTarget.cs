@@ -24,7 +24,7 @@ public sealed class ConfigTarget : IFuzzTarget
         var text = Encoding.UTF8.GetString(input[1..]);
         var result = ConfigLoader.LoadFromText(text, "fuzz.conf", isYaml);
         Check(result.Success == (result.Errors.Count == 0), "a load gives a config or errors, not both or neither");
-        var lines = 1 + text.Count(c => c == '\n');
+        var lines = LineCount(text);
         foreach (var error in result.Errors)
         {
             Check(!string.IsNullOrWhiteSpace(error.Message), "every error says what is wrong");
@@ -33,5 +33,33 @@ public sealed class ConfigTarget : IFuzzTarget
 
         var again = ConfigLoader.LoadFromText(text, "fuzz.conf", isYaml);
         Check(again.Success == result.Success && again.Errors.Count == result.Errors.Count, "loading is deterministic");
+    }
+
+    /// <summary>
+    /// Lines counted with every line break an editor may honour: CR LF, a lone CR, LF, NEL, LS and PS. The YAML parser
+    /// counts all of them (YAML 1.1 §5.4), and System.Text.Json ends a // comment at a lone CR and counts that as a line.
+    /// </summary>
+    private static int LineCount(string text)
+    {
+        var lines = 1;
+        for (var i = 0; i < text.Length; i++)
+        {
+            switch (text[i])
+            {
+                case '\r':
+                    if (i + 1 < text.Length && text[i + 1] == '\n')
+                    {
+                        i++;
+                    }
+
+                    lines++;
+                    break;
+                case '\n' or '\u0085' or '\u2028' or '\u2029':
+                    lines++;
+                    break;
+            }
+        }
+
+        return lines;
     }
 }
