@@ -134,6 +134,16 @@ internal sealed class BenchHttp2Stream : IHttp2RequestStream
         return new ValueTask<bool>(true);
     }
 
+    public void HoldResponseHead(int status) => Status = status;
+
+    public ValueTask<bool> HoldDataAsync(ReadOnlySequence<byte> data)
+    {
+        DataBytes += data.Length;
+        return new ValueTask<bool>(true);
+    }
+
+    public ValueTask<bool> FlushAsync() => new(true);
+
     public ValueTask<bool> CompleteResponseAsync() => new(true);
 
     public void Reset(Http2ErrorCode code) => throw new InvalidOperationException($"the benchmark's stream was reset: {code}");

@@ -14,7 +14,7 @@ namespace FastProxy.Http.Http2;
 /// </summary>
 internal sealed partial class Http2Connection
 {
-    private readonly Http2Signal _flushSignal = new();
+    private readonly Http2Signal _flushSignal = new(wakeBehindQueuedWork: true);
     private readonly List<Http2Signal> _flushWaiters = [];
     private Task _flushTask = Task.CompletedTask;
     private long _writtenSeq;
@@ -25,6 +25,9 @@ internal sealed partial class Http2Connection
 
     /// <summary>True once the transport refused a flush or the connection closed: writes are dropped.</summary>
     internal bool IsOutputFailed => _outputFailed;
+
+    /// <summary>Whether write <paramref name="written"/> reached the transport (a racy read: a stale answer is only "not yet").</summary>
+    internal bool IsFlushed(long written) => Volatile.Read(ref _flushedSeq) >= written;
 
     /// <summary>Wakes the flusher when something was written and not yet flushed.</summary>
     internal void RequestFlush()

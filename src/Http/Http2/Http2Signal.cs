@@ -8,12 +8,29 @@ namespace FastProxy.Http.Http2;
 /// <see cref="Set"/> with nobody waiting is remembered, so a wake-up between checking a condition and waiting is never
 /// lost; waiters always re-check their condition after waking.
 /// </summary>
-internal sealed class Http2Signal : IValueTaskSource
+internal sealed class Http2Signal : IValueTaskSource, IThreadPoolWorkItem
 {
     private readonly Lock _lock = new();
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private readonly bool _wakeBehindQueuedWork;
+    private ManualResetValueTaskSourceCore<bool> _core;
     private bool _set;
     private bool _waiting;
+
+    public Http2Signal()
+        : this(wakeBehindQueuedWork: false)
+    {
+    }
+
+    /// <param name="wakeBehindQueuedWork">
+    /// Run the waiter from the thread pool's global queue rather than the setting thread's local one (which runs last
+    /// in, first out). A connection's flusher waits this way: the stream handlers already queued run first and add their
+    /// frames, and one send carries them all.
+    /// </param>
+    public Http2Signal(bool wakeBehindQueuedWork)
+    {
+        _wakeBehindQueuedWork = wakeBehindQueuedWork;
+        _core = new ManualResetValueTaskSourceCore<bool> { RunContinuationsAsynchronously = !wakeBehindQueuedWork };
+    }
 
     public ValueTask WaitAsync()
     {
@@ -44,8 +61,17 @@ internal sealed class Http2Signal : IValueTaskSource
             _set = false;
         }
 
+        if (_wakeBehindQueuedWork)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            return;
+        }
+
         _core.SetResult(true);
     }
+
+    // The queued wake-up of a wakeBehindQueuedWork signal: the waiter's continuation runs here, inline.
+    void IThreadPoolWorkItem.Execute() => _core.SetResult(true);
 
     /// <summary>Forgets a remembered wake-up (a pooled owner starting over). Never call while a wait is pending.</summary>
     public void Clear()

@@ -86,7 +86,11 @@ internal sealed partial class Http2ProxyStream
             _exchange.UpstreamName = endpoint.Name;
             WriteHttp2Head(upstream, runtime, routeIndex, decision, wholeCall ? deadline : null);
             upstream.SetDeadline(deadline);
-            if (!await upstream.SendRequestHeadAsync(endStream: !_stream.HasBody))
+
+            // With a body the head is held: it leaves with the first DATA (one send for a small request), or before the
+            // body copy waits for the client.
+            var headSent = _stream.HasBody ? upstream.HoldRequestHead() : await upstream.SendRequestHeadAsync(endStream: true);
+            if (!headSent)
             {
                 // The connection went away first: the request reached no upstream (Refused applies).
                 ReleaseHttp2Upstream();
@@ -249,7 +253,14 @@ internal sealed partial class Http2ProxyStream
             ReadResult read;
             try
             {
-                read = await body.ReadAsync();
+                var pending = body.ReadAsync();
+                if (!pending.IsCompleted)
+                {
+                    // Nothing more to send for now: a held head goes out while the client's body is awaited.
+                    await upstream.FlushAsync();
+                }
+
+                read = await pending;
             }
             catch (Exception ex) when (ex is Http2StreamAbortedException || BodyCopier.IsIoFailure(ex))
             {
@@ -345,7 +356,16 @@ internal sealed partial class Http2ProxyStream
         _exchange.Status = upstream.Status;
         _headSent = true;
         var endedWithHead = upstream.ResponseEndedWithHead;
-        await _stream.WriteResponseHeadAsync(upstream.Status, endStream: endedWithHead);
+        if (endedWithHead)
+        {
+            await _stream.WriteResponseHeadAsync(upstream.Status, endStream: true);
+        }
+        else
+        {
+            // The body (or the trailers) follows: the head leaves with it, or before the copy waits on the upstream.
+            _stream.HoldResponseHead(upstream.Status);
+        }
+
         var copy = endedWithHead
             ? (_stream.Aborted.IsCancellationRequested ? BodyCopyResult.ClientFailed : BodyCopyResult.Complete)
             : await CopyHttp2ResponseBodyAsync(upstream);
@@ -440,7 +460,14 @@ internal sealed partial class Http2ProxyStream
             ReadResult read;
             try
             {
-                read = await reader.ReadAsync(_stream.Aborted);
+                var pending = reader.ReadAsync(_stream.Aborted);
+                if (!pending.IsCompleted)
+                {
+                    // Nothing more to send for now: what the stream holds goes out while the upstream is awaited.
+                    await _stream.FlushAsync();
+                }
+
+                read = await pending;
             }
             catch (OperationCanceledException) when (_stream.Aborted.IsCancellationRequested)
             {

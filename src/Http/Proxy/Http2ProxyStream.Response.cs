@@ -125,7 +125,16 @@ internal sealed partial class Http2ProxyStream
             || (response.BodyKind == ResponseBodyKind.ContentLength && response.ContentLength == 0);
         _exchange.Status = response.StatusCode;
         _headSent = true;
-        await _stream.WriteResponseHeadAsync(response.StatusCode, endStream: noBody);
+        if (noBody)
+        {
+            await _stream.WriteResponseHeadAsync(response.StatusCode, endStream: true);
+        }
+        else
+        {
+            // The body follows at once (often already read with the head): the head leaves with its first bytes.
+            _stream.HoldResponseHead(response.StatusCode);
+        }
+
         var copy = noBody
             ? (_stream.Aborted.IsCancellationRequested ? BodyCopyResult.ClientFailed : BodyCopyResult.Complete)
             : await CopyResponseBodyAsync(response, upstream, routeId);
@@ -350,7 +359,14 @@ internal sealed partial class Http2ProxyStream
         upstream.SetTimeout(_options.ResponseTimeout, TimeoutReason.UpstreamResponse);
         try
         {
-            var read = await upstream.Input.ReadAsync();
+            var pending = upstream.Input.ReadAsync();
+            if (!pending.IsCompleted)
+            {
+                // Nothing more to send for now: what the stream holds goes out while the upstream is awaited.
+                await _stream.FlushAsync();
+            }
+
+            var read = await pending;
             if (read.IsCanceled)
             {
                 upstream.Input.AdvanceTo(read.Buffer.Start, read.Buffer.End);
@@ -365,11 +381,16 @@ internal sealed partial class Http2ProxyStream
         }
     }
 
+    /// <summary>
+    /// Body bytes to the client. Without END_STREAM they are held (up to the stream's bound): the next write that waits,
+    /// or the flush before the next upstream read that must wait, sends them, so a small response leaves in one send.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<BodyCopyResult> SendDataAsync(ReadOnlySequence<byte> data, bool endStream)
     {
         _exchange.AddBytesOut(data.Length);
-        return await _stream.WriteDataAsync(data, endStream) ? BodyCopyResult.Complete : BodyCopyResult.ClientFailed;
+        var sent = endStream ? await _stream.WriteDataAsync(data, endStream: true) : await _stream.HoldDataAsync(data);
+        return sent ? BodyCopyResult.Complete : BodyCopyResult.ClientFailed;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]

@@ -240,6 +240,17 @@ internal sealed class FakeHttp2RequestStream : IHttp2RequestStream, IDisposable
         return default;
     }
 
+    public void HoldResponseHead(int status)
+    {
+        // Completes synchronously here: nothing is sent anywhere.
+        var written = WriteResponseHeadAsync(status, endStream: false);
+        Assert.True(written.IsCompletedSuccessfully);
+    }
+
+    public ValueTask<bool> HoldDataAsync(ReadOnlySequence<byte> data) => WriteDataAsync(data, endStream: false);
+
+    public ValueTask<bool> FlushAsync() => ValueTask.FromResult(Writable);
+
     public ValueTask<bool> WriteDataAsync(ReadOnlySequence<byte> data, bool endStream)
     {
         Assert.NotNull(Status);

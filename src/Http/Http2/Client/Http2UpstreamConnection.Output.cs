@@ -14,7 +14,7 @@ namespace FastProxy.Http.Http2.Client;
 /// </summary>
 internal sealed partial class Http2UpstreamConnection
 {
-    private readonly Http2Signal _flushSignal = new();
+    private readonly Http2Signal _flushSignal = new(wakeBehindQueuedWork: true);
     private readonly List<Http2Signal> _flushWaiters = [];
     private Task _flushTask = Task.CompletedTask;
     private long _writtenSeq;
@@ -27,6 +27,9 @@ internal sealed partial class Http2UpstreamConnection
     private bool _goAwaySent;
 
     internal bool IsOutputFailed => _outputFailed;
+
+    /// <summary>Whether write <paramref name="written"/> reached the transport (a racy read: a stale answer is only "not yet").</summary>
+    internal bool IsFlushed(long written) => Volatile.Read(ref _flushedSeq) >= written;
 
     /// <summary>Wakes the flusher when something was written and not yet flushed.</summary>
     internal void RequestFlush()
@@ -127,8 +130,11 @@ internal sealed partial class Http2UpstreamConnection
             _encoder.TryBeginBlock(block, out var length);
             for (var i = from; i < fields.Count; i++)
             {
+                // Huffman only for what the table keeps: a value sent literally every time (a per-request id, a
+                // credential) would pay the encoding on every request to save a few bytes on a short, fast hop.
                 var name = fields.GetName(i);
-                _encoder.TryEncode(name, fields.GetValue(i), IndexingFor(name), huffman: true, block[length..], out var written);
+                var indexing = IndexingFor(name);
+                _encoder.TryEncode(name, fields.GetValue(i), indexing, huffman: indexing == HPackIndexing.Incremental, block[length..], out var written);
                 length += written;
             }
 
@@ -357,6 +363,8 @@ internal sealed partial class Http2UpstreamConnection
     private static HPackIndexing IndexingFor(ReadOnlySpan<byte> name) => name.Length switch
     {
         5 when name.SequenceEqual(":path"u8) => HPackIndexing.WithoutIndexing,
+        11 when name.SequenceEqual("traceparent"u8) => HPackIndexing.WithoutIndexing,
+        12 when name.SequenceEqual("x-request-id"u8) => HPackIndexing.WithoutIndexing,
         6 when name.SequenceEqual("cookie"u8) => HPackIndexing.NeverIndexed,
         12 when name.SequenceEqual("grpc-timeout"u8) => HPackIndexing.WithoutIndexing,
         13 when name.SequenceEqual("authorization"u8) => HPackIndexing.NeverIndexed,

@@ -14,6 +14,9 @@ namespace FastProxy.Http.Http2.Client;
 /// </summary>
 internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream, IHttp2BodyOwner
 {
+    /// <summary>The largest last DATA frame of a request left to the flusher instead of waited for.</summary>
+    private const int MaxHandOffBytes = 16 * 1024;
+
     private readonly Http2UpstreamConnection _connection;
     private readonly Http2FieldList _requestFields = new();
     private readonly Http2FieldList _responseFields = new();
@@ -23,6 +26,12 @@ internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream, IHttp2
     private readonly Http2Signal _headSignal = new();
     private readonly ITimer _timer;
     private int _trailerStart;
+
+    // A held head's write sequence number (0: none); the next write that waits covers it.
+    private long _heldSeq;
+
+    // The last write left to the connection's flusher without waiting (0: none).
+    private long _handedOffSeq;
     private bool _headSent;
     private bool _requestEnded;
     private bool _released;
@@ -64,6 +73,8 @@ internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream, IHttp2
         ResetResponse(receiveWindow);
         _requestFields.Clear();
         _trailerStart = 0;
+        _heldSeq = 0;
+        _handedOffSeq = 0;
         _headSent = false;
         _requestEnded = false;
         _released = false;
@@ -81,11 +92,61 @@ internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream, IHttp2
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> SendRequestHeadAsync(bool endStream)
     {
-        long written;
+        if (!TryWriteHead(endStream, out var written))
+        {
+            return false;
+        }
+
+        // Once written the request may have reached the upstream: a failed flush shows as ConnectionLost on the head.
+        await _connection.WaitFlushedAsync(this, written);
+        return true;
+    }
+
+    public bool HoldRequestHead()
+    {
+        if (!TryWriteHead(endStream: false, out var written))
+        {
+            return false;
+        }
+
+        _heldSeq = written;
+        return true;
+    }
+
+    public ValueTask<bool> FlushAsync()
+    {
+        var held = _heldSeq;
+        _heldSeq = 0;
+        return held == 0 ? new ValueTask<bool>(!IsReset && !_connection.IsOutputFailed) : HandOff(held);
+    }
+
+    /// <summary>
+    /// Leaves write <paramref name="written"/> (and all before it) to the connection's flusher instead of waiting for
+    /// it, so the requests of many client streams leave in one send. One such write outstanding per stream at most: if
+    /// the previous one has not reached the transport (an upstream that stopped reading), this one waits for it.
+    /// </summary>
+    private ValueTask<bool> HandOff(long written)
+    {
+        var previous = _handedOffSeq;
+        if (previous != 0 && !_connection.IsFlushed(previous))
+        {
+            _handedOffSeq = 0;
+            return _connection.WaitFlushedAsync(this, written);
+        }
+
+        _handedOffSeq = written;
+        _connection.RequestFlush();
+        return new ValueTask<bool>(!IsReset && !_connection.IsOutputFailed);
+    }
+
+    /// <summary>Opens the stream on the wire and writes its HEADERS; false when the connection cannot take it.</summary>
+    private bool TryWriteHead(bool endStream, out long written)
+    {
         lock (_connection.Sync)
         {
             if (_headSent || IsReset || !_connection.TryOpenStreamLocked(this, out var id))
             {
+                written = 0;
                 return false;
             }
 
@@ -94,11 +155,8 @@ internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream, IHttp2
             _requestEnded = endStream;
             written = _connection.WriteHeadersLocked(id, _requestFields, 0, endStream);
             _trailerStart = _requestFields.Count;
+            return true;
         }
-
-        // Once written the request may have reached the upstream: a failed flush shows as ConnectionLost on the head.
-        await _connection.WaitFlushedAsync(this, written);
-        return true;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -133,13 +191,22 @@ internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream, IHttp2
 
             if (written < 0)
             {
-                // No window: a WINDOW_UPDATE, a reset, the deadline or ct wakes us; the loop re-checks.
+                // No window. A held head must reach the upstream first: it may grant a new stream's window only once
+                // it saw the stream open.
+                if (!await FlushAsync())
+                {
+                    return false;
+                }
+
+                // A WINDOW_UPDATE, a reset, the deadline or ct wakes us; the loop re-checks.
                 await Signal.WaitAsync();
                 continue;
             }
 
             data = data.Slice(granted);
-            if (!await _connection.WaitFlushedAsync(this, written))
+            _heldSeq = 0;
+            var last = endStream && data.IsEmpty;
+            if (!await (last && granted <= MaxHandOffBytes ? HandOff(written) : _connection.WaitFlushedAsync(this, written)))
             {
                 return false;
             }
@@ -173,7 +240,8 @@ internal sealed partial class Http2UpstreamStream : IHttp2UpstreamStream, IHttp2
                 : _connection.WriteDataLocked(StreamId, ReadOnlySequence<byte>.Empty, endStream: true);
         }
 
-        return await _connection.WaitFlushedAsync(this, written);
+        _heldSeq = 0;
+        return await HandOff(written);
     }
 
     public void SetDeadline(TimeSpan timeout) => _timer.Change(timeout, Timeout.InfiniteTimeSpan);

@@ -40,6 +40,16 @@ internal interface IHttp2UpstreamStream
     ValueTask<bool> SendRequestHeadAsync(bool endStream);
 
     /// <summary>
+    /// Like <see cref="SendRequestHeadAsync"/> without END_STREAM, but returns without waiting for the head to be sent:
+    /// it leaves with the first body write (body writes wait for the transport), or with <see cref="FlushAsync"/>, so a
+    /// request whose body is at hand goes as one send. The caller must flush before it waits for anything else.
+    /// </summary>
+    bool HoldRequestHead();
+
+    /// <summary>Waits until a held head reached the transport. False when the stream can no longer be written.</summary>
+    ValueTask<bool> FlushAsync();
+
+    /// <summary>
     /// Sends request body bytes as DATA, split at the upstream's SETTINGS_MAX_FRAME_SIZE, waiting for its connection and
     /// stream windows. False when the stream can no longer be written (reset by the upstream, connection gone, deadline
     /// passed, or <paramref name="ct"/> cancelled: the caller decides from <see cref="ResetCode"/> and its own state).

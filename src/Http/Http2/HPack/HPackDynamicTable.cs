@@ -121,6 +121,13 @@ public sealed class HPackDynamicTable : IDisposable
         nameIndex = 0;
         for (var index = 1; index <= Count; index++)
         {
+            // Most entries differ in name length: reject those on the slot's numbers before touching their bytes.
+            var slot = SlotOf(index) * SlotInts;
+            if (_slots[slot + 1] != name.Length)
+            {
+                continue;
+            }
+
             Get(index, out var entryName, out var entryValue);
             if (!name.SequenceEqual(entryName))
             {

@@ -4,8 +4,17 @@ using System.Runtime.CompilerServices;
 namespace FastProxy.Http.Http2.Streams;
 
 /// <summary>The response side: head, DATA within the client's windows, trailers, reset.</summary>
+/// <remarks>
+/// A write either waits until its bytes reached the transport, or (the held writes) leaves them in the connection's
+/// output to go out with the next write that waits, or with <see cref="FlushAsync"/>. Holding lets a small response
+/// (head, a little body, trailers) leave in one send instead of one per frame; a handler holds only while it has more
+/// to write at once, and flushes before it waits for anything else.
+/// </remarks>
 internal sealed partial class Http2Stream
 {
+    /// <summary>Held DATA bytes past which a held write waits anyway: what a stream may leave unsent is bounded.</summary>
+    internal const int MaxHeldBytes = 16 * 1024;
+
     private Http2FlowWindow _sendWindow;
     private bool _headSent;
     private bool _responseEnded;
@@ -14,6 +23,13 @@ internal sealed partial class Http2Stream
 
     // Heartbeat-clock timestamp (TimeProvider ticks) since which a write waits on a zero send window; 0: not waiting.
     private long _windowWaitSince;
+
+    // The last held write's sequence number (0: none held) and the DATA bytes held since the last wait.
+    private long _heldSeq;
+    private int _heldBytes;
+
+    // The last write left to the connection's flusher without waiting (0: none): the next one waits for it first.
+    private long _handedOffSeq;
 
     /// <summary>True once END_STREAM went out or the stream was reset: the handler's part is done.</summary>
     internal bool ResponseFinished => _responseEnded || _reset;
@@ -49,6 +65,21 @@ internal sealed partial class Http2Stream
 
     public ValueTask WriteResponseHeadAsync(int status, bool endStream) => WriteHeadCoreAsync(status, endStream, interim: false);
 
+    public void HoldResponseHead(int status)
+    {
+        lock (_connection.Sync)
+        {
+            if (_headSent || ResponseFinished || _connection.IsOutputFailed)
+            {
+                return;
+            }
+
+            _headSent = true;
+            _heldSeq = _connection.WriteHeadersLocked(StreamId, status, _response, 0, endStream: false);
+            _trailersStart = _response.Count;
+        }
+    }
+
     public ValueTask<bool> WriteDataAsync(ReadOnlySequence<byte> data, bool endStream)
     {
         if (data.IsEmpty && !endStream)
@@ -56,7 +87,49 @@ internal sealed partial class Http2Stream
             return new ValueTask<bool>(!ResponseFinished && !_connection.IsOutputFailed);
         }
 
-        return WriteDataCoreAsync(data, endStream);
+        return WriteDataCoreAsync(data, endStream, hold: false);
+    }
+
+    public ValueTask<bool> HoldDataAsync(ReadOnlySequence<byte> data)
+    {
+        if (data.IsEmpty)
+        {
+            return new ValueTask<bool>(!ResponseFinished && !_connection.IsOutputFailed);
+        }
+
+        return WriteDataCoreAsync(data, endStream: false, hold: true);
+    }
+
+    public ValueTask<bool> FlushAsync()
+    {
+        var held = _heldSeq;
+        if (held == 0)
+        {
+            return new ValueTask<bool>(!_connection.IsOutputFailed);
+        }
+
+        ForgetHeld();
+        return HandOff(held);
+    }
+
+    /// <summary>
+    /// Leaves write <paramref name="written"/> (and all before it) to the connection's flusher instead of waiting for
+    /// it, so the writes of many streams leave in one send. A stream has one such write outstanding at most: if the
+    /// previous one has not reached the transport yet (a client that stopped reading), this one waits, which bounds
+    /// what a stream can queue unsent to its held bytes twice over.
+    /// </summary>
+    private ValueTask<bool> HandOff(long written)
+    {
+        var previous = _handedOffSeq;
+        if (previous != 0 && !_connection.IsFlushed(previous))
+        {
+            _handedOffSeq = 0;
+            return _connection.WaitFlushedAsync(this, written);
+        }
+
+        _handedOffSeq = written;
+        _connection.RequestFlush();
+        return new ValueTask<bool>(!_reset && !_connection.IsOutputFailed);
     }
 
     public ValueTask<bool> CompleteResponseAsync()
@@ -71,7 +144,7 @@ internal sealed partial class Http2Stream
             return WriteTrailersAsync();
         }
 
-        return WriteDataCoreAsync(ReadOnlySequence<byte>.Empty, endStream: true);
+        return WriteDataCoreAsync(ReadOnlySequence<byte>.Empty, endStream: true, hold: false);
     }
 
     public void Reset(Http2ErrorCode code) => _connection.ResetStream(this, code, fromHandler: true);
@@ -108,6 +181,9 @@ internal sealed partial class Http2Stream
         _reset = false;
         _trailersStart = 0;
         _windowWaitSince = 0;
+        _heldSeq = 0;
+        _heldBytes = 0;
+        _handedOffSeq = 0;
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
@@ -127,17 +203,23 @@ internal sealed partial class Http2Stream
             }
 
             written = _connection.WriteHeadersLocked(StreamId, status, _response, 0, endStream && !interim);
-            if (interim)
+            if (!interim)
             {
-                // Fields added before a 100 belong to the final head, so nothing is cleared; none are expected.
-                return;
+                // Fields added before a 100 belong to the final head, so nothing is cleared for one; none are expected.
+                _trailersStart = _response.Count;
+                if (endStream)
+                {
+                    OnResponseEndedLocked();
+                }
             }
+        }
 
-            _trailersStart = _response.Count;
-            if (endStream)
-            {
-                OnResponseEndedLocked();
-            }
+        ForgetHeld();
+        if (interim || endStream)
+        {
+            // A 100, or a response that ends with its head: nothing follows from us that this write could outrun.
+            await HandOff(written);
+            return;
         }
 
         await _connection.WaitFlushedAsync(this, written);
@@ -158,11 +240,19 @@ internal sealed partial class Http2Stream
             OnResponseEndedLocked();
         }
 
-        return await _connection.WaitFlushedAsync(this, written);
+        // The response's last write: left to the flusher when what the stream holds is small.
+        var small = _heldBytes <= MaxHeldBytes;
+        ForgetHeld();
+        return small ? await HandOff(written) : await _connection.WaitFlushedAsync(this, written);
     }
 
+    /// <summary>
+    /// DATA within the windows, frame by frame. A held write (<paramref name="hold"/>, never with END_STREAM) returns
+    /// without waiting for the transport while the stream holds at most <see cref="MaxHeldBytes"/>; past that, and for
+    /// every other write, it waits until its bytes (and whatever was held before them) reached the transport.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<bool> WriteDataCoreAsync(ReadOnlySequence<byte> data, bool endStream)
+    private async ValueTask<bool> WriteDataCoreAsync(ReadOnlySequence<byte> data, bool endStream, bool hold)
     {
         if (!_headSent)
         {
@@ -173,6 +263,7 @@ internal sealed partial class Http2Stream
         while (true)
         {
             long written = -1;
+            long chunkBytes = 0;
             var done = false;
             lock (_connection.Sync)
             {
@@ -205,6 +296,7 @@ internal sealed partial class Http2Stream
                         remaining = remaining.Slice(granted);
                         var last = remaining.IsEmpty;
                         written = WriteChunkLocked(chunk, endStream && last);
+                        chunkBytes = granted;
                         done = last;
                     }
                 }
@@ -217,15 +309,39 @@ internal sealed partial class Http2Stream
 
             if (written < 0)
             {
-                // Zero window: wait for a WINDOW_UPDATE (or a reset, or the stall timeout), then look again.
+                // Zero window: what is held must reach the client before we wait for it to grant more.
+                if (!await FlushAsync())
+                {
+                    return false;
+                }
+
+                // Wait for a WINDOW_UPDATE (or a reset, or the stall timeout), then look again.
                 await Signal.WaitAsync();
                 continue;
             }
 
-            // Wait for the bytes to reach the transport before taking more: a response is never buffered without bound.
-            if (!await _connection.WaitFlushedAsync(this, written))
+            if (hold && _heldBytes + chunkBytes <= MaxHeldBytes)
             {
-                return false;
+                _heldSeq = written;
+                _heldBytes += (int)chunkBytes;
+            }
+            else if (done && endStream && _heldBytes + chunkBytes <= MaxHeldBytes)
+            {
+                // The response's last write, small: left to the flusher with whatever the stream held.
+                ForgetHeld();
+                if (!await HandOff(written))
+                {
+                    return false;
+                }
+            }
+            else
+            {
+                // Wait for the bytes to reach the transport before taking more: a response is never buffered without bound.
+                ForgetHeld();
+                if (!await _connection.WaitFlushedAsync(this, written))
+                {
+                    return false;
+                }
             }
 
             if (done)
@@ -233,6 +349,13 @@ internal sealed partial class Http2Stream
                 return true;
             }
         }
+    }
+
+    /// <summary>A write that waits covers everything held before it (the connection flushes in write order).</summary>
+    private void ForgetHeld()
+    {
+        _heldSeq = 0;
+        _heldBytes = 0;
     }
 
     /// <summary>One granted chunk as DATA frames (the grant is already within the peer's max frame size).</summary>

@@ -75,6 +75,23 @@ internal interface IHttp2RequestStream : IForwardedRequest
     /// </summary>
     ValueTask<bool> WriteDataAsync(ReadOnlySequence<byte> data, bool endStream);
 
+    /// <summary>
+    /// Writes the response head (no END_STREAM) without waiting for it to be sent: it leaves with the next write that
+    /// waits, or with <see cref="FlushAsync"/>. For a handler that has body to write at once; it must flush before it
+    /// waits for anything else, or the client waits for a head that sits in the proxy.
+    /// </summary>
+    void HoldResponseHead(int status);
+
+    /// <summary>
+    /// Like <see cref="WriteDataAsync"/> without END_STREAM, but returns without waiting for the bytes to be sent
+    /// while the stream holds at most 16 KiB unsent (past that it waits as <see cref="WriteDataAsync"/> does). The
+    /// same duty as <see cref="HoldResponseHead"/>: flush before waiting for anything else.
+    /// </summary>
+    ValueTask<bool> HoldDataAsync(ReadOnlySequence<byte> data);
+
+    /// <summary>Waits until every held write reached the transport. False when the stream can no longer be written.</summary>
+    ValueTask<bool> FlushAsync();
+
     /// <summary>Ends the response: trailers from the fields added since the head (END_STREAM on HEADERS), or an empty DATA with END_STREAM when none were added.</summary>
     ValueTask<bool> CompleteResponseAsync();
 

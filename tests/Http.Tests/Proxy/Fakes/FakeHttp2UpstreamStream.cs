@@ -153,7 +153,14 @@ internal sealed class FakeHttp2UpstreamStream : IHttp2UpstreamStream
         (_headSent ? RequestTrailers : RequestHead).Add((Encoding.ASCII.GetString(name), Encoding.Latin1.GetString(value)));
     }
 
-    public ValueTask<bool> SendRequestHeadAsync(bool endStream)
+    // Nothing is sent anywhere: holding the head is sending it.
+    public bool HoldRequestHead() => SendHead(endStream: false);
+
+    public ValueTask<bool> FlushAsync() => ValueTask.FromResult(_headSent);
+
+    public ValueTask<bool> SendRequestHeadAsync(bool endStream) => ValueTask.FromResult(SendHead(endStream));
+
+    private bool SendHead(bool endStream)
     {
         Assert.False(_headSent, "head sent twice");
         _headSent = true;
@@ -161,7 +168,7 @@ internal sealed class FakeHttp2UpstreamStream : IHttp2UpstreamStream
         if (!HeadSendSucceeds)
         {
             End();
-            return ValueTask.FromResult(false);
+            return false;
         }
 
         StreamId = 1;
@@ -170,7 +177,7 @@ internal sealed class FakeHttp2UpstreamStream : IHttp2UpstreamStream
             _requestEnded.TrySetResult();
         }
 
-        return ValueTask.FromResult(true);
+        return true;
     }
 
     public async ValueTask<bool> WriteRequestDataAsync(ReadOnlySequence<byte> data, bool endStream, CancellationToken ct)
