@@ -2,34 +2,31 @@ namespace FastProxy.Http.Http2.HPack;
 
 /// <summary>
 /// The HPACK Huffman code (RFC 7541 §5.2, Appendix B). The code is canonical, so only each symbol's bit length is
-/// stored (<see cref="CodeLengths"/>); the codes themselves and a 4-bit-at-a-time decoding automaton are built once
-/// at type initialization. Decoding then costs one table lookup per nibble, with no per-bit branching.
+/// stored (<see cref="CodeLengths"/>); the codes and the decoding tables are built once at type initialization.
+/// Decoding reads the input through a 64-bit window and takes one symbol per step: one lookup of the next 11 bits for
+/// the short codes (every letter, digit and common punctuation mark), and for the rare longer ones the canonical
+/// per-length ranges.
 /// </summary>
 public static partial class HPackHuffman
 {
     private const int Eos = 256;
     private const int SymbolCount = 257;
+    private const int MaxCodeLength = 30;
 
-    /// <summary>Internal nodes of the code tree: a full binary tree with 257 leaves has 256.</summary>
-    private const int NodeCount = 256;
-
-    private const uint EmitFlag = 1 << 16;
-    private const uint FailFlag = 1 << 17;
+    /// <summary>Codes up to this many bits decode through <see cref="ShortCodes"/>.</summary>
+    private const int ShortCodeBits = 11;
 
     private static readonly uint[] Codes = new uint[SymbolCount];
 
-    /// <summary>
-    /// Per (node, nibble): next node in bits 0-7, emitted symbol in bits 8-15, <see cref="EmitFlag"/>,
-    /// <see cref="FailFlag"/> (EOS reached). The shortest code is 5 bits, so one nibble emits at most one symbol.
-    /// </summary>
-    private static readonly uint[] Transitions = new uint[NodeCount * 16];
+    /// <summary>Per value of the next <see cref="ShortCodeBits"/> bits: symbol &lt;&lt; 5 | code length, or 0 when the code is longer.</summary>
+    private static readonly ushort[] ShortCodes = new ushort[1 << ShortCodeBits];
 
-    /// <summary>
-    /// Nodes where a string may end: the root, or a node reached by at most 7 one-bits from it (RFC 7541 §5.2:
-    /// padding "strictly longer than 7 bits" or "not correspond[ing] to the most significant bits of the code for
-    /// the EOS symbol MUST be treated as a decoding error").
-    /// </summary>
-    private static readonly bool[] CanEnd = new bool[NodeCount];
+    // Canonical ranges per code length: codes of length L are FirstCode[L] .. FirstCode[L] + CodeCount[L] - 1, and
+    // their symbols, in code order, start at SymbolsByCode[FirstSymbol[L]].
+    private static readonly uint[] FirstCode = new uint[MaxCodeLength + 1];
+    private static readonly int[] CodeCount = new int[MaxCodeLength + 1];
+    private static readonly int[] FirstSymbol = new int[MaxCodeLength + 1];
+    private static readonly ushort[] SymbolsByCode = new ushort[SymbolCount];
 
     static HPackHuffman()
     {
@@ -41,47 +38,74 @@ public static partial class HPackHuffman
     /// <returns>Bytes written; -1 for invalid Huffman data; -2 when <paramref name="destination"/> is too small.</returns>
     public static int Decode(ReadOnlySpan<byte> source, Span<byte> destination)
     {
-        var transitions = Transitions;
-        var node = 0;
+        var shortCodes = ShortCodes;
+        ulong window = 0; // the next bits, most significant first; zeros past the input
+        var bits = 0;
+        var next = 0;
         var written = 0;
-        foreach (var b in source)
+        while (true)
         {
-            var t = transitions[(node << 4) | (b >> 4)];
-            if ((t & (EmitFlag | FailFlag)) != 0)
+            while (bits <= 56 && next < source.Length)
             {
-                if ((t & FailFlag) != 0)
-                {
-                    return -1;
-                }
-
-                if ((uint)written >= (uint)destination.Length)
-                {
-                    return -2;
-                }
-
-                destination[written++] = (byte)(t >> 8);
+                window |= (ulong)source[next++] << (56 - bits);
+                bits += 8;
             }
 
-            t = transitions[((int)(t & 0xFF) << 4) | (b & 0x0F)];
-            if ((t & (EmitFlag | FailFlag)) != 0)
+            if (bits == 0)
             {
-                if ((t & FailFlag) != 0)
-                {
-                    return -1;
-                }
-
-                if ((uint)written >= (uint)destination.Length)
-                {
-                    return -2;
-                }
-
-                destination[written++] = (byte)(t >> 8);
+                return written;
             }
 
-            node = (int)(t & 0xFF);
+            int symbol;
+            int length;
+            var entry = shortCodes[(int)(window >> (64 - ShortCodeBits))];
+            if (entry != 0)
+            {
+                symbol = entry >> 5;
+                length = entry & 31;
+            }
+            else
+            {
+                (symbol, length) = DecodeLongCode(window);
+            }
+
+            if (length > bits)
+            {
+                // What is left is padding: RFC 7541 §5.2 allows at most 7 bits, the most significant bits of EOS (ones).
+                return bits <= 7 && window >> (64 - bits) == (1UL << bits) - 1 ? written : -1;
+            }
+
+            if (symbol == Eos)
+            {
+                // "A Huffman-encoded string literal containing the EOS symbol MUST be treated as a decoding error."
+                return -1;
+            }
+
+            if ((uint)written >= (uint)destination.Length)
+            {
+                return -2;
+            }
+
+            destination[written++] = (byte)symbol;
+            window <<= length;
+            bits -= length;
+        }
+    }
+
+    /// <summary>A code longer than <see cref="ShortCodeBits"/>: the first length whose canonical range holds the window's prefix.</summary>
+    private static (int Symbol, int Length) DecodeLongCode(ulong window)
+    {
+        for (var length = ShortCodeBits + 1; length <= MaxCodeLength; length++)
+        {
+            var offset = (uint)(window >> (64 - length)) - FirstCode[length];
+            if (offset < (uint)CodeCount[length])
+            {
+                return (SymbolsByCode[FirstSymbol[length] + (int)offset], length);
+            }
         }
 
-        return CanEnd[node] ? written : -1;
+        // Unreachable: the code is complete (every 30-bit string starts with a code; EOS is thirty ones).
+        return (Eos, MaxCodeLength);
     }
 
     /// <summary>The length in bytes of <paramref name="source"/> Huffman-encoded.</summary>
@@ -159,69 +183,34 @@ public static partial class HPackHuffman
 
     private static void BuildDecoder()
     {
-        // Children of each internal node: >= 0 is another internal node, < 0 is a leaf holding ~symbol.
-        var zero = new int[NodeCount];
-        var one = new int[NodeCount];
-        var nodes = 1;
         var lengths = CodeLengths;
-        for (var symbol = 0; symbol < SymbolCount; symbol++)
+        var position = 0;
+        for (var length = 1; length <= MaxCodeLength; length++)
         {
-            var node = 0;
-            for (var bit = lengths[symbol] - 1; bit >= 0; bit--)
+            FirstSymbol[length] = position;
+            for (var symbol = 0; symbol < SymbolCount; symbol++)
             {
-                var children = ((Codes[symbol] >> bit) & 1) == 0 ? zero : one;
-                if (bit == 0)
+                if (lengths[symbol] != length)
                 {
-                    children[node] = ~symbol;
+                    continue;
                 }
-                else
-                {
-                    if (children[node] == 0)
-                    {
-                        children[node] = nodes++;
-                    }
 
-                    node = children[node];
+                // Canonical order (BuildCodes): within a length, codes rise with the symbol.
+                if (CodeCount[length] == 0)
+                {
+                    FirstCode[length] = Codes[symbol];
+                }
+
+                CodeCount[length]++;
+                SymbolsByCode[position++] = (ushort)symbol;
+                if (length <= ShortCodeBits)
+                {
+                    // Every window whose first bits are this code decodes to it.
+                    var spread = ShortCodeBits - length;
+                    var first = (int)(Codes[symbol] << spread);
+                    ShortCodes.AsSpan(first, 1 << spread).Fill((ushort)((symbol << 5) | length));
                 }
             }
-        }
-
-        for (var node = 0; node < NodeCount; node++)
-        {
-            for (var nibble = 0; nibble < 16; nibble++)
-            {
-                var current = node;
-                uint entry = 0;
-                for (var bit = 3; bit >= 0; bit--)
-                {
-                    var child = ((nibble >> bit) & 1) == 0 ? zero[current] : one[current];
-                    if (child >= 0)
-                    {
-                        current = child;
-                        continue;
-                    }
-
-                    if (~child == Eos)
-                    {
-                        entry |= FailFlag;
-                        break;
-                    }
-
-                    entry |= EmitFlag | ((uint)~child << 8);
-                    current = 0;
-                }
-
-                Transitions[(node << 4) | nibble] = entry | (uint)current;
-            }
-        }
-
-        // Follow the all-ones path from the root for up to 7 bits: those nodes are valid padding.
-        var padding = 0;
-        CanEnd[0] = true;
-        for (var depth = 1; depth <= 7; depth++)
-        {
-            padding = one[padding];
-            CanEnd[padding] = true;
         }
     }
 }
