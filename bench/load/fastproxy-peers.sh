@@ -5,6 +5,9 @@
 # proxy built by `dotnet build -c Release FastProxy.sln` (or $FASTPROXY_BINARY, e.g. the native
 # AOT publish) in the foreground. Words of $FASTPROXY_ARGS are appended to the command line
 # (e.g. FASTPROXY_ARGS='--no-auth' for plain proxying, '--token-cache-size 0' for no token cache).
+# FASTPROXY_API_UPSTREAM=h2c (ours, not the harness's) forwards the api route over HTTP/2 cleartext to
+# PEERS_UPSTREAM_H2C instead of HTTP/1.1 to PEERS_UPSTREAM: the h2 -> h2 figure beside the usual h2 -> h1 one
+# (the other peers stay on HTTP/1.1 upstreams, so only FastProxy's two runs compare with each other).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 
@@ -94,7 +97,17 @@ fi
 # Optional: PEERS_UPSTREAM_TLS (https://HOST:PORT) makes the api route's cluster that TLS upstream instead of
 # PEERS_UPSTREAM: HTTP/1.1 over TLS, SNI (and the name verified) 'localhost', the certificate verified against the
 # CA bundle PEERS_UPSTREAM_CA (required with it: never an unverified or cleartext stand-in).
-cluster_tls_json=""
+cluster_options_json=""
+case "${FASTPROXY_API_UPSTREAM:-http1}" in
+  http1) ;;
+  h2c)
+    upstream=${PEERS_UPSTREAM_H2C:-http://127.0.0.1:9002}
+    upstream=${upstream#http://}
+    upstream=${upstream%/}
+    cluster_options_json=", \"protocol\": \"h2c\""
+    ;;
+  *) echo "fastproxy-peers.sh: FASTPROXY_API_UPSTREAM must be http1 or h2c, not '$FASTPROXY_API_UPSTREAM'" >&2; exit 1 ;;
+esac
 if [ -n "${PEERS_UPSTREAM_TLS:-}" ]; then
   : "${PEERS_UPSTREAM_CA:?PEERS_UPSTREAM_TLS is set but PEERS_UPSTREAM_CA (the CA bundle to verify it against) is not}"
   case "$PEERS_UPSTREAM_TLS" in
@@ -103,7 +116,7 @@ if [ -n "${PEERS_UPSTREAM_TLS:-}" ]; then
   esac
   upstream=${PEERS_UPSTREAM_TLS#https://}
   upstream=${upstream%/}
-  cluster_tls_json=", \"tls\": { \"server_name\": \"localhost\", \"ca\": \"$(abs "$PEERS_UPSTREAM_CA")\" }"
+  cluster_options_json=", \"tls\": { \"server_name\": \"localhost\", \"ca\": \"$(abs "$PEERS_UPSTREAM_CA")\" }"
 fi
 
 # Optional: PEERS_GRPC_PREFIX (e.g. /echo.Echo/) adds a second route `grpc`: that path prefix, method POST, the same JWT +
@@ -146,7 +159,7 @@ config="$PEERS_RUN_DIR/fastproxy.json"
 cat > "$config" <<JSON
 {
   "listeners": [ { "address": "$listen_host:$h1_port", "protocol": "$h1_protocol" }$h2c_listener_json$tls_listener_json ],
-  "clusters": { "upstream": { "endpoints": [ "$upstream" ]$cluster_tls_json }$grpc_cluster_json },
+  "clusters": { "upstream": { "endpoints": [ "$upstream" ]$cluster_options_json }$grpc_cluster_json },
   "identity": {
     "providers": [ {
       "name": "peers",
