@@ -10,6 +10,9 @@ internal sealed partial class Http2Connection
 
     private bool _settingsReceived;
 
+    // When our SETTINGS went out unacknowledged (heartbeat-clock timestamp); 0 once the client acknowledged them.
+    private long _settingsSentAt;
+
     // The largest the client's connection window has been: updates up to it give back credit our DATA used.
     private int _connectionSendWindowHigh = Http2Settings.DefaultInitialWindowSize;
     private long _floodWindowStartedAt;
@@ -26,6 +29,7 @@ internal sealed partial class Http2Connection
 
         if (frame.IsAck)
         {
+            _settingsSentAt = 0;
             return default;
         }
 

@@ -64,6 +64,12 @@ internal sealed partial class Http2Connection
                 }
             }
 
+            if (_settingsSentAt != 0 && _time.GetElapsedTime(_settingsSentAt, now) > _options.SettingsTimeout)
+            {
+                error = Http2FrameError.Connection(Http2ErrorCode.SettingsTimeout, 0, "our SETTINGS were not acknowledged in time");
+                return LoopStep.ConnectionError;
+            }
+
             if (_streams.Count == 0 && _firstHeadReceived && _time.GetElapsedTime(_idleSince, now) > _options.IdleTimeout && !_goAwaySent)
             {
                 // RFC 9113 §9.1: a server may close an idle connection; GOAWAY NO_ERROR first says nothing was lost.

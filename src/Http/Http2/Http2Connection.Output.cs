@@ -179,6 +179,7 @@ internal sealed partial class Http2Connection
             (Http2SettingsParameter.HeaderTableSize, (uint)_options.HeaderTableSize),
         ];
         Http2FrameWriter.WriteSettings(_output, settings);
+        _settingsSentAt = Now;
 
         // RFC 9113 §6.9.2: the connection window starts at 65,535 whatever SETTINGS say; raise it to ours at once.
         var raise = _connectionReceiveWindow.Available - Http2Settings.DefaultInitialWindowSize;

@@ -71,6 +71,13 @@ public sealed class Http2ConnectionOptions
     /// </summary>
     public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long the client may take to acknowledge our SETTINGS (RFC 9113 §6.5.3: past "a reasonable amount of time"
+    /// the sender "MAY issue a connection error of type SETTINGS_TIMEOUT"). Until then its view of our limits is
+    /// unknown; a client that never acknowledges is cut with GOAWAY SETTINGS_TIMEOUT.
+    /// </summary>
+    public TimeSpan SettingsTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>On graceful drain (shutdown, reload), how long open streams may run on after GOAWAY before the connection is closed.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

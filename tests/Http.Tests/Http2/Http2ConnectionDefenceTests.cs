@@ -246,6 +246,31 @@ public sealed class Http2ConnectionDefenceTests
     }
 
     [Fact]
+    public async Task SettingsTimeout_OurSettingsNeverAcknowledged_GoAwaySettingsTimeout()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = Http2TestServer.Start(options: new Http2ConnectionOptions { Time = time, SettingsTimeout = TimeSpan.FromSeconds(3) });
+        await server.Client.SendPrefaceAsync();
+        await Task.Delay(50);
+
+        Assert.Equal((0, Http2ErrorCode.SettingsTimeout), await AdvanceUntilAsync(time, server.Client.ExpectGoAwayAsync()));
+        Assert.True(server.Logger.Contains("SETTINGS were not acknowledged"));
+    }
+
+    [Fact]
+    public async Task SettingsTimeout_Acknowledged_ConnectionStaysOpen()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await Http2TestServer.StartAndHandshakeAsync(options: new Http2ConnectionOptions { Time = time, SettingsTimeout = TimeSpan.FromSeconds(3) });
+        await server.Client.SendHeadersAsync(1, endStream: false, Http2TestClient.Get());
+        time.Advance(TimeSpan.FromSeconds(10));
+        await Task.Delay(100);
+
+        await server.Client.SendDataAsync(1, [], endStream: true);
+        Assert.Equal(200, (await server.Client.ReadResponseAsync(1)).Status);
+    }
+
+    [Fact]
     public async Task HeaderTimeout_NoPreface_ConnectionClosed()
     {
         var time = new FakeTimeProvider();
