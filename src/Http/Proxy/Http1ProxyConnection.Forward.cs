@@ -72,10 +72,10 @@ internal sealed partial class Http1ProxyConnection
                 ProxyLog.UpstreamConnectFailed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ex.Message, ProxyErrorMapping.ToStatus(kind));
                 return await WriteErrorAsync(kind, close: !CanSkipBody());
             }
-            catch (UpstreamOverloadedException)
+            catch (UpstreamOverloadedException ex)
             {
                 // Busy for the whole wait, too many already waiting, or the cluster's circuit breaker (the pool logged which): 503.
-                ProxyLog.PoolExhausted(_logger, _connection.Id, routeId, endpoint.Address.ToString());
+                ProxyLog.PoolExhausted(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ex.Message);
                 return await WriteErrorAsync(ProxyErrorKind.PoolExhausted, close: !CanSkipBody());
             }
 

@@ -77,9 +77,9 @@ internal sealed partial class Http1ProxyConnection
                 ProxyLog.UpstreamConnectFailed(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ex.Message, ProxyErrorMapping.ToStatus(kind));
                 return await WriteErrorAsync(kind, close: !CanSkipBody());
             }
-            catch (UpstreamOverloadedException)
+            catch (UpstreamOverloadedException ex)
             {
-                ProxyLog.PoolExhausted(_logger, _connection.Id, routeId, endpoint.Address.ToString());
+                ProxyLog.PoolExhausted(_logger, _connection.Id, routeId, endpoint.Address.ToString(), ex.Message);
                 return await WriteErrorAsync(ProxyErrorKind.PoolExhausted, close: !CanSkipBody());
             }
 

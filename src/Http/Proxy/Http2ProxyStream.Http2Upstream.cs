@@ -75,9 +75,9 @@ internal sealed partial class Http2ProxyStream
                 await WriteErrorAsync(kind);
                 return;
             }
-            catch (UpstreamOverloadedException)
+            catch (UpstreamOverloadedException ex)
             {
-                ProxyLog.PoolExhausted(_logger, ConnectionId, routeId, endpoint.Address.ToString());
+                ProxyLog.PoolExhausted(_logger, ConnectionId, routeId, endpoint.Address.ToString(), ex.Message);
                 await WriteErrorAsync(ProxyErrorKind.PoolExhausted);
                 return;
             }

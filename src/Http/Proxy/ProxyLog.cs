@@ -46,8 +46,8 @@ internal static partial class ProxyLog
     [LoggerMessage(13, LogLevel.Information, "conn {ConnectionId}: route {RouteId}: request body over the {Limit}-byte limit -> 413")]
     public static partial void BodyTooLarge(ILogger logger, long connectionId, string routeId, long limit);
 
-    [LoggerMessage(14, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: upstream pool of {Endpoint} exhausted -> 503")]
-    public static partial void PoolExhausted(ILogger logger, long connectionId, string routeId, string? endpoint);
+    [LoggerMessage(14, LogLevel.Warning, "conn {ConnectionId}: route {RouteId}: no upstream connection to {Endpoint}: {Reason} -> 503")]
+    public static partial void PoolExhausted(ILogger logger, long connectionId, string routeId, string? endpoint, string reason);
 
     [LoggerMessage(15, LogLevel.Information, "conn {ConnectionId}: request body from {Client} is invalid: {Reason}")]
     public static partial void BadRequestBody(ILogger logger, long connectionId, string? client, string reason);
