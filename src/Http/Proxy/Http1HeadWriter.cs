@@ -40,12 +40,25 @@ internal static class Http1HeadWriter
         }
 
         // An HTTP/1.0 client's request goes upstream as 1.0 so the upstream answers without
-        // chunked framing the client could not read (RFC 9112 §7.1).
-        writer.Write(head.VersionMinor == 0 ? " HTTP/1.0\r\nHost: "u8 : " HTTP/1.1\r\nHost: "u8);
-
+        // chunked framing the client could not read (RFC 9112 §7.1). HTTP/1.0 has no Host requirement: a 1.0 request
+        // that came without one goes without one, rather than with an empty Host that nginx (and our own parser) refuse.
         var authority = head.ForwardedAuthority;
-        writer.Write(authority);
-        writer.Write(Crlf);
+        if (head.VersionMinor == 0)
+        {
+            writer.Write(" HTTP/1.0\r\n"u8);
+            if (!authority.IsEmpty)
+            {
+                writer.Write("Host: "u8);
+                writer.Write(authority);
+                writer.Write(Crlf);
+            }
+        }
+        else
+        {
+            writer.Write(" HTTP/1.1\r\nHost: "u8);
+            writer.Write(authority);
+            writer.Write(Crlf);
+        }
 
         var fields = new Http1FieldLineSink(writer);
         for (var i = 0; i < head.HeaderCount; i++)

@@ -223,6 +223,15 @@ public sealed class Http1HeadWriterTests
     }
 
     [Fact]
+    public async Task WriteRequestHead_Http10ClientWithoutHost_SentWithoutHost()
+    {
+        // An empty Host would be refused by nginx and by our own parser at the next hop; HTTP/1.0 needs none.
+        var lines = Lines(await WriteRequestAsync("GET /x HTTP/1.0\r\n\r\n"));
+        Assert.Equal("GET /x HTTP/1.0", lines[0]);
+        Assert.DoesNotContain(lines, l => l.StartsWith("Host:", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task WriteRequestHead_AbsoluteForm_HostFromTheTarget()
     {
         var lines = Lines(await WriteRequestAsync("GET http://api.test/x HTTP/1.1\r\nHost: other\r\n\r\n"));

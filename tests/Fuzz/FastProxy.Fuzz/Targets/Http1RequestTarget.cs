@@ -120,13 +120,6 @@ public sealed class Http1RequestTarget : IFuzzTarget
             return;
         }
 
-        // An HTTP/1.0 request without Host goes upstream with an empty Host (RFC 9112 §3.2 asks for exactly that),
-        // which our own parser, like nginx, refuses: a known gap, docs/security.md ("Fuzzing", findings).
-        if (head.ForwardedAuthority.IsEmpty)
-        {
-            return;
-        }
-
         var ids = RequestIds.Create(head);
         byte[] upstream;
         try
