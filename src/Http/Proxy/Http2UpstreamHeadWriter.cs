@@ -115,7 +115,13 @@ internal static class Http2UpstreamHeadWriter
     {
         upstream.AddRequestField(":method"u8, method);
         upstream.AddRequestField(":scheme"u8, scheme);
-        upstream.AddRequestField(":authority"u8, authority);
+        if (!authority.IsEmpty)
+        {
+            // RFC 9113 §8.3.1: :authority "unless there is no authority information to convey" (an HTTP/1.0 client
+            // without Host): then none, rather than an empty one.
+            upstream.AddRequestField(":authority"u8, authority);
+        }
+
         if (!hasQuery)
         {
             upstream.AddRequestField(":path"u8, path);

@@ -47,6 +47,22 @@ public sealed class Http1ProxyConnectionHttp2UpstreamTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task Http10WithoutHost_NoAuthorityPseudoHeader()
+    {
+        // RFC 9113 §8.3.1: no :authority when there is no authority to convey, rather than an empty one.
+        await using var proxy = await Http1ToHttp2Harness.StartAsync();
+        using var client = await proxy.ConnectAsync();
+        await client.SendAsync("GET /a HTTP/1.0\r\n\r\n");
+        var upstream = await proxy.Source.FirstAsync();
+        upstream.Respond(204, endStream: true);
+        var (head, _) = await client.ReadResponseAsync();
+
+        Assert.Null(upstream.Header(":authority"));
+        Assert.Equal("/a", upstream.Header(":path"));
+        Assert.StartsWith("HTTP/1.1 204", head, StringComparison.Ordinal);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task ChunkedRequestWithTrailers_DataAndHttp2Trailers_ChunkedResponseWithTrailersForTeTrailers()
     {
         await using var proxy = await Http1ToHttp2Harness.StartAsync();
