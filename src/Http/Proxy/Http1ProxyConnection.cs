@@ -54,6 +54,7 @@ internal sealed partial class Http1ProxyConnection
     private static readonly Action<object?> ClientFailedCallback = static state => ((Http1ProxyConnection)state!).OnClientFailed();
     private TransportConnection? _upstreamInUse;
     private volatile bool _clientGone;
+    private bool _watchingClient;
 
     // The request in progress, from its complete head to its record; null while the connection waits for a head.
     private ForwardingExchange _exchange = null!;
@@ -154,6 +155,7 @@ internal sealed partial class Http1ProxyConnection
                     keepAlive = await ProcessRequest(runtime);
                     if (_awaitingResponseHead)
                     {
+                        _watchingClient = true;
                         _connection.OnInputFailed(ClientFailedCallback, this);
                     }
 
@@ -187,9 +189,14 @@ internal sealed partial class Http1ProxyConnection
                 }
                 finally
                 {
-                    _connection.OnInputFailed(null, null);
-                    Volatile.Write(ref _upstreamInUse, null);
-                    _clientGone = false;
+                    if (_watchingClient)
+                    {
+                        _watchingClient = false;
+                        _connection.OnInputFailed(null, null);
+                        Volatile.Write(ref _upstreamInUse, null);
+                        _clientGone = false;
+                    }
+
                     if (_forward.Lease.Connection is not null)
                     {
                         await AbandonPendingForwardAsync();
