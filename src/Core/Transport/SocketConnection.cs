@@ -79,6 +79,8 @@ public sealed partial class SocketConnection : TransportConnection
     /// <summary>True once the peer closed its side (FIN), reset, or the connection was aborted: no more input will come.</summary>
     public override bool IsInputEnded => _input.IsEnded;
 
+    public override void OnInputFailed(Action<object?>? callback, object? state) => _input.OnInputFailed(callback, state);
+
     /// <summary>True after <see cref="Abort"/>.</summary>
     public override bool IsAborted => (Volatile.Read(ref _state) & StateAborted) != 0;
 

@@ -72,6 +72,11 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     private volatile Exception? _error;
     private bool _completed;
 
+    // Called once when the input fails (a reset, an error) while set: lets a protocol that is not reading (it waits on
+    // an upstream) learn at once that its client is gone. A static delegate and a state object: nothing per request.
+    private Action<object?>? _onFailed;
+    private object? _onFailedState;
+
     public SocketPipeReader(SocketConnection connection, Socket socket, SocketConnectionOptions options)
     {
         _connection = connection;
@@ -84,6 +89,25 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         {
             _receiver = new SocketReceiver(this);
         }
+    }
+
+    /// <summary>
+    /// Sets (or, with null, clears) the callback run once when the input fails (reset or error; not a FIN, which a
+    /// client half-closing after its request also sends). Already failed: it runs at once, on the caller's thread.
+    /// </summary>
+    public void OnInputFailed(Action<object?>? callback, object? state)
+    {
+        lock (_sync)
+        {
+            if (callback is null || _error is null)
+            {
+                _onFailed = callback;
+                _onFailedState = state;
+                return;
+            }
+        }
+
+        callback(state);
     }
 
     /// <summary>FIN received, or the connection failed: no more bytes will arrive.</summary>
@@ -370,6 +394,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         ReadResult result = default;
         Exception? error = null;
         bool complete;
+        Action<object?>? failed;
+        object? failedState;
         bool again;
         lock (_sync)
         {
@@ -398,6 +424,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             }
 
             complete = TryCompleteWaiterLocked(out result, out error);
+            failed = TakeFailedCallbackLocked(out failedState);
             var rearm = ShouldArmLocked();
             if (rearm)
             {
@@ -413,6 +440,7 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             CompleteWaiter(result, error, runAsynchronously: false);
         }
 
+        failed?.Invoke(failedState);
         return again;
     }
 
@@ -566,16 +594,36 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         ReadResult result;
         Exception? error;
         bool complete;
+        Action<object?>? failed;
+        object? failedState;
         lock (_sync)
         {
             SetErrorLocked(ex);
             complete = TryCompleteWaiterLocked(out result, out error);
+            failed = TakeFailedCallbackLocked(out failedState);
         }
 
         if (complete)
         {
             CompleteWaiter(result, error, runAsynchronously: true);
         }
+
+        failed?.Invoke(failedState);
+    }
+
+    /// <summary>The input-failed callback, once, when the input has failed (it is cleared so it never runs twice).</summary>
+    private Action<object?>? TakeFailedCallbackLocked(out object? state)
+    {
+        state = null;
+        if (_error is null || _onFailed is not { } callback)
+        {
+            return null;
+        }
+
+        state = _onFailedState;
+        _onFailed = null;
+        _onFailedState = null;
+        return callback;
     }
 
     private void OnReadTokenCanceled()

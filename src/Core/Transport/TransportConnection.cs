@@ -103,6 +103,15 @@ public abstract partial class TransportConnection : IDuplexPipe, IAsyncDisposabl
     /// <summary>True after <see cref="Abort"/>.</summary>
     public abstract bool IsAborted { get; }
 
+    /// <summary>
+    /// Sets (null: clears) a callback run once if the transport input fails (the peer reset, an error; not its FIN)
+    /// while nobody may be reading it: a proxy waiting on an upstream aborts that upstream at once. It may run on any
+    /// thread, or at once when the input has already failed. Transports that cannot tell ignore it.
+    /// </summary>
+    public virtual void OnInputFailed(Action<object?>? callback, object? state)
+    {
+    }
+
     /// <summary>The logger of the transport, for the connection's own events (deadlines).</summary>
     protected internal virtual ILogger Logger => NullLogger.Instance;
 

@@ -144,6 +144,15 @@ internal sealed partial class Http1ProxyConnection
         var routeId = runtime.RouteIds[routeIndex];
         upstream.ClearTimeout();
 
+        if (outcome != ResponseHeadOutcome.Complete && _clientGone)
+        {
+            // The watch aborted the upstream because the client reset: nobody to answer, and not the upstream's fault.
+            await AbortUpstreamAsync(lease, bodyCopy);
+            _exchange.Outcome = RequestOutcome.ClientFailed;
+            ProxyLog.ClientGoneBeforeResponse(_logger, _connection.Id, routeId);
+            return false;
+        }
+
         if (outcome == ResponseHeadOutcome.ClosedEarly && canRetry && lease.IsReused)
         {
             ReleaseUpstream(lease, reusable: false);
@@ -307,6 +316,12 @@ internal sealed partial class Http1ProxyConnection
             copy = BodyCopyResult.ClientFailed;
         }
 
+        if (copy == BodyCopyResult.UpstreamFailed && _clientGone)
+        {
+            // The client reset mid-response and the watch aborted the upstream for it.
+            copy = BodyCopyResult.ClientFailed;
+        }
+
         var reusable = copy == BodyCopyResult.Complete && requestBodyDone && _response.KeepAlive && _request.VersionMinor == 1 && !_request.IsUpgrade;
         ReleaseUpstream(lease, reusable);
 
@@ -350,6 +365,8 @@ internal sealed partial class Http1ProxyConnection
     /// <summary>Gives the lease back to its pool; from here it is no longer the pending forward's (see <see cref="AbandonPendingForwardAsync"/>).</summary>
     private void ReleaseUpstream(UpstreamLease lease, bool reusable)
     {
+        // A pooled connection is no longer this request's: the client watch must not abort it.
+        Volatile.Write(ref _upstreamInUse, null);
         _forward = default;
         lease.Endpoint.Release(lease, reusable);
     }

@@ -49,6 +49,13 @@ internal sealed partial class Http1ProxyConnection
     private bool _awaitingResponseHead;
     private PendingForward _forward;
 
+    // While a forward waits on its upstream (response head and body), the client's input is watched for a reset: the
+    // upstream connection in use is aborted at once instead of answering a client that is gone (see OnClientFailed).
+    private static readonly Action<object?> ClientFailedCallback = static state => ((Http1ProxyConnection)state!).OnClientFailed();
+    private TransportConnection? _upstreamInUse;
+    private volatile bool _clientGone;
+    private bool _watchingClient;
+
     // The request in progress, from its complete head to its record; null while the connection waits for a head.
     private ForwardingExchange _exchange = null!;
 
@@ -146,10 +153,17 @@ internal sealed partial class Http1ProxyConnection
                 try
                 {
                     keepAlive = await ProcessRequest(runtime);
+                    if (_awaitingResponseHead)
+                    {
+                        _watchingClient = true;
+                        _connection.OnInputFailed(ClientFailedCallback, this);
+                    }
+
                     while (_awaitingResponseHead)
                     {
                         // The upstream's answer is awaited here too (see ForwardAsync), and again after a retry.
                         _awaitingResponseHead = false;
+                        WatchUpstream(_forward.Lease.Connection);
                         var upstream = _forward.Lease.Connection.Input;
                         var sawBytes = false;
                         ResponseHeadOutcome outcome;
@@ -175,6 +189,14 @@ internal sealed partial class Http1ProxyConnection
                 }
                 finally
                 {
+                    if (_watchingClient)
+                    {
+                        _watchingClient = false;
+                        _connection.OnInputFailed(null, null);
+                        Volatile.Write(ref _upstreamInUse, null);
+                        _clientGone = false;
+                    }
+
                     if (_forward.Lease.Connection is not null)
                     {
                         await AbandonPendingForwardAsync();
@@ -229,6 +251,26 @@ internal sealed partial class Http1ProxyConnection
 #pragma warning restore CA1031
         {
         }
+    }
+
+    /// <summary>Names the upstream connection the client watch aborts; one already gone is aborted now.</summary>
+    private void WatchUpstream(TransportConnection upstream)
+    {
+        Volatile.Write(ref _upstreamInUse, upstream);
+        if (_clientGone)
+        {
+            upstream.Abort();
+        }
+    }
+
+    /// <summary>
+    /// The client reset its connection while its request waits on the upstream (any thread): the upstream connection
+    /// is aborted so it is freed now, not at the response timeout; the forward then ends as the client's failure.
+    /// </summary>
+    private void OnClientFailed()
+    {
+        _clientGone = true;
+        Volatile.Read(ref _upstreamInUse)?.Abort();
     }
 
     private void ReturnHeads()

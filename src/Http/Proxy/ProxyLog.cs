@@ -60,6 +60,9 @@ internal static partial class ProxyLog
 
     public static string Describe(Http1ParseError error) => Http1ParseError.Describe(error.Kind);
 
+    [LoggerMessage(18, LogLevel.Information, "conn {ConnectionId}: route {RouteId}: the client reset before the response head; upstream connection closed")]
+    public static partial void ClientGoneBeforeResponse(ILogger logger, long connectionId, string routeId);
+
     [LoggerMessage(40, LogLevel.Information, "conn {ConnectionId}: CONNECT from {Client} refused: the proxy opens no tunnels -> 501")]
     public static partial void ConnectRefused(ILogger logger, long connectionId, string? client);
 

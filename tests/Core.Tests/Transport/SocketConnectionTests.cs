@@ -72,6 +72,55 @@ public abstract class SocketConnectionTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task OnInputFailed_PeerResetsWhileNobodyReads_CallbackRunsOnce()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
+        var calls = 0;
+        object? seen = null;
+        var state = new object();
+        pair.Server.OnInputFailed(s => { seen = s; Interlocked.Increment(ref calls); }, state);
+
+        pair.Client.LingerState = new LingerOption(true, 0);
+        pair.Client.Close();
+
+        await LoopbackHelpers.WaitUntilAsync(() => Volatile.Read(ref calls) > 0, "the input-failed callback");
+        Assert.Same(state, seen);
+        await Assert.ThrowsAsync<ConnectionResetException>(async () => await pair.Server.Input.ReadAsync().AsTask().WaitAsync(Step));
+        Assert.Equal(1, Volatile.Read(ref calls));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task OnInputFailed_SetAfterTheReset_RunsAtOnce_ClearedNeverRuns()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
+        var cleared = 0;
+        pair.Server.OnInputFailed(_ => Interlocked.Increment(ref cleared), null);
+        pair.Server.OnInputFailed(null, null);
+        pair.Client.LingerState = new LingerOption(true, 0);
+        pair.Client.Close();
+        await LoopbackHelpers.WaitUntilAsync(() => pair.Server.IsInputEnded, "the reset to be seen");
+
+        var late = 0;
+        pair.Server.OnInputFailed(_ => late++, null);
+        Assert.Equal(1, late);
+        Assert.Equal(0, Volatile.Read(ref cleared));
+    }
+
+    [Fact(Timeout = TestTimeout)]
+    public async Task OnInputFailed_PeerSendsFin_NotAFailure()
+    {
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
+        var calls = 0;
+        pair.Server.OnInputFailed(_ => Interlocked.Increment(ref calls), null);
+
+        // A client may half-close after its request and still wait for the answer.
+        pair.Client.Shutdown(SocketShutdown.Send);
+        await LoopbackHelpers.WaitUntilAsync(() => pair.Server.IsInputEnded, "FIN");
+        Assert.Equal(0, Volatile.Read(ref calls));
+        pair.Server.OnInputFailed(null, null);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task Output_Written_ReachesPeer()
     {
         await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });

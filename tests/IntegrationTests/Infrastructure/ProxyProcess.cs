@@ -39,15 +39,23 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ProxyProcess> StartAsync(string configJson, params string[] extraArgs)
+    /// <summary>The configuration file the process was started with (rewrite it and send HUP to reload).</summary>
+    public string ConfigPath { get; private set; } = "";
+
+    public static Task<ProxyProcess> StartAsync(string configJson, params string[] extraArgs) =>
+        StartWithFileAsync("fastproxy.json", configJson, extraArgs);
+
+    /// <summary>Starts on a config file named <paramref name="fileName"/> (its extension picks the format: .yaml or .json).</summary>
+    public static async Task<ProxyProcess> StartWithFileAsync(string fileName, string configText, params string[] extraArgs)
     {
         var directory = Path.Combine(Path.GetTempPath(), "fastproxy-it-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
-        var configPath = Path.Combine(directory, "fastproxy.json");
-        await File.WriteAllTextAsync(configPath, configJson);
+        var configPath = Path.Combine(directory, fileName);
+        await File.WriteAllTextAsync(configPath, configText);
         var proxy = Launch(directory, ["run", "--config", configPath, .. extraArgs]);
         var listening = await proxy._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
         proxy.BaseAddress = listening;
+        proxy.ConfigPath = configPath;
         return proxy;
     }
 

@@ -25,12 +25,20 @@ public sealed class TestIdentityProvider : IAsyncDisposable
     private (string Kid, RSA Key) _signing;
     private int _generation;
     private int _jwksFetches;
+    private JwksFault? _jwksFault;
 
     public string Issuer { get; private set; } = "";
 
     public int Port { get; private set; }
 
     public int JwksFetches => Volatile.Read(ref _jwksFetches);
+
+    /// <summary>How the JWKS endpoint misbehaves from now on; null: it serves the published keys again.</summary>
+    public JwksFault? Fault
+    {
+        get => Volatile.Read(ref _jwksFault);
+        set => Volatile.Write(ref _jwksFault, value);
+    }
 
     public string SigningKid
     {
@@ -125,10 +133,25 @@ public sealed class TestIdentityProvider : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/.well-known/openid-configuration", () => Results.Text(
             $$"""{"issuer":"{{Issuer}}","jwks_uri":"{{Issuer}}/jwks","id_token_signing_alg_values_supported":["RS256"]}""", "application/json"));
-        app.MapGet("/jwks", () =>
+        app.MapGet("/jwks", async (HttpContext context) =>
         {
             Interlocked.Increment(ref _jwksFetches);
-            return Results.Text(Jwks(), "application/json");
+            if (Volatile.Read(ref _jwksFault) is not { } fault)
+            {
+                return Results.Text(Jwks(), "application/json");
+            }
+
+            try
+            {
+                await Task.Delay(fault.Delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                // The proxy gave up waiting: nothing to answer.
+                return Results.Empty;
+            }
+
+            return Results.Text(fault.Body ?? Jwks(), fault.ContentType, statusCode: fault.Status);
         });
         await app.StartAsync();
         Port = new Uri(app.Urls.First()).Port;
