@@ -21,11 +21,11 @@ public sealed partial class RequestRateLimitTests(ITestOutputHelper output)
     // RFC 9113 §7: ENHANCE_YOUR_CALM.
     private const int EnhanceYourCalm = 0xb;
 
-    private static string Config(string upstream) => $$"""
+    private static string Config(string upstream, int rate = Rate) => $$"""
         {
           "listeners": [ { "address": "127.0.0.1:0", "protocol": "http1" }, { "address": "127.0.0.1:0", "protocol": "h2c" } ],
           "admin": { "address": "127.0.0.1:0" },
-          "limits": { "max_requests_per_connection_per_second": {{Rate}}, "request_burst_per_connection": {{Rate}} },
+          "limits": { "max_requests_per_connection_per_second": {{rate}} },
           "timeouts": { "header_seconds": 2, "idle_seconds": 10, "connect_seconds": 2, "response_seconds": 5, "drain_seconds": 2 },
           "clusters": { "app": { "endpoints": [ "{{upstream}}" ] } },
           "routes": [ { "id": "all", "match": { "path": "/**" }, "cluster": "app", "public": true } ],
@@ -116,6 +116,45 @@ public sealed partial class RequestRateLimitTests(ITestOutputHelper output)
             await WaitUntilAsync(() => Descriptors(proxy.Pid) <= baseline + 2, TimeSpan.FromSeconds(8));
             Assert.InRange(Descriptors(proxy.Pid), 0, baseline + 2);
             Assert.False(proxy.Output.Contains("Unhandled", StringComparison.Ordinal), proxy.Output);
+        }
+        finally
+        {
+            output.WriteLine(proxy.Output);
+        }
+    }
+
+    [Fact]
+    public async Task Reload_LimitLifted_NewConnectionsUnlimited_OpenOnesKeepTheirs()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var proxy = await ProxyProcess.StartAsync(Config(upstream.Endpoint));
+        var port = (await proxy.ListeningPortsAsync(2))[0];
+        try
+        {
+            using var before = new TcpClient();
+            await before.ConnectAsync(IPAddress.Loopback, port);
+            Assert.StartsWith("HTTP/1.1 200 ", await ExchangeAsync(before, "/hello"), StringComparison.Ordinal);
+
+            await File.WriteAllTextAsync(Path.Combine(proxy.Directory, "fastproxy.json"), Config(upstream.Endpoint, rate: 0));
+            proxy.Signal("HUP");
+            Assert.True(await proxy.WaitForOutputAsync("configuration reloaded", TimeSpan.FromSeconds(10)), proxy.Output);
+
+            // A connection opened after the reload has no limit: six requests at once on it all pass.
+            var url = $"http://127.0.0.1:{port}/hello";
+            string[] sixUrls = [.. Enumerable.Range(0, 6).SelectMany(_ => new[] { "-o", "/dev/null", url })];
+            var (exit, text) = await Curl.RunAsync(["-sS", "-w", "%{http_code} ", .. sixUrls]);
+            Assert.True(exit == 0, text);
+            Assert.Equal("200 200 200 200 200 200 ", text);
+
+            // The connection opened before keeps the limit it started with: back to back, it is refused within its
+            // burst of 2 plus what refilled meanwhile (an unlimited connection would take all six, as above).
+            var statuses = new List<string>();
+            for (var i = 0; i < 6 && !statuses.Contains("429"); i++)
+            {
+                statuses.Add((await ExchangeAsync(before, "/hello")).Split(' ')[1]);
+            }
+
+            Assert.True(statuses.Contains("429"), string.Join(' ', statuses));
         }
         finally
         {
