@@ -4,6 +4,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using FastProxy.Benchmarks.Mocks;
+using FastProxy.Core.Limits;
 using FastProxy.Http.Http2;
 using FastProxy.Http.Http2.HPack;
 using FastProxy.Http.Http2.Streams;
@@ -28,6 +29,13 @@ public class Http2ConnectionBenchmark
     private byte[] _request = [];
     private int _streamId = 1;
 
+    /// <summary>
+    /// With a request rate limit per connection (limits.max_requests_per_connection_per_second) too high to refuse
+    /// anything: the cost of the one check per new stream, which must stay 0 B/op.
+    /// </summary>
+    [Params(false, true)]
+    public bool RequestRateLimited { get; set; }
+
     [GlobalSetup]
     public void Setup()
     {
@@ -35,7 +43,7 @@ public class Http2ConnectionBenchmark
         // not thread-pool hops (the connection's own hand-offs to the pool remain).
         _connection = new PipeConnection(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
         _shutdown = new CancellationTokenSource();
-        var connection = new Http2Connection(_connection, new SmallResponseHandler(), new Http2ConnectionOptions(), NullLogger.Instance, _shutdown.Token);
+        var connection = new Http2Connection(_connection, new SmallResponseHandler(), Options(RequestRateLimited), NullLogger.Instance, _shutdown.Token);
         _run = Task.Run(connection.RunAsync, CancellationToken.None);
 
         var output = _connection.ClientOutput;
@@ -71,6 +79,10 @@ public class Http2ConnectionBenchmark
             Get().AsTask().GetAwaiter().GetResult();
         }
     }
+
+    private static Http2ConnectionOptions Options(bool rateLimited) => rateLimited
+        ? new Http2ConnectionOptions { RequestRate = static () => new RequestRateLimit(1_000_000, 1_000_000) }
+        : new Http2ConnectionOptions();
 
     [GlobalCleanup]
     public void Cleanup()

@@ -33,6 +33,9 @@ public sealed class MetricsSources
     /// <summary>Accepts that waited for the accept-rate limit.</summary>
     public Func<long>? AcceptsDelayed { get; init; }
 
+    /// <summary>Requests refused by the per-connection request rate limit, HTTP/1.1 and HTTP/2.</summary>
+    public (FastProxy.Core.Limits.RateLimitedRequests Http1, FastProxy.Core.Limits.RateLimitedRequests Http2)? RateLimited { get; init; }
+
     /// <summary>The upstream clusters of the configuration in force.</summary>
     public Func<IReadOnlyList<UpstreamCluster>>? Clusters { get; init; }
 
@@ -61,6 +64,7 @@ public sealed class MetricsSources
             ActiveConnections = () => host.ActiveConnections,
             ConnectionsRefusedPerAddress = () => host.ConnectionsRefusedPerAddress,
             AcceptsDelayed = () => host.AcceptsDelayed,
+            RateLimited = (host.Http1RateLimited, host.Http2RateLimited),
             ProxyProtocol = host.HasProxyProtocolListeners ? host.ProxyProtocolCounters : null,
             Clusters = () => host.Clusters,
             Policy = host.PolicyCounters,

@@ -112,6 +112,13 @@ public sealed partial class ProxyMetrics
             writer.Sample("fastproxy_accepts_delayed_total", delayed());
         }
 
+        if (sources.RateLimited is var (http1, http2))
+        {
+            writer.Family("fastproxy_requests_rate_limited_total", MetricType.Counter, "Requests answered 429 by limits.max_requests_per_connection_per_second (never routed, gated or audited), by protocol.");
+            writer.Sample("fastproxy_requests_rate_limited_total", http1.Count, ("protocol", "http1"));
+            writer.Sample("fastproxy_requests_rate_limited_total", http2.Count, ("protocol", "http2"));
+        }
+
         // HTTP/2 is not implemented yet: the family exists (dashboards and alerts can be written
         // now) and reads 0.
         writer.Family("fastproxy_http2_streams_active", MetricType.Gauge, "Open HTTP/2 streams, from HEADERS until the stream is closed and its request recorded.");

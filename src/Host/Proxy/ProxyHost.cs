@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using FastProxy.Core.Gate;
+using FastProxy.Core.Limits;
 using FastProxy.Core.Routing;
 using FastProxy.Core.Timing;
 using FastProxy.Core.Transport;
@@ -88,6 +89,12 @@ public sealed class ProxyHost : IAsyncDisposable
 
     /// <summary>Accepts that waited for `limits.max_accepts_per_second`.</summary>
     public long AcceptsDelayed => _listener?.AcceptsDelayed ?? 0;
+
+    /// <summary>HTTP/1.1 requests answered 429 by `limits.max_requests_per_connection_per_second`.</summary>
+    public RateLimitedRequests Http1RateLimited { get; } = new();
+
+    /// <summary>HTTP/2 streams answered 429 by `limits.max_requests_per_connection_per_second`.</summary>
+    public RateLimitedRequests Http2RateLimited { get; } = new();
 
     public string PolicyVersion => _snapshot.Policy?.Version ?? "none";
 
@@ -218,7 +225,7 @@ public sealed class ProxyHost : IAsyncDisposable
     private async Task StartListenersAsync(FastProxyConfig config, CancellationToken cancellationToken)
     {
         var endpoints = config.Listeners.Select(l => EndpointParser.ParseListen(l.Address)).ToList();
-        var httpOptions = BuildHttpOptions(config, _options.Time);
+        var httpOptions = BuildHttpOptions(config, _options.Time, Http1RateLimited);
         var httpLogger = _loggers.CreateLogger("FastProxy.Http.Proxy");
         var http1 = new Http1ConnectionHandler(() => _runtime, httpOptions, httpLogger);
         ConnectionHandler? http2 = null;
@@ -226,7 +233,7 @@ public sealed class ProxyHost : IAsyncDisposable
         _listenerServesHttp2 = [.. config.Listeners.Select(ServesHttp2)];
         if (_listenerServesHttp2.Any(serves => serves))
         {
-            http2 = Http2ProxyHandler.Create(() => _runtime, httpOptions, BuildHttp2Options(config, _options.Time), _loggers).HandleAsync;
+            http2 = Http2ProxyHandler.Create(() => _runtime, httpOptions, BuildHttp2Options(config, _options.Time, () => _runtime.RequestRate, Http2RateLimited), _loggers).HandleAsync;
             both = new Http1ConnectionHandler(() => _runtime, httpOptions, httpLogger, http2);
         }
 
@@ -341,8 +348,10 @@ public sealed class ProxyHost : IAsyncDisposable
     private static bool ServesHttp2(ListenerConfig listener) => listener.Protocol is ListenerProtocols.H2c or ListenerProtocols.Auto;
 
     /// <summary>The HTTP/2 limits (`http2:`); the head deadline and the drain are HTTP/1.1's (`timeouts:`).</summary>
-    private static Http2ConnectionOptions BuildHttp2Options(FastProxyConfig config, TimeProvider time) => new()
+    private static Http2ConnectionOptions BuildHttp2Options(FastProxyConfig config, TimeProvider time, Func<RequestRateLimit> requestRate, RateLimitedRequests rateLimited) => new()
     {
+        RequestRate = requestRate,
+        RateLimited = rateLimited,
         MaxConcurrentStreams = config.Http2.MaxConcurrentStreams,
         InitialStreamWindowSize = config.Http2.InitialWindowSize,
         ConnectionWindowSize = config.Http2.ConnectionWindowSize,
@@ -359,8 +368,9 @@ public sealed class ProxyHost : IAsyncDisposable
         Time = time,
     };
 
-    private static Http1ProxyOptions BuildHttpOptions(FastProxyConfig config, TimeProvider time) => new()
+    private static Http1ProxyOptions BuildHttpOptions(FastProxyConfig config, TimeProvider time, RateLimitedRequests rateLimited) => new()
     {
+        RateLimited = rateLimited,
         Limits = new Http1Limits(
             config.Limits.MaxRequestLineBytes,
             config.Limits.MaxHeaderBytes,
@@ -497,6 +507,7 @@ public sealed class ProxyHost : IAsyncDisposable
             WebSocketByRoute = [.. config.Routes.Select(r => r.Upgrades.Contains("websocket", StringComparer.Ordinal))],
             ForwardClientCertByRoute = [.. config.Routes.Select(r => r.ForwardClientCert)],
             GrpcByRoute = [.. config.Routes.Select(r => r.Grpc)],
+            RequestRate = new RequestRateLimit(config.Limits.MaxRequestsPerConnectionPerSecond, config.Limits.RequestBurstPerConnection),
         };
         return new Snapshot(runtime, [.. clusters.Values], policy);
     }

@@ -189,6 +189,11 @@ internal sealed partial class Http2Connection
     private Http2FrameError StartRequestLocked(Http2Stream stream, bool endStream)
     {
         _firstHeadReceived = true;
+        if (!TakeRequestTokenLocked())
+        {
+            return RefuseOverRateLocked(stream, endStream);
+        }
+
         if (stream.HeadTooLarge)
         {
             // The HPACK bomb defence: decoded fields over our SETTINGS_MAX_HEADER_LIST_SIZE (RFC 9113 §10.5.1) get a

@@ -67,6 +67,7 @@ internal sealed partial class Http2Connection : IDisposable
         _streamReceiveWindow = Math.Max(options.InitialStreamWindowSize, Http2Settings.DefaultInitialWindowSize);
         _connectionReceiveWindow = new Http2FlowWindow(Math.Max(options.ConnectionWindowSize, Http2Settings.DefaultInitialWindowSize));
         _connectionCredit = new Http2ReceiveCredit(Math.Max(options.ConnectionWindowSize, Http2Settings.DefaultInitialWindowSize));
+        StartRequestRate();
     }
 
     internal Lock Sync { get; } = new();

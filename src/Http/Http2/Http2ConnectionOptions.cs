@@ -1,3 +1,4 @@
+using FastProxy.Core.Limits;
 using FastProxy.Http.Http2.HPack;
 
 namespace FastProxy.Http.Http2;
@@ -83,6 +84,16 @@ public sealed class Http2ConnectionOptions
 
     /// <summary>How often the connection checks its timeouts: they are honoured to within this much.</summary>
     public TimeSpan TimerInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The request rate limit of a new connection (limits.max_requests_per_connection_per_second), read once when the
+    /// connection opens, so a reload applies to new connections: a stream over it gets 429 with Retry-After, and a
+    /// client that has ten times its burst refused within <see cref="FloodWindow"/> gets GOAWAY ENHANCE_YOUR_CALM.
+    /// </summary>
+    public Func<RequestRateLimit> RequestRate { get; init; } = static () => RequestRateLimit.Unlimited;
+
+    /// <summary>Streams refused by the request rate limit, shared by every connection these options serve.</summary>
+    public RateLimitedRequests RateLimited { get; init; } = new();
 
     /// <summary>The clock of every timeout above (a fake one in tests).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;

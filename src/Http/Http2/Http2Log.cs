@@ -47,6 +47,9 @@ internal static partial class Http2Log
     [LoggerMessage(213, LogLevel.Debug, "h2 conn {ConnectionId}: connection lost: {Reason}")]
     public static partial void ConnectionLost(ILogger logger, long connectionId, string reason);
 
+    [LoggerMessage(215, LogLevel.Warning, "h2 conn {ConnectionId}: stream {StreamId}: request from {Client} over the rate limit of {PerSecond}/s (burst {Burst}; max_requests_per_connection_per_second) -> 429; {Refused} rate-limited so far (one line a second)")]
+    public static partial void RateLimited(ILogger logger, long connectionId, int streamId, string? client, int perSecond, int burst, long refused);
+
     [LoggerMessage(214, LogLevel.Error, "h2 conn {ConnectionId}: unexpected failure, connection aborted")]
     public static partial void Unexpected(ILogger logger, long connectionId, Exception exception);
 }

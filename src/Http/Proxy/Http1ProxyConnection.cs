@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using FastProxy.Core.Errors;
 using FastProxy.Core.Gate;
+using FastProxy.Core.Limits;
 using FastProxy.Core.Observability;
 using FastProxy.Core.Routing;
 using FastProxy.Core.Transport;
@@ -59,6 +60,10 @@ internal sealed partial class Http1ProxyConnection
     // The request in progress, from its complete head to its record; null while the connection waits for a head.
     private ForwardingExchange _exchange = null!;
 
+    // The connection's request budget (limits.max_requests_per_connection_per_second), from the snapshot in force when it opened.
+    private readonly RequestRateLimit _requestRateLimit;
+    private RequestRateBucket _requestRate;
+
     // Whether the request in progress is a gRPC call (its route is marked, or its content-type says so): refusals are answered the gRPC way.
     private bool _grpc;
 
@@ -77,6 +82,11 @@ internal sealed partial class Http1ProxyConnection
         _client = ClientIdentity.ForConnection(address, connection.Security);
         _scheme = connection.Listener is { } listener ? listener.SchemeBytes : options.SchemeBytes;
         _bodies = new BodyCopier(connection, options, logger);
+        _requestRateLimit = runtime().RequestRate;
+        if (!_requestRateLimit.IsUnlimited)
+        {
+            _requestRate = new RequestRateBucket(_requestRateLimit, _time.TimestampFrequency, _time.GetTimestamp());
+        }
     }
 
     private string? ClientName => _client.Address?.ToString();
@@ -141,6 +151,13 @@ internal sealed partial class Http1ProxyConnection
 
                 if (step != HeadStep.Complete)
                 {
+                    break;
+                }
+
+                if (_requestRate.IsLimited && !_requestRate.TryTake(_time.GetTimestamp()))
+                {
+                    // Before the route, the gate and the audit trail: over its rate the request costs a constant answer.
+                    await RefuseOverRateAsync();
                     break;
                 }
 

@@ -1,3 +1,4 @@
+using FastProxy.Core.Limits;
 using FastProxy.Http.Http1;
 
 namespace FastProxy.Http.Proxy;
@@ -35,4 +36,7 @@ public sealed class Http1ProxyOptions
     internal byte[] SchemeBytes { get; private init; } = "http"u8.ToArray();
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Requests refused by the per-connection rate limit (<see cref="ProxyRuntime.RequestRate"/>), shared by every HTTP/1.1 connection.</summary>
+    public RateLimitedRequests RateLimited { get; init; } = new();
 }

@@ -66,6 +66,9 @@ internal static partial class ProxyLog
     [LoggerMessage(40, LogLevel.Information, "conn {ConnectionId}: CONNECT from {Client} refused: the proxy opens no tunnels -> 501")]
     public static partial void ConnectRefused(ILogger logger, long connectionId, string? client);
 
+    [LoggerMessage(42, LogLevel.Warning, "conn {ConnectionId}: request from {Client} over the rate limit of {PerSecond}/s (burst {Burst}; max_requests_per_connection_per_second) -> 429 and close; {Refused} rate-limited so far (one line a second)")]
+    public static partial void RateLimited(ILogger logger, long connectionId, string? client, int perSecond, int burst, long refused);
+
     [LoggerMessage(50, LogLevel.Error, "conn {ConnectionId} stream {StreamId}: unexpected failure; stream reset")]
     public static partial void Http2StreamUnexpected(ILogger logger, long connectionId, int streamId, Exception error);
 

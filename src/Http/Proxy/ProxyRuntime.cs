@@ -1,4 +1,5 @@
 using FastProxy.Core.Gate;
+using FastProxy.Core.Limits;
 using FastProxy.Core.Observability;
 using FastProxy.Core.Routing;
 using FastProxy.Core.Upstream;
@@ -67,6 +68,13 @@ public sealed class ProxyRuntime
 
     /// <summary>Whether route <paramref name="routeIndex"/> (-1: none matched) is marked `grpc: true`.</summary>
     public bool IsGrpcRoute(int routeIndex) => routeIndex >= 0 && GrpcByRoute is { } byRoute && byRoute[routeIndex];
+
+    /// <summary>
+    /// Requests one client connection may start per second (`limits.max_requests_per_connection_per_second` and its
+    /// burst). A connection takes it from the snapshot in force when it opens and keeps it: a reload changes the limit
+    /// of new connections only.
+    /// </summary>
+    public RequestRateLimit RequestRate { get; init; }
 
     /// <summary>Whether route <paramref name="routeIndex"/> lets a request switch to WebSocket.</summary>
     public bool AllowsWebSocket(int routeIndex) => WebSocketByRoute is null || WebSocketByRoute[routeIndex];

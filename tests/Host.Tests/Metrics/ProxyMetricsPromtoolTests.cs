@@ -29,6 +29,7 @@ public class ProxyMetricsPromtoolTests
             Policy = new PolicyCounters { Allowed = 4, Denied401 = 1, CacheHits = 2 },
             Host = new HostCounters { ReloadsSucceeded = 1, ReloadsFailed = 1 },
             Audit = () => new AuditCounterValues(10, 1, 1, 0),
+            RateLimited = (new FastProxy.Core.Limits.RateLimitedRequests(), new FastProxy.Core.Limits.RateLimitedRequests()),
         };
 
         var (exitCode, output) = await PromtoolCheckAsync(metrics.ToPrometheusText());

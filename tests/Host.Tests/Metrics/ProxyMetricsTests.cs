@@ -106,6 +106,24 @@ public class ProxyMetricsTests
     }
 
     [Fact]
+    public void ToPrometheusText_RateLimitedRequests_ExposedByProtocol()
+    {
+        var http1 = new FastProxy.Core.Limits.RateLimitedRequests();
+        var http2 = new FastProxy.Core.Limits.RateLimitedRequests();
+        var time = TimeProvider.System;
+        http1.Add(time, time.GetTimestamp());
+        http1.Add(time, time.GetTimestamp());
+        http2.Add(time, time.GetTimestamp());
+        using var metrics = new ProxyMetrics { Sources = new MetricsSources { RateLimited = (http1, http2) } };
+
+        var text = metrics.ToPrometheusText();
+
+        Assert.Contains("# TYPE fastproxy_requests_rate_limited_total counter", text, StringComparison.Ordinal);
+        Assert.Equal(2, Value(text, "fastproxy_requests_rate_limited_total{protocol=\"http1\"}"));
+        Assert.Equal(1, Value(text, "fastproxy_requests_rate_limited_total{protocol=\"http2\"}"));
+    }
+
+    [Fact]
     public void ToPrometheusText_NoTlsCluster_NoUpstreamTlsFamily()
     {
         using var metrics = new ProxyMetrics { Sources = new MetricsSources() };

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using FastProxy.Core.Gate;
+using FastProxy.Core.Limits;
 using FastProxy.Core.Observability;
 using FastProxy.Core.Routing;
 using FastProxy.Core.Timing;
@@ -36,7 +37,7 @@ internal sealed class InProcessProxy : IAsyncDisposable
 
     public UpstreamEndpoint Endpoint => _cluster.Endpoints[0];
 
-    public static async Task<InProcessProxy> StartAsync(EndPoint upstream, Http1ProxyOptions? options = null, ConnectionHandler? http2 = null)
+    public static async Task<InProcessProxy> StartAsync(EndPoint upstream, Http1ProxyOptions? options = null, ConnectionHandler? http2 = null, RequestRateLimit requestRate = default)
     {
         // As the host wires it: deadlines need a heartbeat, and both sides run on the epoll engine.
         var heartbeat = new Heartbeat(TimeProvider.System, TimeSpan.FromMilliseconds(100));
@@ -44,7 +45,10 @@ internal sealed class InProcessProxy : IAsyncDisposable
         var pool = new UpstreamPoolOptions { ConnectionOptions = connections };
         var cluster = new UpstreamCluster("test", [upstream], BalancePolicy.RoundRobin, pool, TimeProvider.System, NullLogger.Instance);
         var observer = new RecordingObserver();
-        var runtime = new ProxyRuntime(new RouteTable([new RouteSpec(null, "/**", null)]), ["all"], [cluster], AllowAllGate.Instance, observer: observer);
+        var runtime = new ProxyRuntime(new RouteTable([new RouteSpec(null, "/**", null)]), ["all"], [cluster], AllowAllGate.Instance, observer: observer)
+        {
+            RequestRate = requestRate,
+        };
         var handler = new Http1ConnectionHandler(() => runtime, options ?? new Http1ProxyOptions(), NullLogger.Instance, http2);
         var listener = new ConnectionListener(new ConnectionListenerOptions { Endpoints = [LoopbackHelpers.AnyPortV4], ConnectionOptions = connections }, handler.HandleAsync, NullLogger.Instance);
         await listener.StartAsync(CancellationToken.None);
