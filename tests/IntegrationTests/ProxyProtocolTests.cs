@@ -122,13 +122,13 @@ public sealed class ProxyProtocolTests
     private static async Task<string> SendRawAsync(int port, string text)
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(IPAddress.Loopback, port);
         var received = new MemoryStream();
         var buffer = new byte[4096];
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         try
         {
-            // The proxy may refuse the peer before our bytes arrive, so the send itself can meet the reset.
+            // The proxy may refuse the peer as soon as it accepts it: the reset can meet the connect or the send.
+            await socket.ConnectAsync(IPAddress.Loopback, port);
             await socket.SendAsync(Encoding.ASCII.GetBytes(text));
             int read;
             while ((read = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token)) > 0)
