@@ -22,14 +22,14 @@ Writes results.md (and raw outputs) into --results.
 import argparse
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 
 import jwt  # python3-jwt
+
+from procs import start, stop, wait_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -46,36 +46,10 @@ def sh(argv, **kw):
     return subprocess.run(argv, check=True, capture_output=True, text=True, **kw)
 
 
-def start(name, argv, logdir, env=None, cpu=None):
-    """Starts argv in its own process group (so the whole tree is stopped and its CPU counted), pinned to cpu."""
-    if cpu is not None:
-        argv = ["taskset", "-c", cpu] + argv
-    log = open(os.path.join(logdir, f"{name}.log"), "w")
-    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
 
-def stop(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=10)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
-def wait_port(port, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def group_cpu_ticks(pgid):
@@ -277,7 +251,7 @@ def main():
                 print(name, rnd, res, flush=True)
     finally:
         for proc in procs.values():
-            stop(proc)
+            stop(proc, timeout=10)
 
     def med(name, key):
         vals = [r[key] for r in rows[name] if r[key] is not None]

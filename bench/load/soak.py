@@ -19,7 +19,6 @@ against the first ones after warm-up), or when any 5xx was answered. Writes resu
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +26,8 @@ import time
 import urllib.request
 
 import jwt  # python3-jwt
+
+from procs import start, stop, wait_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -65,41 +66,12 @@ def sh(argv):
     return subprocess.run(argv, check=True, capture_output=True, text=True)
 
 
-def default_signals():
-    """In the child: SIGHUP back to its default. Started under nohup (or from a background shell) the proxy would
-    inherit SIGHUP as ignored, and the runtime then never delivers it: the reloads would silently not happen."""
-    signal.signal(signal.SIGHUP, signal.SIG_DFL)
 
 
-def start(name, argv, logdir, env=None, cpu=None):
-    if cpu is not None:
-        argv = ["taskset", "-c", cpu] + argv
-    log = open(os.path.join(logdir, f"{name}.log"), "w")
-    return subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True, preexec_fn=default_signals)
 
 
-def stop(proc):
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
-def wait_port(port, timeout=60.0):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return True
-        except OSError:
-            time.sleep(0.1)
-    return False
 
 
 def metrics():
