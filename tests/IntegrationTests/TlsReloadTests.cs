@@ -7,8 +7,8 @@ using Xunit.Abstractions;
 namespace FastProxy.IntegrationTests;
 
 /// <summary>
-/// Certificate reload on SIGHUP: renewed files serve new handshakes while requests keep flowing, and a broken file
-/// keeps the previous certificate serving.
+/// Certificate reload on SIGHUP or when the files change: renewed files serve new handshakes while requests keep
+/// flowing, and a broken file keeps the previous certificate serving.
 /// </summary>
 public sealed class TlsReloadTests(ITestOutputHelper output) : IAsyncLifetime
 {
@@ -87,6 +87,18 @@ public sealed class TlsReloadTests(ITestOutputHelper output) : IAsyncLifetime
         var (exit, text) = await CurlAsync(_first.RootCa);
         Assert.True(exit == 0, text);
         Assert.Equal("hello from upstream", text);
+    }
+
+    [Fact]
+    public async Task FileChange_RenewedCertificate_ServedWithoutASignal()
+    {
+        // The proxy watches the files its configuration names, not only the configuration file.
+        File.Copy(_second.ServerChain, LiveCert, overwrite: true);
+        File.Copy(_second.ServerKey, LiveKey, overwrite: true);
+
+        Assert.True(await _proxy.WaitForOutputAsync("configuration reloaded"), _proxy.Output);
+        Assert.Equal(0, (await CurlAsync(_second.RootCa)).ExitCode);
+        Assert.NotEqual(0, (await CurlAsync(_first.RootCa)).ExitCode);
     }
 
     private Task<(int ExitCode, string Output)> CurlAsync(string ca) =>

@@ -3,45 +3,29 @@ using System.Threading.Channels;
 namespace FastProxy.Host.Commands;
 
 /// <summary>
-/// Collects reload requests (SIGHUP, or the configuration file changing on disk) into one
-/// signal. Bursts coalesce: editors write a file in several steps, so a change is acted on once
-/// the file has been quiet for a moment.
+/// Collects reload requests (SIGHUP, or the configuration file or a file it names changing on disk) into one
+/// signal. Bursts coalesce: editors write a file in several steps, so a change is acted on once the files have been
+/// quiet for a moment.
 /// </summary>
-internal sealed class ReloadTrigger : IDisposable
+internal sealed class ReloadTrigger : IAsyncDisposable
 {
+    /// <summary>How often the watched files are compared with what they were: a change is acted on within this plus
+    /// <see cref="Settle"/>.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
     private static readonly TimeSpan Settle = TimeSpan.FromMilliseconds(300);
 
     private readonly Channel<bool> _requests = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly FileSystemWatcher? _watcher;
+    private readonly FileChangePoller _files;
 
-    public ReloadTrigger(string configPath)
+    public ReloadTrigger(IEnumerable<string> watchedFiles)
     {
-        var full = Path.GetFullPath(configPath);
-        var directory = Path.GetDirectoryName(full);
-        if (directory is null)
-        {
-            return;
-        }
-
-        // Kubernetes ConfigMaps swap a symlinked directory, so watch the directory, not the file.
-        _watcher = new FileSystemWatcher(directory)
-        {
-            NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
-            IncludeSubdirectories = false,
-        };
-        var name = Path.GetFileName(full);
-        FileSystemEventHandler changed = (_, e) =>
-        {
-            if (string.Equals(e.Name, name, StringComparison.Ordinal) || e.Name?.StartsWith("..", StringComparison.Ordinal) == true)
-            {
-                Request();
-            }
-        };
-        _watcher.Changed += changed;
-        _watcher.Created += changed;
-        _watcher.Renamed += (sender, e) => changed(sender, e);
-        _watcher.EnableRaisingEvents = true;
+        _files = new FileChangePoller(PollInterval, Request);
+        _files.Watch(watchedFiles);
     }
+
+    /// <summary>Watches these files from now on (the configuration file and the files the loaded configuration names).</summary>
+    public void Watch(IEnumerable<string> files) => _files.Watch(files);
 
     public void Request() => _requests.Writer.TryWrite(true);
 
@@ -65,5 +49,5 @@ internal sealed class ReloadTrigger : IDisposable
         }
     }
 
-    public void Dispose() => _watcher?.Dispose();
+    public ValueTask DisposeAsync() => _files.DisposeAsync();
 }

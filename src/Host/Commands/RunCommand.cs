@@ -62,7 +62,7 @@ internal static class RunCommand
 
             // Before the "listening" line: a SIGHUP sent as soon as the proxy announces itself
             // must reload it, not kill it (SIGHUP's default action ends the process).
-            using var reloads = new ReloadTrigger(cli.ConfigPath!);
+            await using var reloads = new ReloadTrigger(WatchedFiles.Of(cli.ConfigPath!, loaded.Config, loaded.BaseDirectory));
             using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
             {
                 ctx.Cancel = true;
@@ -86,6 +86,7 @@ internal static class RunCommand
                 var next = ConfigFiles.Load(cli);
                 if (next.Config is null)
                 {
+                    // Keep watching what the running configuration reads; the broken file is among it.
                     Interlocked.Increment(ref host.Counters.ReloadsFailed);
                     HostLog.ReloadRejected(logger, "see the errors above");
                     continue;
@@ -94,6 +95,7 @@ internal static class RunCommand
                 try
                 {
                     await host.ReloadAsync(next.Config, stop);
+                    reloads.Watch(WatchedFiles.Of(cli.ConfigPath!, next.Config, loaded.BaseDirectory));
                 }
                 catch (ConfigRejectedException ex)
                 {
