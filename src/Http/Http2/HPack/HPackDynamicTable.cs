@@ -4,11 +4,14 @@ namespace FastProxy.Http.Http2.HPack;
 
 /// <summary>
 /// The dynamic table (RFC 7541 §2.3.2, §4): a FIFO of fields, newest at index 1, sized by RFC 7541 §4.1's rule
-/// (name + value + 32 per entry). Field bytes live back to back in one pooled buffer of twice the largest size the
-/// table may have; when an insert would run off its end, the live bytes (at most one table's worth) move to the
-/// front. So each entry stays contiguous, and the copying averages out to under one byte moved per byte inserted.
-/// Entry bookkeeping is a ring of (offset, name length, value length) in one pooled int array. Both are rented on the
-/// first insert, not at construction: a connection whose peer never indexes a field (most idle ones) holds neither.
+/// (name + value + 32 per entry). Field bytes live back to back in one pooled buffer; when an insert would run off
+/// its end, the live bytes move to the front, or to a buffer twice as large while the live bytes fill more than half
+/// of it (up to twice the largest size the table may have). So each entry stays contiguous, the copying averages out
+/// to under one byte moved per byte inserted, and the buffer is only as large as what the peer actually indexes.
+/// Entry bookkeeping is a ring of (offset, name length, value length) in one pooled int array that grows the same
+/// way. Both are rented on the first insert, not at construction: a connection whose peer never indexes a field
+/// holds neither, and one that indexes a typical request's few hundred bytes holds about a kilobyte, not the 2 x
+/// SETTINGS_HEADER_TABLE_SIZE a full table needs.
 /// </summary>
 public sealed class HPackDynamicTable : IDisposable
 {
@@ -18,9 +21,15 @@ public sealed class HPackDynamicTable : IDisposable
 
     private const int SlotInts = 3;
 
+    // First buffers: a typical request's indexed fields (method, path, authority, user agent, accept) fit.
+    private const int InitialBytes = 512;
+    private const int InitialSlots = 16;
+
     private byte[] _bytes = [];
     private int[] _slots = [];
-    private readonly int _slotCapacity;
+    private readonly int _maxBytes;
+    private readonly int _maxSlots;
+    private int _ringLength;
     private bool _disposed;
     private int _oldest;
     private int _end;
@@ -31,9 +40,10 @@ public sealed class HPackDynamicTable : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         Capacity = capacity;
         MaxSize = capacity;
+        _maxBytes = Math.Max(1, capacity * 2);
 
         // Every entry costs at least 32, so no more than capacity / 32 fit at once.
-        _slotCapacity = Math.Max(1, capacity / EntryOverhead);
+        _maxSlots = Math.Max(1, capacity / EntryOverhead);
     }
 
     public int Capacity { get; }
@@ -78,14 +88,20 @@ public sealed class HPackDynamicTable : IDisposable
         if (_slots.Length == 0)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _bytes = ArrayPool<byte>.Shared.Rent(Math.Max(1, Capacity * 2));
-            _slots = ArrayPool<int>.Shared.Rent(_slotCapacity * SlotInts);
+            _bytes = ArrayPool<byte>.Shared.Rent(Math.Min(_maxBytes, InitialBytes));
+            _slots = ArrayPool<int>.Shared.Rent(Math.Min(_maxSlots, InitialSlots) * SlotInts);
+            _ringLength = _slots.Length / SlotInts;
+        }
+
+        if (Count == _ringLength)
+        {
+            GrowRing();
         }
 
         var length = name.Length + value.Length;
         if (_end + length > _bytes.Length)
         {
-            Compact();
+            MakeRoom(length);
         }
 
         var offset = _end;
@@ -93,7 +109,7 @@ public sealed class HPackDynamicTable : IDisposable
         value.CopyTo(_bytes.AsSpan(offset + name.Length));
         _end += length;
 
-        var slot = (_oldest + Count) % _slotCapacity * SlotInts;
+        var slot = (_oldest + Count) % _ringLength * SlotInts;
         _slots[slot] = offset;
         _slots[slot + 1] = name.Length;
         _slots[slot + 2] = value.Length;
@@ -171,13 +187,13 @@ public sealed class HPackDynamicTable : IDisposable
         }
     }
 
-    private int SlotOf(int index) => (_oldest + Count - index) % _slotCapacity;
+    private int SlotOf(int index) => (_oldest + Count - index) % _ringLength;
 
     private void EvictOldest()
     {
         var slot = _oldest * SlotInts;
         Size -= _slots[slot + 1] + _slots[slot + 2] + EntryOverhead;
-        _oldest = (_oldest + 1) % _slotCapacity;
+        _oldest = (_oldest + 1) % _ringLength;
         Count--;
         if (Count == 0)
         {
@@ -186,21 +202,47 @@ public sealed class HPackDynamicTable : IDisposable
         }
     }
 
-    /// <summary>Moves the live bytes (oldest entry to the end) to the front of the buffer.</summary>
-    private void Compact()
+    /// <summary>
+    /// Room for <paramref name="length"/> more bytes at the end: the live bytes (oldest entry to the end) move to the
+    /// front of the buffer, or of a larger one while they would fill more than half of it. Once the buffer is twice
+    /// the capacity, moving always makes room: the live bytes are at most one table's worth, the new entry too.
+    /// </summary>
+    private void MakeRoom(int length)
     {
-        if (Count == 0)
+        var start = Count == 0 ? _end : _slots[_oldest * SlotInts];
+        var live = _end - start;
+        var target = _bytes;
+        if (_bytes.Length < _maxBytes && live + length > _bytes.Length / 2)
         {
-            _end = 0;
-            return;
+            target = ArrayPool<byte>.Shared.Rent(Math.Min(_maxBytes, Math.Max(_bytes.Length * 2, (live + length) * 2)));
         }
 
-        var start = _slots[_oldest * SlotInts];
-        _bytes.AsSpan(start, _end - start).CopyTo(_bytes);
-        _end -= start;
+        _bytes.AsSpan(start, live).CopyTo(target);
+        if (!ReferenceEquals(target, _bytes))
+        {
+            ArrayPool<byte>.Shared.Return(_bytes);
+            _bytes = target;
+        }
+
+        _end = live;
         for (var i = 0; i < Count; i++)
         {
-            _slots[(_oldest + i) % _slotCapacity * SlotInts] -= start;
+            _slots[(_oldest + i) % _ringLength * SlotInts] -= start;
         }
+    }
+
+    /// <summary>A ring twice as long (at most one slot per 32 bytes of capacity), its entries oldest first from slot 0.</summary>
+    private void GrowRing()
+    {
+        var next = ArrayPool<int>.Shared.Rent(Math.Min(_maxSlots, _ringLength * 2) * SlotInts);
+        for (var i = 0; i < Count; i++)
+        {
+            _slots.AsSpan((_oldest + i) % _ringLength * SlotInts, SlotInts).CopyTo(next.AsSpan(i * SlotInts));
+        }
+
+        ArrayPool<int>.Shared.Return(_slots);
+        _slots = next;
+        _ringLength = next.Length / SlotInts;
+        _oldest = 0;
     }
 }

@@ -97,6 +97,62 @@ public sealed class HPackDynamicTableTests
         }
     }
 
+    [Theory]
+    [InlineData(4096, 1)]
+    [InlineData(4096, 2)]
+    [InlineData(65536, 3)]
+    public void Insert_SizesFromTinyToWholeTable_GrowsWithoutCorruption(int capacity, int seed)
+    {
+        // The buffers start small and grow with what is inserted; a reference FIFO says what the table must hold.
+        var random = new Random(seed);
+        using var table = new HPackDynamicTable(capacity);
+        var model = new List<(string Name, string Value)>();
+        for (var i = 0; i < 3000; i++)
+        {
+            var name = "n" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var valueLength = random.Next(4) switch { 0 => random.Next(0, 8), 1 => random.Next(8, 200), 2 => random.Next(200, capacity / 3), _ => random.Next(0, capacity) };
+            var value = new string((char)('a' + (i % 26)), valueLength);
+            Insert(table, name, value);
+
+            model.Insert(0, (name, value));
+            var size = 0;
+            for (var k = 0; k < model.Count; k++)
+            {
+                size += model[k].Name.Length + model[k].Value.Length + HPackDynamicTable.EntryOverhead;
+                if (size > capacity)
+                {
+                    model.RemoveRange(k, model.Count - k);
+                    break;
+                }
+            }
+
+            Assert.Equal(model.Count, table.Count);
+            for (var index = 1; index <= table.Count; index++)
+            {
+                Assert.Equal(model[index - 1], Get(table, index));
+            }
+        }
+    }
+
+    [Fact]
+    public void Insert_ShrinkThenGrowMaxSize_KeepsNewestEntries()
+    {
+        using var table = new HPackDynamicTable(4096);
+        for (var i = 0; i < 60; i++)
+        {
+            Insert(table, "k" + i.ToString(System.Globalization.CultureInfo.InvariantCulture), new string('v', 30));
+        }
+
+        table.SetMaxSize(200);
+        table.SetMaxSize(4096);
+        Insert(table, "last", "x");
+
+        Assert.Equal(("last", "x"), Get(table, 1));
+        Assert.Equal(("k59", new string('v', 30)), Get(table, 2));
+        Assert.Equal(("k57", new string('v', 30)), Get(table, 4));
+        Assert.Equal(4, table.Count);
+    }
+
     [Fact]
     public void Find_WholeMatchAndNameMatch()
     {
