@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Security;
+using System.Runtime.CompilerServices;
 using FastProxy.Core.Transport;
 
 namespace FastProxy.Tls.Server;
@@ -142,6 +143,7 @@ internal sealed class TlsDecryptedPipe : ISecureDuplexPipe
         await reader.CompleteAsync();
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WriteAsync(ReadOnlySequence<byte> buffer)
     {
         if (buffer.IsSingleSegment)
