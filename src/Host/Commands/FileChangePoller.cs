@@ -44,6 +44,21 @@ internal sealed class FileChangePoller : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Takes every watched file as it is now, without a callback: called just before a reload reads them, so a
+    /// change that reload picks up (one that a SIGHUP announced first, say) does not trigger a second one.
+    /// </summary>
+    public void Restamp()
+    {
+        lock (_lock)
+        {
+            foreach (var path in _stamps.Keys)
+            {
+                _stamps[path] = FileStamp.Of(path);
+            }
+        }
+    }
+
     /// <summary>The paths watched now (for tests and diagnostics).</summary>
     public IReadOnlyCollection<string> Paths
     {

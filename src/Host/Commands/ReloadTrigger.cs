@@ -41,6 +41,9 @@ internal sealed class ReloadTrigger : IAsyncDisposable
                 // coalesced
             }
 
+            // The reload about to run reads the files as they are now: a change the poller has not seen yet is
+            // part of it, not a reason for another one.
+            _files.Restamp();
             return true;
         }
         catch (OperationCanceledException)

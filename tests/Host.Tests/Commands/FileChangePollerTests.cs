@@ -138,6 +138,20 @@ public sealed class FileChangePollerTests : IDisposable
     }
 
     [Fact]
+    public async Task Restamp_ChangeNotYetPolled_TakenAsSeen()
+    {
+        // A SIGHUP reload reads a file the poller has not looked at since it changed: no second reload for it.
+        var config = Write("config.yaml", "a: 1");
+        await using var poller = Watching(config);
+
+        await File.WriteAllTextAsync(config, "a: 22");
+        poller.Restamp();
+
+        Assert.False(poller.PollOnce());
+        Assert.Equal(0, _changes);
+    }
+
+    [Fact]
     public async Task Timer_FileChanged_CallbackWithoutManualPoll()
     {
         var config = Write("config.yaml", "a: 1");
