@@ -66,9 +66,7 @@ public sealed partial class RequestRateLimitTests(ITestOutputHelper output)
             Assert.Equal(1, await RateLimitedAsync(proxy, "http1", atLeast: 1));
 
             // The refused connection was closed and nothing stays behind for it.
-            await WaitUntilAsync(() => Descriptors(proxy.Pid) <= baseline + 2, TimeSpan.FromSeconds(8));
-            Assert.InRange(Descriptors(proxy.Pid), 0, baseline + 2);
-            Assert.False(proxy.Output.Contains("Unhandled", StringComparison.Ordinal), proxy.Output);
+            await AssertNothingLeftBehindAsync(proxy, baseline);
         }
         finally
         {
@@ -113,9 +111,7 @@ public sealed partial class RequestRateLimitTests(ITestOutputHelper output)
             Assert.InRange(await RateLimitedAsync(proxy, "http2", atLeast: 3 + 21 + 1), 3 + 21 + 1, 3 + 38 + 10);
 
             // Every connection the clients opened is gone, the one that got GOAWAY included.
-            await WaitUntilAsync(() => Descriptors(proxy.Pid) <= baseline + 2, TimeSpan.FromSeconds(8));
-            Assert.InRange(Descriptors(proxy.Pid), 0, baseline + 2);
-            Assert.False(proxy.Output.Contains("Unhandled", StringComparison.Ordinal), proxy.Output);
+            await AssertNothingLeftBehindAsync(proxy, baseline);
         }
         finally
         {
@@ -220,6 +216,14 @@ public sealed partial class RequestRateLimitTests(ITestOutputHelper output)
     }
 
     private static int Descriptors(int pid) => Directory.GetFiles($"/proc/{pid}/fd").Length;
+
+    /// <summary>The proxy's descriptors are back to <paramref name="baseline"/> (give or take two) and it logged no unhandled exception.</summary>
+    private static async Task AssertNothingLeftBehindAsync(ProxyProcess proxy, int baseline)
+    {
+        await WaitUntilAsync(() => Descriptors(proxy.Pid) <= baseline + 2, TimeSpan.FromSeconds(8));
+        Assert.InRange(Descriptors(proxy.Pid), 0, baseline + 2);
+        Assert.False(proxy.Output.Contains("Unhandled", StringComparison.Ordinal), proxy.Output);
+    }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
     {
