@@ -1,4 +1,5 @@
 using FastProxy.Host.Config;
+using FastProxy.Policy.Identity;
 
 namespace FastProxy.Host.Commands;
 
@@ -47,10 +48,9 @@ internal static class WatchedFiles
             foreach (var key in provider.Keys)
             {
                 // Inline keys (JSON or PEM text) are part of the configuration file itself.
-                var entry = key.Trim();
-                if (!entry.StartsWith('{') && !entry.Contains("-----BEGIN", StringComparison.Ordinal))
+                if (!StaticKeyEntry.IsInline(key))
                 {
-                    Add(paths, baseDirectory, entry);
+                    Add(paths, baseDirectory, StaticKeyEntry.FilePath(key, baseDirectory));
                 }
             }
         }

@@ -21,13 +21,12 @@ internal static class KeyLoader
 
     public static List<SecurityKey> LoadStatic(string entry, string baseDirectory)
     {
-        var text = entry.Trim();
-        if (text.StartsWith('{') || text.Contains("-----BEGIN", StringComparison.Ordinal))
+        if (StaticKeyEntry.IsInline(entry))
         {
-            return Parse(text);
+            return Parse(entry.Trim());
         }
 
-        var path = Path.IsPathRooted(text) ? text : Path.Combine(baseDirectory, text);
+        var path = StaticKeyEntry.FilePath(entry, baseDirectory);
         string content;
         try
         {
