@@ -86,6 +86,19 @@ public sealed partial class SocketConnection : TransportConnection
 
     internal Socket Socket => _socket;
 
+    /// <summary>
+    /// A mark for <see cref="InputCaughtUpWith"/>, or -1 when this connection cannot offer one (.NET's socket engine,
+    /// or middleware such as TLS reads the socket, so the socket's bytes need not be in <see cref="TransportConnection.Input"/> yet).
+    /// </summary>
+    internal long InputProgressMark => InputIsTransport ? _input.EventProgressMark : -1;
+
+    /// <summary>
+    /// Whether <see cref="TransportConnection.Input"/> has taken in everything the kernel had received on the socket
+    /// when <paramref name="mark"/> (from <see cref="InputProgressMark"/>) was taken: bytes, FIN or error. Then the
+    /// reader alone answers "is anything there", with no syscall.
+    /// </summary>
+    internal bool InputCaughtUpWith(long mark) => InputIsTransport && _input.HasEventsBefore(mark);
+
     /// <summary>True on the epoll engine: send and receive through <see cref="SocketSyscalls"/>, not the Socket's own calls.</summary>
     internal bool UsesSyscalls { get; }
 

@@ -110,6 +110,16 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
         callback(state);
     }
 
+    /// <summary>Epoll: a mark of the progress of the loop that runs this reader's handler (<see cref="EpollLoop.ProgressMark"/>); -1 on .NET's engine.</summary>
+    public long EventProgressMark => _registration.Loop?.ProgressMark ?? -1;
+
+    /// <summary>
+    /// Epoll: whether every event the kernel had for this socket when <paramref name="mark"/> was taken has reached
+    /// this reader, so that the bytes or FIN it announced are in the buffer (or <see cref="IsEnded"/>). False on
+    /// .NET's engine and for a mark of -1.
+    /// </summary>
+    public bool HasEventsBefore(long mark) => mark >= 0 && _registration.Loop is { } loop && loop.HasDispatchedEverythingBefore(mark);
+
     /// <summary>FIN received, or the connection failed: no more bytes will arrive.</summary>
     public bool IsEnded => _eof || _error is not null;
 

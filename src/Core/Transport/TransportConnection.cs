@@ -53,6 +53,9 @@ public abstract partial class TransportConnection : IDuplexPipe, IAsyncDisposabl
     /// <summary>Bytes to the peer, through the top pipe.</summary>
     public PipeWriter Output => _top is null ? TransportOutput : _top.Output;
 
+    /// <summary>True while no middleware pipe (such as TLS) sits on the transport: <see cref="Input"/> is <see cref="TransportInput"/>.</summary>
+    internal bool InputIsTransport => Volatile.Read(ref _top) is null;
+
     /// <summary>The transport's own input (the socket's), below any pipe a middleware put on top: for that middleware.</summary>
     public abstract PipeReader TransportInput { get; }
 

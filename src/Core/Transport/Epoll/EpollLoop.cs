@@ -42,6 +42,10 @@ internal sealed unsafe class EpollLoop
     private int _deferredCount;
     private bool _sendingDeferred;
 
+    // Progress marks (written by the loop thread only): epoll_wait calls entered, and batches whose events were all dispatched.
+    private long _waitsEntered;
+    private long _batchesDispatched;
+
     public EpollLoop(int index, ILogger logger)
     {
         _epfd = EpollInterop.Create();
@@ -72,6 +76,22 @@ internal sealed unsafe class EpollLoop
             SendDeferred();
         }
     }
+
+    /// <summary>
+    /// A mark of this loop's progress for <see cref="HasDispatchedEverythingBefore"/>: the number of epoll_wait
+    /// calls entered so far.
+    /// </summary>
+    public long ProgressMark => Volatile.Read(ref _waitsEntered);
+
+    /// <summary>
+    /// Whether every event the kernel had for this loop's sockets when <paramref name="mark"/> was taken has
+    /// been dispatched to its handler: an epoll_wait entered after the mark has returned and its batch is done.
+    /// Such an event was in the ready list before that wait began, so that wait (or an earlier one, whose batch
+    /// is done too) returned it, unless the batch was full (more may wait in the kernel) or interrupted, which
+    /// do not count. A reader's handler drains its socket inline, so its bytes or FIN are in the
+    /// reader by then, visible without a syscall.
+    /// </summary>
+    public bool HasDispatchedEverythingBefore(long mark) => Volatile.Read(ref _batchesDispatched) > mark;
 
     /// <summary>Adds <paramref name="socket"/> with <paramref name="events"/> (edge-triggered); the handler runs on this loop's thread.</summary>
     public EpollRegistration Add(Socket socket, IEpollHandler handler, uint events)
@@ -152,6 +172,8 @@ internal sealed unsafe class EpollLoop
         while (true)
         {
             int count;
+            var wait = _waitsEntered + 1;
+            Volatile.Write(ref _waitsEntered, wait);
             try
             {
                 count = EpollInterop.Wait(_epfd, events, MaxEvents);
@@ -184,6 +206,14 @@ internal sealed unsafe class EpollLoop
             }
 
             t_dispatching = null;
+
+            // A full batch may have left ready events in the kernel, and an interrupted wait (0) returned none:
+            // neither proves that everything ready when the wait began is dispatched.
+            if (count is > 0 and < MaxEvents)
+            {
+                Volatile.Write(ref _batchesDispatched, wait);
+            }
+
             SendDeferred();
         }
     }

@@ -17,5 +17,8 @@ internal readonly struct EpollRegistration : IDisposable
         _key = key;
     }
 
+    /// <summary>The loop whose thread runs the socket's handler; null for a registration never made.</summary>
+    public EpollLoop? Loop => _loop;
+
     public void Dispose() => _loop?.Remove(_key);
 }
