@@ -4,6 +4,8 @@
 # measures nginx and HAProxy too, so each FastProxy number has peer ratios from its own run; the
 # alternation (A, B, A, B, ...) lets a slow drift of the machine hit both builds alike.
 #   bench/load/peers-ab.sh BINARY_A BINARY_B RESULTS_DIR [extra run.sh args, e.g. --rounds 5]
+# PEERS_AB_MODES picks modes (default "cache-on cache-off noauth"); PEERS_AB_PAIRS runs each mode's A, B pair
+# that many times (default 1), as runs <mode>-A1, <mode>-B1, ... (plain <mode>-A, <mode>-B when 1).
 # BINARY_x: native AOT publishes (dotnet publish src/Host -c Release -r linux-x64 -o DIR). Each run's
 # results.md and raw.json go to RESULTS_DIR/<mode>-<A|B>/; a summary table is printed at the end.
 set -euo pipefail
@@ -46,21 +48,29 @@ run() { # mode label binary args...
   return "$status"
 }
 
-for mode in cache-on cache-off noauth; do
+modes=${PEERS_AB_MODES:-cache-on cache-off noauth}
+pairs=${PEERS_AB_PAIRS:-1}
+labels() { # A B, or A1 B1 A2 B2 ...
+  if [ "$pairs" = 1 ]; then echo A B; else for i in $(seq "$pairs"); do echo "A$i B$i"; done; fi
+}
+
+for mode in $modes; do
   case $mode in
     cache-on) MODE_ARGS=""; extra=() ;;
     cache-off) MODE_ARGS="--token-cache-size 0"; extra=() ;;
     noauth) MODE_ARGS="--no-auth"; extra=(--fastproxy-no-auth) ;;
   esac
   export MODE_ARGS
-  run "$mode" A "$a" "${extra[@]}" "$@"
-  run "$mode" B "$b" "${extra[@]}" "$@"
+  for label in $(labels); do
+    case $label in A*) bin=$a ;; *) bin=$b ;; esac
+    run "$mode" "$label" "$bin" "${extra[@]}" "$@"
+  done
 done
 
 echo "| mode | build | FastProxy req/s | p99 ms | nginx req/s | HAProxy req/s | FastProxy / nginx (per-round median) | FastProxy / HAProxy (per-round median) |"
 echo "|---|---|---:|---:|---:|---:|---:|---:|"
-for mode in cache-on cache-off noauth; do
-  for label in A B; do
+for mode in $modes; do
+  for label in $(labels); do
     python3 - "$out/$mode-$label/raw.json" "$mode" "$label" <<'PY'
 import json, statistics, sys
 samples = json.load(open(sys.argv[1]))["samples"]

@@ -1,5 +1,7 @@
 using FastProxy.Core.Limits;
+using FastProxy.Http.Forwarding;
 using FastProxy.Http.Http2.Streams;
+using FastProxy.Http.Proxy;
 
 namespace FastProxy.Http.Http2;
 
@@ -34,7 +36,8 @@ internal sealed partial class Http2Connection
     private bool TakeRequestTokenLocked() => !_requestRate.IsLimited || _requestRate.TryTake(Now);
 
     /// <summary>
-    /// Answers a stream over the rate with 429 (RFC 6585 §4) and Retry-After on that stream, before any handler sees
+    /// Answers a stream over the rate with 429 (RFC 6585 §4) and Retry-After on that stream (a gRPC call, by its
+    /// content-type: grpc-status 8 RESOURCE_EXHAUSTED), before any handler sees
     /// it: not routed, not gated, not audited (the gate never judged it). A 429, not RST_STREAM REFUSED_STREAM: that
     /// code tells the client the request was not processed and invites an immediate retry (RFC 9113 §8.7), which is
     /// the opposite of what a rate limit wants; a 429 reaches the application with a time to wait.
@@ -48,9 +51,21 @@ internal sealed partial class Http2Connection
             Http2Log.RateLimited(_logger, ConnectionId, id, _transport.RemoteAddress?.ToString(), _requestRateLimit.PerSecond, _requestRateLimit.Burst, _options.RateLimited.Count);
         }
 
-        // RFC 9110 §10.2.3. One second is always enough: the limit is a whole number of requests a second.
-        stream.ResponseFields.Add("retry-after"u8, "1"u8);
-        WriteHeadersLocked(id, 429, stream.ResponseFields, 0, endStream: true);
+        if (GrpcRequests.HasGrpcContentType(stream))
+        {
+            // A gRPC client reads grpc-status, and any HTTP status but 200 as a transport failure: RESOURCE_EXHAUSTED
+            // in a trailers-only response, as for every other refusal of a gRPC call.
+            var sink = new Http2ResponseFieldSink(stream);
+            GrpcRefusal.WriteFields(ref sink, GrpcStatusMapping.FromHttpStatus(429), GrpcStatusMapping.MessageFor(429));
+            WriteHeadersLocked(id, 200, stream.ResponseFields, 0, endStream: true);
+        }
+        else
+        {
+            // RFC 9110 §10.2.3. One second is always enough: the limit is a whole number of requests a second.
+            stream.ResponseFields.Add("retry-after"u8, "1"u8);
+            WriteHeadersLocked(id, 429, stream.ResponseFields, 0, endStream: true);
+        }
+
         if (!endStream)
         {
             // RFC 9113 §8.1: after a complete response the server may stop the request body with NO_ERROR.

@@ -1,4 +1,5 @@
 using System.Buffers;
+using FastProxy.Http.Forwarding;
 
 namespace FastProxy.Http.Proxy;
 
@@ -14,7 +15,8 @@ internal sealed partial class Http1ProxyConnection
         "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\nContent-Length: 43\r\nRetry-After: 1\r\nConnection: close\r\n\r\n{\"error\":\"too_many_requests\",\"status\":429}\n"u8;
 
     /// <summary>
-    /// Answers a request over the connection's rate with 429 and lets RunAsync close. Not routed, not shown to the gate
+    /// Answers a request over the connection's rate with 429 (a gRPC call, by its content-type: grpc-status 8
+    /// RESOURCE_EXHAUSTED, the way its client reads a refusal) and lets RunAsync close. Not routed, not shown to the gate
     /// and not audited (the gate never judged it; recording each would let a flood spend the audit queue): counted in
     /// <see cref="Http1ProxyOptions.RateLimited"/> and logged at most once a second.
     /// </summary>
@@ -27,7 +29,15 @@ internal sealed partial class Http1ProxyConnection
 
         try
         {
-            _output.Write(TooManyRequests);
+            if (GrpcRequests.HasGrpcContentType(_request))
+            {
+                Http1HeadWriter.WriteGrpcRefusal(_output, GrpcStatusMapping.FromHttpStatus(429), GrpcStatusMapping.MessageFor(429), closeAfter: true);
+            }
+            else
+            {
+                _output.Write(TooManyRequests);
+            }
+
             await _output.FlushAsync();
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)

@@ -41,6 +41,25 @@ public sealed class Http2ConnectionRateLimitTests
     }
 
     [Fact]
+    public async Task GrpcCallPastTheBurst_TrailersOnly200WithResourceExhausted()
+    {
+        var time = new FakeTimeProvider();
+        await using var server = await Http2TestServer.StartAndHandshakeAsync(options: Limited(time, 1, 1));
+        await server.Client.SendHeadersAsync(1, endStream: true, Http2TestClient.Get());
+        Assert.Equal(200, (await server.Client.ReadResponseAsync(1)).Status);
+
+        await server.Client.SendHeadersAsync(3, endStream: false, Http2TestClient.Post("/echo.Echo/Say", extra: [("content-type", "application/grpc+proto"), ("te", "trailers")]));
+        var refused = await server.Client.ReadResponseAsync(3);
+
+        // A gRPC client reads grpc-status; a 429 would surface as a transport error rather than RESOURCE_EXHAUSTED.
+        Assert.Equal(200, refused.Status);
+        Assert.Equal("8", refused.Field("grpc-status"));
+        Assert.Equal("too many requests", refused.Field("grpc-message"));
+        Assert.Equal("application/grpc", refused.Field("content-type"));
+        Assert.Equal(Http2ErrorCode.NoError, await server.Client.ExpectRstStreamAsync(3));
+    }
+
+    [Fact]
     public async Task StreamWithBodyPastTheBurst_429ThenRstStreamNoError_ConnectionGoesOn()
     {
         var time = new FakeTimeProvider();

@@ -43,6 +43,27 @@ public sealed class Http1ProxyConnectionRateLimitTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task GrpcWebCallPastTheBurst_200WithResourceExhaustedAndClose()
+    {
+        await using var upstream = new ScriptedUpstream((peer, _) => ScriptedUpstream.EchoPathsAsync(peer));
+        var options = new Http1ProxyOptions { Time = new FakeTimeProvider() };
+        await using var proxy = await InProcessProxy.StartAsync(upstream.EndPoint, options, requestRate: new RequestRateLimit(1, 1));
+        using var client = await proxy.ConnectAsync();
+
+        await client.SendAsync(Request("a"));
+        Assert.Equal("/a", (await client.ReadResponseAsync()).Body);
+        await client.SendAsync("POST /echo.Echo/Say HTTP/1.1\r\nHost: t\r\nContent-Type: application/grpc-web+proto\r\nContent-Length: 0\r\n\r\n");
+        var (head, body) = await client.ReadResponseAsync();
+
+        Assert.StartsWith("HTTP/1.1 200 OK\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("\r\ngrpc-status: 8\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("\r\ngrpc-message: too many requests\r\n", head, StringComparison.Ordinal);
+        Assert.Contains("\r\nConnection: close\r\n", head, StringComparison.Ordinal);
+        Assert.Equal("", body);
+        Assert.Equal(1, options.RateLimited.Count);
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task Pipelined_PastTheBurst_AnswersInOrderThen429AndNothingAfter()
     {
         await using var upstream = new ScriptedUpstream((peer, _) => ScriptedUpstream.EchoPathsAsync(peer));
