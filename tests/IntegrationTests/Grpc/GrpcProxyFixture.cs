@@ -15,7 +15,8 @@ namespace FastProxy.IntegrationTests.Grpc;
 /// <summary>
 /// The gRPC scenario: the echo test server (h2c) behind the real proxy, cluster <c>protocol: h2c</c>, route
 /// <c>grpc: true</c> on <c>/echo.Echo/**</c> (POST) needing an RS256 token with role <c>reader</c>; a second route to
-/// a cluster nobody listens on (<c>/down.Down/**</c>, for UNAVAILABLE). With <c>FASTPROXY_GRPC_DIRECT=1</c> the
+/// a cluster nobody listens on (<c>/down.Down/**</c>, for UNAVAILABLE); a per-connection request rate
+/// (<see cref="RequestsPerConnectionPerSecond"/>) for RESOURCE_EXHAUSTED. With <c>FASTPROXY_GRPC_DIRECT=1</c> the
 /// clients talk to the test server directly instead (<see cref="Direct"/>): that proves the tests themselves right
 /// without the HTTP/2 upstream side of the proxy; tests of what only the proxy does check <see cref="Direct"/> first.
 /// </summary>
@@ -26,6 +27,9 @@ public sealed class GrpcProxyFixture : IAsyncLifetime
 
     /// <summary>limits.max_body_bytes: above the 1 MB message, below what the RESOURCE_EXHAUSTED test sends.</summary>
     public const int MaxBodyBytes = 4 * 1024 * 1024;
+
+    /// <summary>limits.max_requests_per_connection_per_second (and twice that as the burst): far above what any other test starts on one connection.</summary>
+    public const int RequestsPerConnectionPerSecond = 20;
 
     /// <summary>Message size limit of the channels (the test server's own limit is 16 MiB).</summary>
     public const int MaxMessageBytes = 16 * 1024 * 1024;
@@ -139,7 +143,11 @@ public sealed class GrpcProxyFixture : IAsyncLifetime
     private static string Config(int upstreamPort, int downPort, string publicKey) => $$"""
         {
           "listeners": [ { "address": "127.0.0.1:0", "protocol": "auto" } ],
-          "limits": { "max_body_bytes": {{MaxBodyBytes.ToString(CultureInfo.InvariantCulture)}} },
+          "limits": {
+            "max_body_bytes": {{MaxBodyBytes.ToString(CultureInfo.InvariantCulture)}},
+            "max_requests_per_connection_per_second": {{RequestsPerConnectionPerSecond.ToString(CultureInfo.InvariantCulture)}},
+            "request_burst_per_connection": {{(2 * RequestsPerConnectionPerSecond).ToString(CultureInfo.InvariantCulture)}}
+          },
           "timeouts": { "header_seconds": 5, "idle_seconds": 30, "connect_seconds": 2, "response_seconds": {{ResponseSeconds.ToString(CultureInfo.InvariantCulture)}}, "drain_seconds": 2 },
           "clusters": {
             "echo": { "endpoints": [ "127.0.0.1:{{upstreamPort.ToString(CultureInfo.InvariantCulture)}}" ], "protocol": "h2c", "eject_after_failures": 1000 },

@@ -115,7 +115,27 @@ public sealed class PythonGrpcTests(GrpcProxyFixture fixture, ITestOutputHelper 
         Assert.False(string.IsNullOrEmpty((string?)result["details"]));
     }
 
-    private Task<JsonObject> CallAsync(string shape, JsonObject request, int count = 1, string[][]? metadata = null, double timeout = 15, string? role = "reader")
+    [Fact]
+    public async Task CallsPastTheConnectionsRequestRate_ResourceExhausted()
+    {
+        if (GrpcProxyFixture.Direct)
+        {
+            return; // the test server has no rate limit
+        }
+
+        // Three bursts' worth of calls back to back on one channel (one HTTP/2 connection): the first burst passes,
+        // the calls past it are refused the gRPC way, never as an HTTP 429 the client would call a transport error.
+        var burst = 2 * GrpcProxyFixture.RequestsPerConnectionPerSecond;
+        var result = await CallAsync("unary", new JsonObject { ["message"] = "r" }, repeat: 3 * burst);
+
+        var codes = result["codes"]!.AsArray().Select(c => (string)c!).ToList();
+        output.WriteLine(string.Join(' ', codes));
+        Assert.All(codes.Take(burst), c => Assert.Equal("OK", c));
+        Assert.Contains("RESOURCE_EXHAUSTED", codes, StringComparer.Ordinal);
+        Assert.All(codes, c => Assert.True(c is "OK" or "RESOURCE_EXHAUSTED", c));
+    }
+
+    private Task<JsonObject> CallAsync(string shape, JsonObject request, int count = 1, string[][]? metadata = null, double timeout = 15, string? role = "reader", int repeat = 1)
     {
         var pairs = new JsonArray();
         if (role is not null)
@@ -135,6 +155,7 @@ public sealed class PythonGrpcTests(GrpcProxyFixture fixture, ITestOutputHelper 
             ["count"] = count,
             ["metadata"] = pairs,
             ["timeout"] = timeout,
+            ["repeat"] = repeat,
         });
     }
 }

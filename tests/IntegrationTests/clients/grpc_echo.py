@@ -10,7 +10,9 @@ SPEC_JSON: {"shape": "unary" | "server_stream" | "client_stream" | "bidi",
                         "fail_message": "", "echo_metadata": false, "payload_len": 0},
             "count": 1,                  (requests sent by client_stream / bidi)
             "metadata": [[key, value], ...]   (a key ending in -bin takes a value in hex),
-            "timeout": 10}               (the call's deadline in seconds)
+            "timeout": 10,               (the call's deadline in seconds)
+            "repeat": 1}                 (unary only: that many calls one after another on the same channel, so on
+                                          one HTTP/2 connection; their status names are listed in "codes")
 Prints one JSON document: code (the status name, e.g. "OK", "UNAUTHENTICATED"), details, replies (their count),
 messages (the first three reply messages), payload_bytes (summed), initial_metadata and trailing_metadata
 ([key, value] with -bin values in hex).
@@ -113,6 +115,13 @@ def main():
         method = kinds[shape](path, request_serializer=identity, response_deserializer=identity)
         replies = []
         call = None
+        codes = []
+        for _ in range(spec.get("repeat", 1) - 1):
+            try:
+                method.with_call(request, timeout=timeout, metadata=metadata)
+                codes.append("OK")
+            except grpc.RpcError as error:
+                codes.append(error.code().name)
         try:
             if shape in ("unary", "client_stream"):
                 argument = request if shape == "unary" else iter([request] * count)
@@ -127,6 +136,7 @@ def main():
             call = error
             result["code"] = error.code().name
             result["details"] = error.details() or ""
+        result["codes"] = codes + [result["code"]]
         decoded = [decode_reply(r) for r in replies]
         result["replies"] = len(decoded)
         result["messages"] = [d["message"] for d in decoded[:3]]
