@@ -118,7 +118,8 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
     /// this reader, so that the bytes or FIN it announced are in the buffer (or <see cref="IsEnded"/>). False on
     /// .NET's engine and for a mark of -1.
     /// </summary>
-    public bool HasEventsBefore(long mark) => mark >= 0 && _registration.Loop is { } loop && loop.HasDispatchedEverythingBefore(mark);
+    public bool HasEventsBefore(long mark) =>
+        mark >= 0 && _registration.Loop is { } loop && (loop.HasDispatchedEverythingBefore(mark) || loop.HasNothingPendingFor(_registration.Key, mark));
 
     /// <summary>FIN received, or the connection failed: no more bytes will arrive.</summary>
     public bool IsEnded => _eof || _error is not null;

@@ -23,7 +23,8 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
     /// <summary>
     /// How far below the top of the idle stack <see cref="PickIdleLocked"/> looks for a connection it can check
     /// without a syscall. Under wrk -c64 the caught-up one was within 4 entries for 40% of acquires and within 64
-    /// for 94%; each entry looked at costs two reads.
+    /// for 94% before the mid-batch check (<see cref="Transport.Epoll.EpollLoop.HasNothingPendingFor"/>), and
+    /// nearly always since; each entry looked at costs a few reads.
     /// </summary>
     private const int IdlePickDepth = 64;
 
@@ -376,7 +377,8 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
     /// Bytes sent right behind a response are the sign of a desync, and they may not have reached the reader when
     /// the response ends. The reader keeps its socket armed while the connection idles, and the event loop drains
     /// whatever arrives (bytes or FIN) into it inline. So the kernel is asked only when the loop may not have caught
-    /// up: at acquire, unless an epoll_wait that began after the release has returned and been dispatched (see
+    /// up: at acquire, unless an epoll_wait that began after the release has returned and been dispatched, or the
+    /// acquire runs on that loop's thread in such a batch and none of its events still to come is this socket's (see
     /// <see cref="TryKeep"/>; under load it nearly always has), and at release when a waiter takes the connection
     /// at once. This sees at least what a poll at release saw (everything the kernel had at release) without
     /// its syscall, which was a sixth of the syscalls of a proxied request and ~6% of the proxy's CPU. What

@@ -46,6 +46,11 @@ internal sealed unsafe class EpollLoop
     private long _waitsEntered;
     private long _batchesDispatched;
 
+    // The batch being dispatched (read only on this loop's thread): its events, their count, the one running now.
+    private EpollInterop.EpollEvent* _batch;
+    private int _batchCount;
+    private int _batchIndex;
+
     public EpollLoop(int index, ILogger logger)
     {
         _epfd = EpollInterop.Create();
@@ -92,6 +97,31 @@ internal sealed unsafe class EpollLoop
     /// reader by then, visible without a syscall.
     /// </summary>
     public bool HasDispatchedEverythingBefore(long mark) => Volatile.Read(ref _batchesDispatched) > mark;
+
+    /// <summary>
+    /// On this loop's own thread, in the middle of a batch: whether everything the kernel had for the socket registered
+    /// as <paramref name="key"/> when <paramref name="mark"/> was taken has been dispatched. True when the running
+    /// batch's wait began after the mark (so it returned every event ready then, unless it was full) and none of its
+    /// events still to be dispatched is that socket's. The common case under load, where <see cref="HasDispatchedEverythingBefore"/>
+    /// has to wait for the batch to end: a connection released in one batch and taken by a request of the next.
+    /// </summary>
+    public bool HasNothingPendingFor(ulong key, long mark)
+    {
+        if (t_dispatching != this || _waitsEntered <= mark || _batchCount >= MaxEvents)
+        {
+            return false;
+        }
+
+        for (var i = _batchIndex + 1; i < _batchCount; i++)
+        {
+            if (_batch[i].Data == key)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Adds <paramref name="socket"/> with <paramref name="events"/> (edge-triggered); the handler runs on this loop's thread.</summary>
     public EpollRegistration Add(Socket socket, IEpollHandler handler, uint events)
@@ -186,8 +216,11 @@ internal sealed unsafe class EpollLoop
             }
 
             t_dispatching = this;
+            _batch = events;
+            _batchCount = count;
             for (var i = 0; i < count; i++)
             {
+                _batchIndex = i;
                 var handler = Find(events[i].Data);
                 if (handler is null)
                 {

@@ -20,5 +20,8 @@ internal readonly struct EpollRegistration : IDisposable
     /// <summary>The loop whose thread runs the socket's handler; null for a registration never made.</summary>
     public EpollLoop? Loop => _loop;
 
+    /// <summary>The key the socket's events carry (slot and generation).</summary>
+    public ulong Key => _key;
+
     public void Dispose() => _loop?.Remove(_key);
 }
