@@ -16,6 +16,7 @@ namespace FastProxy.IntegrationTests;
 /// Operating the real binary: SIGHUP reload under wrk load loses no request, a bad configuration
 /// on reload leaves the old one serving, and SIGTERM drains requests in flight and exits 0.
 /// </summary>
+[Collection(RunAlone.Name)]
 public sealed partial class OperationsTests(ITestOutputHelper output)
 {
     private const string Reloaded = "configuration reloaded";
