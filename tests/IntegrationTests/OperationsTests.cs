@@ -80,6 +80,22 @@ public sealed partial class OperationsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Reload_StartedUnderNohup_SighupStillReloads()
+    {
+        // nohup leaves SIGHUP ignored, and .NET keeps an inherited "ignore": without taking it back, kill -HUP would
+        // silently do nothing to a proxy started that way.
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var proxy = await ProxyProcess.StartUnderAsync("nohup", RoutesConfig(upstream.Endpoint, withApiRoute: false));
+        Assert.True(await WaitForCountAsync(proxy, "SIGHUP was inherited as ignored", 1, TimeSpan.FromSeconds(10)), "no word of the inherited SIG_IGN:\n" + proxy.Output);
+
+        proxy.Signal("HUP");
+
+        Assert.True(await WaitForCountAsync(proxy, Reloaded, 1, TimeSpan.FromSeconds(10)), "SIGHUP did not reload a proxy started under nohup:\n" + proxy.Output);
+        proxy.Signal("HUP");
+        Assert.True(await WaitForCountAsync(proxy, Reloaded, 2, TimeSpan.FromSeconds(10)), "a second SIGHUP did not reload:\n" + proxy.Output);
+    }
+
+    [Fact]
     public async Task Reload_InvalidConfig_RejectedWithPreciseErrorAndOldConfigServes()
     {
         await using var upstream = await TestUpstream.StartAsync();

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using FastProxy.Core.Processes;
 using FastProxy.Core.Transport.Epoll;
 using FastProxy.Host.Admin;
 using FastProxy.Host.Cli;
@@ -63,6 +64,11 @@ internal static class RunCommand
             // Before the "listening" line: a SIGHUP sent as soon as the proxy announces itself
             // must reload it, not kill it (SIGHUP's default action ends the process).
             await using var reloads = new ReloadTrigger(WatchedFiles.Of(cli.ConfigPath!, loaded.Config, loaded.BaseDirectory));
+            if (SighupDisposition.RestoreIfIgnored())
+            {
+                HostLog.SighupWasIgnored(logger);
+            }
+
             using var sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, ctx =>
             {
                 ctx.Cancel = true;

@@ -24,4 +24,7 @@ internal static partial class HostLog
 
     [LoggerMessage(8, LogLevel.Error, "listener {Listener}: TLS certificates not reloaded, the previous ones keep serving: {Error}")]
     public static partial void TlsReloadRejected(ILogger logger, string listener, string error);
+
+    [LoggerMessage(9, LogLevel.Information, "SIGHUP was inherited as ignored (nohup or a supervisor); taken back so that SIGHUP reloads the configuration")]
+    public static partial void SighupWasIgnored(ILogger logger);
 }

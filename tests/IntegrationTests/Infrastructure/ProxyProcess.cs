@@ -45,6 +45,19 @@ public sealed partial class ProxyProcess : IAsyncDisposable
     public static Task<ProxyProcess> StartAsync(string configJson, params string[] extraArgs) =>
         StartWithFileAsync("fastproxy.json", configJson, extraArgs);
 
+    /// <summary>Starts through <paramref name="launcher"/> (a program that execs its arguments, such as nohup).</summary>
+    public static async Task<ProxyProcess> StartUnderAsync(string launcher, string configJson)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "fastproxy-it-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        var configPath = Path.Combine(directory, "fastproxy.json");
+        await File.WriteAllTextAsync(configPath, configJson);
+        var proxy = Launch(directory, ["run", "--config", configPath], launcher);
+        proxy.BaseAddress = await proxy._listening.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        proxy.ConfigPath = configPath;
+        return proxy;
+    }
+
     /// <summary>Starts on a config file named <paramref name="fileName"/> (its extension picks the format: .yaml or .json).</summary>
     public static async Task<ProxyProcess> StartWithFileAsync(string fileName, string configText, params string[] extraArgs)
     {
@@ -138,7 +151,7 @@ public sealed partial class ProxyProcess : IAsyncDisposable
         }
     }
 
-    private static ProxyProcess Launch(string directory, string[] args)
+    private static ProxyProcess Launch(string directory, string[] args, string? launcher = null)
     {
         var binary = Environment.GetEnvironmentVariable("FASTPROXY_BINARY");
         var info = new ProcessStartInfo
@@ -148,13 +161,18 @@ public sealed partial class ProxyProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = directory,
         };
-        if (!string.IsNullOrEmpty(binary))
+        if (launcher is not null)
         {
-            info.FileName = binary;
+            info.FileName = launcher;
+            info.ArgumentList.Add(string.IsNullOrEmpty(binary) ? "dotnet" : binary);
         }
         else
         {
-            info.FileName = "dotnet";
+            info.FileName = string.IsNullOrEmpty(binary) ? "dotnet" : binary;
+        }
+
+        if (string.IsNullOrEmpty(binary))
+        {
             info.ArgumentList.Add(HostBuildOutput());
         }
 
