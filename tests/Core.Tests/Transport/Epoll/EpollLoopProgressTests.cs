@@ -19,75 +19,25 @@ public sealed class EpollLoopProgressTests
     [Fact(Timeout = TestTimeout)]
     public async Task MidBatch_OtherSocketsEventStillQueued_NotCaughtUp_OnceDispatched_CaughtUp()
     {
-        var loop = new EpollLoop(0, NullLogger.Instance);
-        using var gate = await Pair.CreateAsync();
-        using var first = await Pair.CreateAsync();
-        using var second = await Pair.CreateAsync();
-        using var release = new ManualResetEventSlim();
-        var blocker = new Handler(() => release.Wait(Step));
-        var secondHandler = new Handler(() => { });
-        var secondRegistration = loop.Add(second.Server, secondHandler, EpollInterop.EpollIn);
-        bool? pendingBefore = null;
-        bool? dispatchedBefore = null;
-        long mark = -1;
-        var firstHandler = new Handler(() =>
-        {
-            pendingBefore = loop.HasNothingPendingFor(secondRegistration.Key, mark);
-            dispatchedBefore = loop.HasDispatchedEverythingBefore(mark);
-        });
-        loop.Add(first.Server, firstHandler, EpollInterop.EpollIn);
-        loop.Add(gate.Server, blocker, EpollInterop.EpollIn);
+        await using var run = await NextBatchRun.StartAsync(secondFirst: false);
 
-        // Hold the loop inside a batch, take the mark there, and queue "first" then "second": the next wait returns
-        // both, in that order, so while first's handler runs, second's event is still to be dispatched.
-        gate.Client.Send("g"u8);
-        await blocker.Entered.Task.WaitAsync(Step);
-        mark = loop.ProgressMark;
-        first.Client.Send("1"u8);
-        second.Client.Send("2"u8);
-        await Task.Delay(50);
-        release.Set();
-        await firstHandler.Called.Task.WaitAsync(Step);
-        await secondHandler.Called.Task.WaitAsync(Step);
-
-        Assert.False(pendingBefore);
-        Assert.False(dispatchedBefore);
+        Assert.False(run.NothingPending);
+        Assert.False(run.DispatchedBefore);
 
         // Off the loop's thread only a finished batch counts: the one that delivered both is finished once the loop
-        // goes round again (one more event ends the wait that follows it).
-        Assert.False(loop.HasNothingPendingFor(secondRegistration.Key, mark));
-        gate.Client.Send("g"u8);
-        await LoopbackHelpers.WaitUntilAsync(() => loop.HasDispatchedEverythingBefore(mark), "the batch after the mark was dispatched");
+        // has gone round (one more event ends the wait that follows it).
+        Assert.False(run.Loop.HasNothingPendingFor(run.SecondKey, run.Mark));
+        run.Gate.Client.Send("g"u8);
+        await LoopbackHelpers.WaitUntilAsync(() => run.Loop.HasDispatchedEverythingBefore(run.Mark), "the batch after the mark was dispatched");
     }
 
     [Fact(Timeout = TestTimeout)]
     public async Task MidBatch_OtherSocketsEventAlreadyDispatched_CaughtUp()
     {
-        var loop = new EpollLoop(0, NullLogger.Instance);
-        using var gate = await Pair.CreateAsync();
-        using var first = await Pair.CreateAsync();
-        using var second = await Pair.CreateAsync();
-        using var release = new ManualResetEventSlim();
-        var blocker = new Handler(() => release.Wait(Step));
-        var secondHandler = new Handler(() => { });
-        var secondRegistration = loop.Add(second.Server, secondHandler, EpollInterop.EpollIn);
-        bool? pendingAfter = null;
-        long mark = -1;
-        var firstHandler = new Handler(() => pendingAfter = loop.HasNothingPendingFor(secondRegistration.Key, mark));
-        loop.Add(first.Server, firstHandler, EpollInterop.EpollIn);
-        loop.Add(gate.Server, blocker, EpollInterop.EpollIn);
+        await using var run = await NextBatchRun.StartAsync(secondFirst: true);
 
-        gate.Client.Send("g"u8);
-        await blocker.Entered.Task.WaitAsync(Step);
-        mark = loop.ProgressMark;
-        second.Client.Send("2"u8);
-        first.Client.Send("1"u8);
-        await Task.Delay(50);
-        release.Set();
-        await firstHandler.Called.Task.WaitAsync(Step);
-
-        Assert.True(secondHandler.Called.Task.IsCompleted);
-        Assert.True(pendingAfter);
+        Assert.True(run.SecondHandled);
+        Assert.True(run.NothingPending);
     }
 
     [Fact(Timeout = TestTimeout)]
@@ -107,6 +57,79 @@ public sealed class EpollLoopProgressTests
         await firstHandler.Called.Task.WaitAsync(Step);
 
         Assert.False(caughtUp);
+    }
+
+    /// <summary>
+    /// Holds a fresh loop inside a batch (a handler that waits), takes the mark there, sends one byte to sockets
+    /// "first" and "second" in the given order, and lets the loop go: its next wait returns both events in that order,
+    /// and first's handler records what the loop said about second's socket at that moment.
+    /// </summary>
+    private sealed class NextBatchRun : IAsyncDisposable
+    {
+        private readonly Pair _first;
+        private readonly Pair _second;
+
+        // Set once the run has started: later gate events (a test ends the wait after the batch) pass straight through.
+        private readonly ManualResetEventSlim _release = new();
+
+        private NextBatchRun(EpollLoop loop, Pair gate, Pair first, Pair second)
+        {
+            Loop = loop;
+            Gate = gate;
+            _first = first;
+            _second = second;
+        }
+
+        public EpollLoop Loop { get; }
+
+        public Pair Gate { get; }
+
+        public long Mark { get; private set; } = -1;
+
+        public ulong SecondKey { get; private set; }
+
+        public bool? NothingPending { get; private set; }
+
+        public bool? DispatchedBefore { get; private set; }
+
+        public bool SecondHandled { get; private set; }
+
+        public static async Task<NextBatchRun> StartAsync(bool secondFirst)
+        {
+            var run = new NextBatchRun(new EpollLoop(0, NullLogger.Instance), await Pair.CreateAsync(), await Pair.CreateAsync(), await Pair.CreateAsync());
+            var blocker = new Handler(() => run._release.Wait(Step));
+            var secondHandler = new Handler(() => { });
+            run.SecondKey = run.Loop.Add(run._second.Server, secondHandler, EpollInterop.EpollIn).Key;
+            var firstHandler = new Handler(() =>
+            {
+                run.NothingPending = run.Loop.HasNothingPendingFor(run.SecondKey, run.Mark);
+                run.DispatchedBefore = run.Loop.HasDispatchedEverythingBefore(run.Mark);
+                run.SecondHandled = secondHandler.Called.Task.IsCompleted;
+            });
+            run.Loop.Add(run._first.Server, firstHandler, EpollInterop.EpollIn);
+            run.Loop.Add(run.Gate.Server, blocker, EpollInterop.EpollIn);
+
+            run.Gate.Client.Send("g"u8);
+            await blocker.Entered.Task.WaitAsync(Step);
+            run.Mark = run.Loop.ProgressMark;
+            var (early, late) = secondFirst ? (run._second, run._first) : (run._first, run._second);
+            early.Client.Send("x"u8);
+            late.Client.Send("x"u8);
+            await Task.Delay(50);
+            run._release.Set();
+            await firstHandler.Called.Task.WaitAsync(Step);
+            await secondHandler.Called.Task.WaitAsync(Step);
+            return run;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Gate.Dispose();
+            _release.Dispose();
+            _first.Dispose();
+            _second.Dispose();
+            return ValueTask.CompletedTask;
+        }
     }
 
     /// <summary>Runs an action on each event (on the loop's thread) and reports the first: entered, and done.</summary>
