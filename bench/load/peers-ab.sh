@@ -5,7 +5,8 @@
 # alternation (A, B, A, B, ...) lets a slow drift of the machine hit both builds alike.
 #   bench/load/peers-ab.sh BINARY_A BINARY_B RESULTS_DIR [extra run.sh args, e.g. --rounds 5]
 # PEERS_AB_MODES picks modes (default "cache-on cache-off noauth"); PEERS_AB_PAIRS runs each mode's A, B pair
-# that many times (default 1), as runs <mode>-A1, <mode>-B1, ... (plain <mode>-A, <mode>-B when 1).
+# that many times (default 1), as runs <mode>-A1, <mode>-B1, ... (plain <mode>-A, <mode>-B when 1);
+# PEERS_AB_PROTO picks the protocol (default h1; h1s measures HTTP/1.1 over TLS).
 # BINARY_x: native AOT publishes (dotnet publish src/Host -c Release -r linux-x64 -o DIR). Each run's
 # results.md and raw.json go to RESULTS_DIR/<mode>-<A|B>/; a summary table is printed at the end.
 set -euo pipefail
@@ -39,7 +40,7 @@ run() { # mode label binary args...
   local try status
   for try in 1 2 3; do
     status=0
-    FASTPROXY_BINARY=$bin FASTPROXY_ARGS="${MODE_ARGS:-}" "$peers" --proto h1 --fastproxy-h2c-port 0 --no-install \
+    FASTPROXY_BINARY=$bin FASTPROXY_ARGS="${MODE_ARGS:-}" "$peers" --proto "$proto" --fastproxy-h2c-port 0 --no-install \
       --peers direct,nginx,haproxy,fastproxy --results "$out/$mode-$label" "$@" \
       --fastproxy 'exec bench/load/fastproxy-peers.sh' > "$out/$mode-$label.log" 2>&1 || status=$?
     [ "$status" = 141 ] && [ ! -s "$out/$mode-$label.log" ] || break
@@ -49,6 +50,7 @@ run() { # mode label binary args...
 }
 
 modes=${PEERS_AB_MODES:-cache-on cache-off noauth}
+proto=${PEERS_AB_PROTO:-h1}
 pairs=${PEERS_AB_PAIRS:-1}
 labels() { # A B, or A1 B1 A2 B2 ...
   if [ "$pairs" = 1 ]; then echo A B; else for i in $(seq "$pairs"); do echo "A$i B$i"; done; fi
@@ -67,19 +69,23 @@ for mode in $modes; do
   done
 done
 
-echo "| mode | build | FastProxy req/s | p99 ms | nginx req/s | HAProxy req/s | FastProxy / nginx (per-round median) | FastProxy / HAProxy (per-round median) |"
-echo "|---|---|---:|---:|---:|---:|---:|---:|"
+echo "| mode | build | FastProxy req/s | FastProxy req per proxy core-s | p99 ms | nginx req/s | HAProxy req/s | FastProxy / nginx req/s (per-round median) | FastProxy / HAProxy req/s (per-round median) | FastProxy / HAProxy per proxy core-s (per-round median) |"
+echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for mode in $modes; do
   for label in $(labels); do
-    python3 - "$out/$mode-$label/raw.json" "$mode" "$label" <<'PY'
+    python3 - "$out/$mode-$label/raw.json" "$mode" "$label" "$proto" <<'PY'
 import json, statistics, sys
 samples = json.load(open(sys.argv[1]))["samples"]
 def rounds(peer):
-    return {s["round"]: s for s in samples.get(f"{peer}/h1", []) if s.get("rps")}
+    return {s["round"]: s for s in samples.get(f"{peer}/{sys.argv[4]}", []) if s.get("rps")}
 fp, ng, ha = rounds("fastproxy"), rounds("nginx"), rounds("haproxy")
 med = lambda d, key: statistics.median(s[key] for s in d.values())
-ratio = lambda other: statistics.median(fp[r]["rps"] / other[r]["rps"] for r in fp if r in other)
-print(f"| {sys.argv[2]} | {sys.argv[3]} | {med(fp, 'rps'):,.0f} | {med(fp, 'p99_ms'):.2f} | {med(ng, 'rps'):,.0f} | {med(ha, 'rps'):,.0f} | {ratio(ng):.3f} | {ratio(ha):.2f} |")
+ratio = lambda other: statistics.median(fp[r]["rps"] / other[r]["rps"] for r in fp if r in other) if other else float("nan")
+core = lambda s: s["rps"] / (s["proxy_cpu"] / 100.0) if s.get("proxy_cpu") else float("nan")
+core_ratio = lambda other: statistics.median(core(fp[r]) / core(other[r]) for r in fp if r in other) if other else float("nan")
+fp_core = statistics.median(core(s) for s in fp.values())
+med_or_nan = lambda d, key: med(d, key) if d else float("nan")
+print(f"| {sys.argv[2]} | {sys.argv[3]} | {med(fp, 'rps'):,.0f} | {fp_core:,.0f} | {med(fp, 'p99_ms'):.2f} | {med_or_nan(ng, 'rps'):,.0f} | {med_or_nan(ha, 'rps'):,.0f} | {ratio(ng):.3f} | {ratio(ha):.2f} | {core_ratio(ha):.2f} |")
 PY
   done
 done
