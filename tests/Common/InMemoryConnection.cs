@@ -9,7 +9,8 @@ namespace FastProxy.Tests.Common;
 /// A <see cref="TransportConnection"/> over two <see cref="Pipe"/>s, made in connected pairs (<see cref="CreatePair"/>):
 /// what one side writes the other reads. For driving protocol code (Http1ProxyConnection, PipeSplicer, middleware)
 /// without sockets. Semantics follow <see cref="SocketConnection"/> where a test can see them:
-/// <see cref="DisposeAsync"/> and <see cref="CloseOutput"/> end the peer's input (FIN: its read returns <c>IsCompleted</c>);
+/// <see cref="DisposeAsync"/> (after closing a pipe on top that asked for it) and <see cref="CloseOutput"/> end the peer's input
+/// (FIN: its read returns <c>IsCompleted</c>);
 /// <see cref="Abort"/> fails this side's pending read with <see cref="ConnectionAbortedException"/> and the peer's with
 /// <see cref="ConnectionResetException"/> (writes after an abort throw, where a socket would report <c>IsCompleted</c>).
 /// Deadlines work when a <see cref="Heartbeat"/> is given (drive it with a fake clock).
@@ -101,15 +102,17 @@ public sealed class InMemoryConnection : TransportConnection
         }
     }
 
-    public override ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
-            return default;
+            return;
         }
 
         StopDeadlines();
+
+        // As SocketConnection: a layer on top that closes with the connection (TLS) sends its last bytes first.
+        await DisposeTopPipeAsync();
         CloseOutput();
-        return default;
     }
 }

@@ -160,6 +160,34 @@ public sealed partial class TlsTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SClient_ProxyClosesAfterConnectionClose_SendsCloseNotifyAndFreesTheConnection()
+    {
+        // The proxy ends the connection while the client still listens (it would read on, -ign_eof): the TLS layer is
+        // closed before the socket, so the client sees close_notify rather than a truncated stream, and the
+        // connection leaves the listener (a pump left waiting under a closed socket used to keep it open for good).
+        using var admin = new AdminMetrics(_proxy);
+        for (var i = 0; i < 3; i++)
+        {
+            var (_, text) = await OpenSsl.SClientAsync(Port, "GET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", "-ign_eof");
+
+            Assert.Contains("hello from upstream", text, StringComparison.Ordinal);
+            Assert.DoesNotContain("unexpected eof", text, StringComparison.Ordinal);
+        }
+
+        double? active = null;
+        for (var wait = Stopwatch.StartNew(); wait.Elapsed < TimeSpan.FromSeconds(5); await Task.Delay(100))
+        {
+            active = AdminMetrics.Sample(await admin.ScrapeAsync(), "fastproxy_active_connections");
+            if (active == 0)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(0, active);
+    }
+
+    [Fact]
     public async Task PlaintextHttp_OnTlsPort_ClosedLoggedCounted()
     {
         var closed = await SendAndWaitForCloseAsync(Encoding.ASCII.GetBytes("GET /hello HTTP/1.1\r\nHost: x\r\n\r\n"));

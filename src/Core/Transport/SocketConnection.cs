@@ -158,8 +158,9 @@ public sealed partial class SocketConnection : TransportConnection
 
         StopDeadlines();
 
-        // A layer on top that the connection owns (upstream TLS) sends its last bytes (close_notify) and stops its pumps.
+        // A layer on top that the connection owns (TLS) sends its last bytes (close_notify) and stops its pump.
         await DisposeTopPipeAsync();
+        _input.FailWaitingRead();
 
         // Send what the application wrote but did not flush, within the close timeout.
         if (!_output.IsDead && _output.HasUnsentBytes)

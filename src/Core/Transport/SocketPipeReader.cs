@@ -283,6 +283,29 @@ internal sealed class SocketPipeReader : PipeReader, IValueTaskSource<ReadResult
             _completed = true;
             ReleaseAllLocked();
         }
+
+        FailWaitingRead();
+    }
+
+    /// <summary>
+    /// The connection is closing: a read still waiting (a layer above that kept reading, such as a TLS pump whose handler
+    /// disposed the connection first) fails now with <see cref="ConnectionAbortedException"/> instead of waiting forever
+    /// and pinning that layer's task, and the close's own reads (linger) do not take its place unseen.
+    /// </summary>
+    internal void FailWaitingRead()
+    {
+        lock (_sync)
+        {
+            if (!_readerWaiting)
+            {
+                return;
+            }
+
+            _readerWaiting = false;
+        }
+
+        // Inline: the reader takes its result before the close reads again (linger), which resets the source.
+        CompleteWaiter(default, new ConnectionAbortedException("The connection was closed while a read was pending."), runAsynchronously: false);
     }
 
     public override ValueTask CompleteAsync(Exception? exception = null)

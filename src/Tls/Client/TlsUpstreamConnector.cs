@@ -119,8 +119,8 @@ public sealed class TlsUpstreamConnector : IUpstreamConnector
             TlsLog.UpstreamHandshakeCompleted(_logger, connection.Id, endpoint, security.Protocol, serverName, ssl.NegotiatedApplicationProtocol.ToString());
         }
 
-        var decrypted = new TlsDecryptedPipe(connection, ssl, security, _pool);
-        connection.UsePipe(new UpstreamTlsPipe(connection, decrypted, ssl, _time));
+        var decrypted = new TlsDecryptedPipe(connection, ssl, security, _pool, _time);
+        connection.UsePipe(new UpstreamTlsPipe(decrypted, ssl));
         decrypted.Start();
         return connection;
     }

@@ -9,26 +9,18 @@ namespace FastProxy.Tls.Client;
 /// The decrypted side of a TLS connection to an upstream, on top of the socket's pipe. Unlike a listener's, no
 /// middleware frame outlives the connection here (it goes back and forth between the pool and requests), so the
 /// connection owns this layer: disposing the connection disposes it (<see cref="IAsyncDisposable"/>), which sends
-/// close_notify, stops both pumps and releases the SslStream, once.
+/// close_notify, stops the read pump and releases the SslStream, once.
 /// </summary>
 internal sealed class UpstreamTlsPipe : ISecureDuplexPipe, IAsyncDisposable
 {
-    // As long as the socket's own close waits for unsent bytes (SocketConnectionOptions.CloseTimeout's default): an
-    // upstream that stopped reading must not keep a discarded connection, its buffers and SslStream alive for good.
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(5);
-
-    private readonly TransportConnection _connection;
     private readonly TlsDecryptedPipe _pipe;
     private readonly SslStream _ssl;
-    private readonly TimeProvider _time;
     private int _disposed;
 
-    public UpstreamTlsPipe(TransportConnection connection, TlsDecryptedPipe pipe, SslStream ssl, TimeProvider time)
+    public UpstreamTlsPipe(TlsDecryptedPipe pipe, SslStream ssl)
     {
-        _connection = connection;
         _pipe = pipe;
         _ssl = ssl;
-        _time = time;
     }
 
     public PipeReader Input => _pipe.Input;
@@ -44,16 +36,10 @@ internal sealed class UpstreamTlsPipe : ISecureDuplexPipe, IAsyncDisposable
             return;
         }
 
-        var stopping = _pipe.StopAsync();
         try
         {
-            await stopping.WaitAsync(StopTimeout, _time);
-        }
-        catch (TimeoutException)
-        {
-            // The last bytes (or close_notify) cannot be sent: reset the connection, which ends both pumps.
-            _connection.Abort();
-            await stopping;
+            // close_notify and the pump's end, bounded: an upstream that stopped reading is reset.
+            await _pipe.DisposeAsync();
         }
         finally
         {

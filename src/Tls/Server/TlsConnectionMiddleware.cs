@@ -23,8 +23,15 @@ public sealed class TlsConnectionMiddleware
     private readonly TlsHandshakeCounters _counters;
     private readonly MemoryPool<byte> _pool;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
-    public TlsConnectionMiddleware(ReloadableServerTls tls, TimeSpan handshakeTimeout, TlsHandshakeCounters counters, MemoryPool<byte> pool, ILogger logger)
+    /// <param name="tls">The listener's certificates, swapped whole on reload.</param>
+    /// <param name="handshakeTimeout">A client that has not finished its handshake by then is closed.</param>
+    /// <param name="counters">Completed and refused handshakes, by reason.</param>
+    /// <param name="pool">Buffers of the decrypted input.</param>
+    /// <param name="logger">One line per refused connection.</param>
+    /// <param name="time">Bounds the close of a connection (<see cref="TlsDecryptedPipe.DisposeAsync"/>); default: the system clock.</param>
+    public TlsConnectionMiddleware(ReloadableServerTls tls, TimeSpan handshakeTimeout, TlsHandshakeCounters counters, MemoryPool<byte> pool, ILogger logger, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(tls);
         ArgumentNullException.ThrowIfNull(counters);
@@ -36,6 +43,7 @@ public sealed class TlsConnectionMiddleware
         _counters = counters;
         _pool = pool;
         _logger = logger;
+        _time = time ?? TimeProvider.System;
     }
 
     /// <summary>The pipeline step (for <see cref="ConnectionPipelineBuilder.Use"/>).</summary>
@@ -80,7 +88,7 @@ public sealed class TlsConnectionMiddleware
 
             connection.ClearTimeout();
             Interlocked.Increment(ref _counters.Completed);
-            var decrypted = new TlsDecryptedPipe(connection, ssl, TlsConnectionFacts.From(ssl), _pool);
+            var decrypted = new TlsDecryptedPipe(connection, ssl, TlsConnectionFacts.From(ssl), _pool, _time);
             connection.UsePipe(decrypted);
             decrypted.Start();
             try
@@ -89,7 +97,8 @@ public sealed class TlsConnectionMiddleware
             }
             finally
             {
-                await decrypted.StopAsync();
+                // Done already when the handler disposed the connection (which closes the TLS layer first).
+                await decrypted.DisposeAsync();
             }
         }
         finally

@@ -158,6 +158,20 @@ public abstract class SocketPipeReaderTests
     }
 
     [Fact(Timeout = TestTimeout)]
+    public async Task DisposeAsync_WhileALayerAboveWaitsInARead_ThatReadFailsInsteadOfWaitingForever()
+    {
+        // A TLS pump reads the transport input while the handler above it closes the connection.
+        await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });
+        var pending = pair.Server.TransportInput.ReadAsync().AsTask();
+        await Task.Delay(50);
+        Assert.False(pending.IsCompleted);
+
+        await pair.Server.DisposeAsync();
+
+        await Assert.ThrowsAsync<ConnectionAbortedException>(() => pending.WaitAsync(Step));
+    }
+
+    [Fact(Timeout = TestTimeout)]
     public async Task CancelPendingRead_NoReadPending_NextReadIsCanceled()
     {
         await using var pair = await SocketPair.CreateAsync(new SocketConnectionOptions { Epoll = Engine });

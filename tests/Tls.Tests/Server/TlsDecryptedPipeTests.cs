@@ -96,6 +96,26 @@ public sealed class TlsDecryptedPipeTests : IClassFixture<PkiFixture>
     }
 
     [Fact]
+    public async Task ConnectionDisposedByTheHandler_WhileThePumpWaitsForTheClient_ClosesTheTlsLayerFirst()
+    {
+        // HTTP/1.1 after "Connection: close" or an idle timeout: the handler disposes its connection while the client
+        // sends nothing more, so the pump is waiting in a read of the socket.
+        await using var tls = await TlsPair.StartAsync(_pki);
+        tls.Pipe.Output.Write("last response"u8);
+        await tls.Pipe.Output.FlushAsync();
+
+        await tls.Server.DisposeAsync().AsTask().WaitAsync(LoopbackHelpers.StepTimeout);
+
+        // Closing the connection stopped the layer on top: its input is done before the socket went.
+        Assert.Throws<InvalidOperationException>(() => tls.Pipe.Input.TryRead(out _));
+        // The client gets the response, then close_notify (a clean end, not a truncation), and the middleware's own
+        // stop finds the layer stopped instead of waiting for the pump forever.
+        Assert.Equal("last response"u8.ToArray(), await tls.ReadClientAsync(13));
+        Assert.Equal(0, await tls.ClientSsl.ReadAsync(new byte[1]).AsTask().WaitAsync(LoopbackHelpers.StepTimeout));
+        await tls.Pipe.StopAsync().WaitAsync(LoopbackHelpers.StepTimeout);
+    }
+
+    [Fact]
     public async Task Input_ClientRecords_ReachTheHandlerDecrypted()
     {
         await using var tls = await TlsPair.StartAsync(_pki);
@@ -162,7 +182,7 @@ public sealed class TlsDecryptedPipeTests : IClassFixture<PkiFixture>
             await Task.WhenAll(
                 serverSsl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions { ServerCertificate = leaf }, timeout.Token),
                 clientSsl.AuthenticateAsClientAsync(TlsLoopback.ClientTrusting(pki.Root, "api.example.com"), timeout.Token));
-            var pipe = new TlsDecryptedPipe(server, serverSsl, new ConnectionSecurity(), MemoryPool<byte>.Shared);
+            var pipe = new TlsDecryptedPipe(server, serverSsl, new ConnectionSecurity(), MemoryPool<byte>.Shared, TimeProvider.System);
             server.UsePipe(pipe);
             pipe.Start();
             return new TlsPair(server, client, serverSsl, clientSsl, pipe, leaf);
