@@ -399,16 +399,25 @@ internal sealed class Http1ConnectionPool : UpstreamConnectionPool
 
         try
         {
-            if (askKernel && connection is SocketConnection { Socket: var socket } && socket.Poll(0, SelectMode.SelectRead))
+            var socket = askKernel ? (connection as SocketConnection)?.Socket : null;
+            var kernelReadable = socket is not null && socket.Poll(0, SelectMode.SelectRead);
+            if (kernelReadable && socket!.Available > 0)
             {
-                return socket.Available > 0 ? UnsolicitedBytes : ClosedByUpstream;
+                return UnsolicitedBytes;
             }
 
+            // Readable with nothing available is a FIN, unless the event loop's reader took the bytes in between: ask
+            // it before calling it a close (either way the connection is not reused; this keeps the reason right).
             if (connection.Input.TryRead(out var result))
             {
                 var any = !result.Buffer.IsEmpty;
                 connection.Input.AdvanceTo(result.Buffer.Start);
                 return any ? UnsolicitedBytes : result.IsCompleted ? ClosedByUpstream : "read cancelled";
+            }
+
+            if (kernelReadable)
+            {
+                return ClosedByUpstream;
             }
         }
         catch (Exception ex) when (ex is IOException or InvalidOperationException or SocketException or ObjectDisposedException)
