@@ -46,9 +46,6 @@ internal sealed class TlsEncryptingWriter : PipeWriter
 
     public override long UnflushedBytes => _written;
 
-    /// <summary>True once <see cref="Complete"/> ran.</summary>
-    public bool IsCompleted => _completed;
-
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
         EnsureCapacity(sizeHint);
@@ -97,10 +94,7 @@ internal sealed class TlsEncryptingWriter : PipeWriter
         }
 
         // Take the bytes now: while the encrypted records wait for the socket, the handler may write into a new buffer.
-        var buffer = _buffer!;
-        var length = _written;
-        _buffer = null;
-        _written = 0;
+        var (buffer, length) = TakeWritten();
         ValueTask write;
         try
         {
@@ -184,10 +178,7 @@ internal sealed class TlsEncryptingWriter : PipeWriter
             return;
         }
 
-        var buffer = _buffer!;
-        var length = _written;
-        _buffer = null;
-        _written = 0;
+        var (buffer, length) = TakeWritten();
         try
         {
             await _ssl.WriteAsync(buffer.AsMemory(0, length));
@@ -268,6 +259,15 @@ internal sealed class TlsEncryptingWriter : PipeWriter
         _buffer.AsSpan(0, _written).CopyTo(larger);
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = larger;
+    }
+
+    /// <summary>The written bytes and their buffer, now the caller's to send and return; the writer starts a new one.</summary>
+    private (byte[] Buffer, int Length) TakeWritten()
+    {
+        var taken = (_buffer!, _written);
+        _buffer = null;
+        _written = 0;
+        return taken;
     }
 
     private void ReturnBuffer()
