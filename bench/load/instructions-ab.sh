@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Two FastProxy builds compared by the work they do per proxied request, not by the wall clock: this 2-core VM
+# swings by 10-25% between phases (perf-results/*seams-ab*), far more than the 2% an A/B has to resolve, and it
+# has no hardware counters (`perf stat -e instructions`: not supported). Per build and mode it measures
+#   - user-space instructions per request: the proxy runs under valgrind's callgrind (every thread counted);
+#     after a warm-up the counters are zeroed, N requests are sent, the counters are dumped;
+#   - system calls and context switches per request: the proxy runs natively, `perf stat` counts the
+#     raw_syscalls:sys_enter and context-switches software events of its process over N requests.
+# Both are counts of what the code does, repeatable to well under 1% (see the spread of the repetitions).
+#   bench/load/instructions-ab.sh BINARY_A BINARY_B RESULTS_DIR
+# BINARY_x: native AOT publishes (dotnet publish src/Host -c Release -r linux-x64 -o DIR).
+# IAB_MODES (default "cache-on cache-off noauth"), IAB_REPS repetitions per build and mode, alternating A, B
+# (default 3), IAB_REQUESTS per measurement (default 10000 under callgrind; 10x that natively), IAB_CONNS
+# HTTP/1.1 connections (default 64, as the peers harness's wrk). The load is h2load --h1 with the harness's
+# token and path, the upstream the harness's nginx config, the proxy started by fastproxy-peers.sh.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+a=${1:?usage: instructions-ab.sh BINARY_A BINARY_B RESULTS_DIR}
+b=${2:?usage: instructions-ab.sh BINARY_A BINARY_B RESULTS_DIR}
+out=${3:?usage: instructions-ab.sh BINARY_A BINARY_B RESULTS_DIR}
+modes=${IAB_MODES:-cache-on cache-off noauth}
+reps=${IAB_REPS:-3}
+requests=${IAB_REQUESTS:-10000}
+native_requests=$((requests * 10))
+conns=${IAB_CONNS:-64}
+peers=$root/../shared/bench/peers
+port=9041
+for tool in valgrind callgrind_control h2load nginx perf openssl objcopy; do
+  PATH="$PATH:/usr/sbin" command -v "$tool" > /dev/null || { echo "instructions-ab.sh: $tool not found" >&2; exit 1; }
+done
+mkdir -p "$out"
+out=$(realpath "$out")
+work=$(mktemp -d)
+proxy_pid=""
+upstream_pid=""
+cleanup() {
+  [ -n "$proxy_pid" ] && kill -- -"$proxy_pid" 2> /dev/null || true
+  [ -n "$upstream_pid" ] && kill "$upstream_pid" 2> /dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Keys, tokens and the upstream as the peers harness makes them (bench.py).
+mkdir "$work/keys"
+for key in priv other; do
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/keys/$key.pem" 2> /dev/null
+done
+openssl pkey -in "$work/keys/priv.pem" -pubout -out "$work/keys/pub.pem"
+/usr/bin/python3 "$peers/mint_tokens.py" "$work/keys/priv.pem" "$work/keys/other.pem" "$work/tokens" \
+  https://idp.test orders-api > /dev/null
+token=$(cat "$work/tokens/valid")
+sed -e "s#@RUN@#$work#g" -e "s/@UP_H1_PORT@/9001/" -e "s/@UP_H2C_PORT@/9002/" -e "s/@UP_TLS@/# no TLS/" \
+  "$peers/conf/nginx-upstream.conf.in" > "$work/upstream.conf"
+PATH="$PATH:/usr/sbin" setsid nginx -p "$work" -c "$work/upstream.conf" > "$work/upstream.log" 2>&1 &
+upstream_pid=$!
+
+# valgrind gives up on the DWARF of the AOT publish's separate debug file (fastproxy.dbg: "Possibly corrupted
+# debuginfo file"). Each binary is measured from a folder of its own, beside a copy of its debug file with the
+# symbol table only (the dumps then name functions: callgrind_annotate --inclusive=yes RESULTS_DIR/*.callgrind).
+for label in A B; do
+  mkdir "$work/bin-$label"
+  src=$a; [ "$label" = B ] && src=$b
+  cp "$src" "$work/bin-$label/fastproxy"
+  if [ -f "$src.dbg" ]; then
+    objcopy --strip-debug "$src.dbg" "$work/bin-$label/fastproxy.dbg"
+    objcopy --remove-section=.gnu_debuglink "$work/bin-$label/fastproxy"
+    (cd "$work/bin-$label" && objcopy --add-gnu-debuglink=fastproxy.dbg fastproxy)
+  fi
+done
+cat > "$work/callgrind.sh" <<'EOF'
+#!/bin/sh
+# A gen0 budget of 256 MiB: no garbage collection starts inside a measurement (at 0 bytes per request in
+# steady state, the only allocations are the connections'), so a collection's cost does not land in one
+# build's count by chance of timing.
+export DOTNET_GCgen0size=0x10000000
+exec valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file="$IAB_CALLGRIND_OUT" "$IAB_REAL" "$@"
+EOF
+chmod +x "$work/callgrind.sh"
+
+load() { # requests log
+  h2load --h1 -n "$1" -c "$conns" -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/orders" > "$2" 2>&1
+  grep -q "status codes: $1 2xx" "$2" || { echo "instructions-ab.sh: not every request got a 2xx, see $2" >&2; exit 1; }
+}
+
+start_proxy() { # label mode wrapper|""
+  local label=$1 mode=$2 wrapper=$3 args=""
+  case $mode in
+    cache-on) ;;
+    cache-off) args="--token-cache-size 0" ;;
+    noauth) args="--no-auth" ;;
+    *) echo "instructions-ab.sh: unknown mode $mode" >&2; exit 1 ;;
+  esac
+  mkdir -p "$work/run"
+  IAB_REAL="$work/bin-$label/fastproxy" FASTPROXY_BINARY=${wrapper:-$work/bin-$label/fastproxy} FASTPROXY_ARGS=$args \
+    PEERS_RUN_DIR="$work/run" PEERS_PUBKEY="$work/keys/pub.pem" FASTPROXY_H2C_PORT=0 \
+    setsid "$root/bench/load/fastproxy-peers.sh" > "$work/proxy.log" 2>&1 < /dev/null &
+  proxy_pid=$!
+  local i
+  for i in $(seq 120); do
+    curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
+    sleep 0.5
+  done
+  echo "instructions-ab.sh: the proxy did not start, see its log:" >&2
+  cat "$work/proxy.log" >&2
+  exit 1
+}
+
+stop_proxy() {
+  kill -- -"$proxy_pid" 2> /dev/null || true
+  wait "$proxy_pid" 2> /dev/null || true
+  proxy_pid=""
+  while curl -s -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.2; done
+}
+
+# The process valgrind runs the proxy in (the launcher execs the wrapper, the wrapper execs valgrind).
+valgrind_pid() { pgrep -f "bin-$1/fastproxy run" | head -1; }
+
+measure_instructions() { # label mode rep
+  local label=$1 mode=$2 rep=$3 dump="$out/$2-$1$3"
+  IAB_CALLGRIND_OUT="$work/cg.%p" start_proxy "$label" "$mode" "$work/callgrind.sh"
+  local pid
+  pid=$(valgrind_pid "$label")
+  load 2000 "$out/$mode-$label$rep.warmup.txt"
+  # Each h2load run opens its connections anew: N and then 2N requests, each on fresh connections, and the
+  # difference is the cost of N requests on open connections, without the accepts and connection setup.
+  callgrind_control -z "$pid" > /dev/null
+  load "$requests" "$out/$mode-$label$rep.load1.txt"
+  callgrind_control -d "$pid" > /dev/null
+  callgrind_control -z "$pid" > /dev/null
+  load $((requests * 2)) "$out/$mode-$label$rep.load2.txt"
+  callgrind_control -d "$pid" > /dev/null
+  mv "$work/cg.$pid.1" "$dump.1.callgrind"
+  mv "$work/cg.$pid.2" "$dump.2.callgrind"
+  stop_proxy
+  rm -f "$work"/cg.*
+  local ir1 ir2
+  ir1=$(sed -n 's/^summary: //p' "$dump.1.callgrind")
+  ir2=$(sed -n 's/^summary: //p' "$dump.2.callgrind")
+  echo "$mode $label $rep instructions $((ir2 - ir1)) $(((ir2 - ir1) / requests))" | tee -a "$out/counts.txt"
+}
+
+measure_syscalls() { # label mode rep
+  local label=$1 mode=$2 rep=$3 stat="$out/$2-$1$3.perf-stat.txt"
+  start_proxy "$label" "$mode" ""
+  local pid
+  pid=$(pgrep -f "bin-$label/fastproxy run" | head -1)
+  load 20000 "$out/$mode-$label$rep.native-warmup.txt"
+  perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$pid" -o "$stat" -- \
+    h2load --h1 -n "$native_requests" -c "$conns" -H "authorization: Bearer $token" \
+    "http://127.0.0.1:$port/api/orders" > "$out/$mode-$label$rep.native-load.txt" 2>&1
+  grep -q "status codes: $native_requests 2xx" "$out/$mode-$label$rep.native-load.txt" \
+    || { echo "instructions-ab.sh: not every request got a 2xx (native run)" >&2; exit 1; }
+  stop_proxy
+  local syscalls switches
+  syscalls=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$stat")
+  switches=$(awk -F, '$3 == "context-switches" { print $1 }' "$stat")
+  echo "$mode $label $rep syscalls $syscalls $(awk -v s="$syscalls" -v n="$native_requests" 'BEGIN { printf "%.3f", s / n }')" | tee -a "$out/counts.txt"
+  echo "$mode $label $rep switches $switches $(awk -v s="$switches" -v n="$native_requests" 'BEGIN { printf "%.3f", s / n }')" | tee -a "$out/counts.txt"
+}
+
+: > "$out/counts.txt"
+for mode in $modes; do
+  for rep in $(seq "$reps"); do
+    for label in A B; do
+      measure_instructions "$label" "$mode" "$rep"
+      measure_syscalls "$label" "$mode" "$rep"
+    done
+  done
+done
+
+# Per mode: the median per-request figure of each build and B's ratio to A.
+awk '
+  { key = $1 " " $4; v[key, $2, ++n[key, $2]] = $6; modes[$1] = 1; kinds[$4] = 1 }
+  function median(key, label,   c, i, j, t, a) {
+    c = n[key, label]
+    for (i = 1; i <= c; i++) a[i] = v[key, label, i]
+    for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return c % 2 ? a[(c + 1) / 2] : (a[c / 2] + a[c / 2 + 1]) / 2
+  }
+  END {
+    printf "| mode | per request | A (median) | B (median) | B / A |\n|---|---|---:|---:|---:|\n"
+    for (m in modes) for (k in kinds) {
+      key = m " " k
+      if (!n[key, "A"]) continue
+      ma = median(key, "A"); mb = median(key, "B")
+      printf "| %s | %s | %.3f | %.3f | %.4f |\n", m, k, ma, mb, ma ? mb / ma : 0
+    }
+  }' "$out/counts.txt" | tee "$out/summary.md"
