@@ -9,5 +9,6 @@ namespace FastProxy.Core.Gate;
 public interface IHeaderSink
 {
     /// <summary>Adds one field: <paramref name="name"/> is a token, <paramref name="value"/> a field value.</summary>
-    void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value);
+    /// <remarks>Both spans are <c>scoped</c>: a sink may be a ref struct over the output, and callers pass values formatted on the stack.</remarks>
+    void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value);
 }

@@ -10,7 +10,7 @@ namespace FastProxy.Http.Forwarding;
 internal static class GrpcRefusal
 {
     public static void WriteFields<TSink>(ref TSink sink, GrpcStatus status, ReadOnlySpan<byte> message)
-        where TSink : struct, IHeaderSink
+        where TSink : IHeaderSink, allows ref struct
     {
         sink.Add("content-type"u8, "application/grpc"u8);
         sink.Add("grpc-status"u8, GrpcStatusMapping.StatusText(status));

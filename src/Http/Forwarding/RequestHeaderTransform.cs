@@ -54,7 +54,7 @@ internal static class RequestHeaderTransform
     /// own copy never passes, see <see cref="Forwards"/>).
     /// </summary>
     public static void WriteAddedFields<TSink>(ref TSink sink, in GateDecision decision, IPAddress? clientAddress, ReadOnlySpan<byte> scheme, ReadOnlySpan<byte> authority, in RequestIds ids, ReadOnlySpan<byte> clientCert = default)
-        where TSink : struct, IHeaderSink
+        where TSink : IHeaderSink, allows ref struct
     {
         WriteTraceFields(ref sink, ids);
         WriteForwardedFields(ref sink, clientAddress, scheme, authority);
@@ -71,7 +71,7 @@ internal static class RequestHeaderTransform
     /// call); a struct sink is still called directly, neither boxed nor through the interface.
     /// </remarks>
     public static void WriteTraceFields<TSink>(ref TSink sink, in RequestIds ids)
-        where TSink : struct, IHeaderSink
+        where TSink : IHeaderSink, allows ref struct
     {
         sink.Add(RequestIdName, ids.RequestId);
 
@@ -89,7 +89,7 @@ internal static class RequestHeaderTransform
     /// <summary>X-Forwarded-For/-Proto/-Host as this proxy saw the request (client X-Forwarded-* never pass, see <see cref="Forwards"/>).</summary>
     /// <remarks>As <see cref="WriteTraceFields"/>: the client address is formatted on the stack, so no ref struct sink.</remarks>
     public static void WriteForwardedFields<TSink>(ref TSink sink, IPAddress? clientAddress, ReadOnlySpan<byte> scheme, ReadOnlySpan<byte> authority)
-        where TSink : struct, IHeaderSink
+        where TSink : IHeaderSink, allows ref struct
     {
         // Formatted per request on the stack (no per-connection copy to keep).
         Span<byte> address = stackalloc byte[MaxAddressLength];

@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Buffers.Text;
 using System.IO.Pipelines;
 using System.Net;
 using FastProxy.Core.Gate;
@@ -12,7 +10,7 @@ namespace FastProxy.Http.Proxy;
 /// Writes heads for the next hop as HTTP/1.1: the start line, the fields <see cref="RequestHeaderTransform"/> and
 /// <see cref="ResponseHeaderTransform"/> pass or add (hop-by-hop and Connection-named fields dropped, X-Forwarded-*
 /// replaced, inbound identity headers stripped), the framing restated from the parsed message, and the gate's
-/// identity fields, every field line through one <see cref="Http1FieldLineSink"/>.
+/// identity fields, each head through one <see cref="Http1LineWriter"/>.
 /// </summary>
 internal static class Http1HeadWriter
 {
@@ -28,15 +26,16 @@ internal static class Http1HeadWriter
         in RequestIds ids,
         ReadOnlySpan<byte> clientCert = default)
     {
-        writer.Write(head.MethodBytes);
-        writer.Write(" "u8);
-        writer.Write(head.Path);
+        var lines = new Http1LineWriter(writer);
+        lines.Write(head.MethodBytes);
+        lines.Write(" "u8);
+        lines.Write(head.Path);
 
         // "/a?" keeps its '?': an empty query is still a query to some applications (RFC 3986 §3.4, §6.2.3).
         if (head.HasQuery)
         {
-            writer.Write("?"u8);
-            writer.Write(head.Query);
+            lines.Write("?"u8);
+            lines.Write(head.Query);
         }
 
         // An HTTP/1.0 client's request goes upstream as 1.0 so the upstream answers without
@@ -45,132 +44,128 @@ internal static class Http1HeadWriter
         var authority = head.ForwardedAuthority;
         if (head.VersionMinor == 0)
         {
-            writer.Write(" HTTP/1.0\r\n"u8);
+            lines.Write(" HTTP/1.0\r\n"u8);
             if (!authority.IsEmpty)
             {
-                writer.Write("Host: "u8);
-                writer.Write(authority);
-                writer.Write(Crlf);
+                lines.Add("Host"u8, authority);
             }
         }
         else
         {
-            writer.Write(" HTTP/1.1\r\nHost: "u8);
-            writer.Write(authority);
-            writer.Write(Crlf);
+            lines.Write(" HTTP/1.1\r\n"u8);
+            lines.Add("Host"u8, authority);
         }
 
-        var fields = new Http1FieldLineSink(writer);
         for (var i = 0; i < head.HeaderCount; i++)
         {
             var name = head.GetName(i);
             var known = head.GetKnown(i);
             if (RequestHeaderTransform.Forwards(name, known, head.IsNamedInConnection(name, known), decision.ForwardAuthorization, strippedHeaders))
             {
-                fields.Add(name, head.GetValue(i));
+                lines.Add(name, head.GetValue(i));
             }
         }
 
         // RFC 9112 §6: the framing the proxy parsed, and only that, goes upstream.
         if (head.BodyKind == BodyKind.Chunked)
         {
-            writer.Write("Transfer-Encoding: chunked\r\n"u8);
+            lines.Write("Transfer-Encoding: chunked\r\n"u8);
         }
         else if (head.BodyKind == BodyKind.ContentLength)
         {
-            WriteContentLength(writer, head.ContentLength);
+            WriteContentLength(ref lines, head.ContentLength);
         }
 
         if (head.IsUpgrade)
         {
-            writer.Write("Connection: upgrade\r\nUpgrade: "u8);
-            writer.Write(head.UpgradeProtocol);
-            writer.Write(Crlf);
+            lines.Write("Connection: upgrade\r\n"u8);
+            lines.Add("Upgrade"u8, head.UpgradeProtocol);
         }
         else if (head.VersionMinor == 0)
         {
-            writer.Write("Connection: close\r\n"u8);
+            lines.Write("Connection: close\r\n"u8);
         }
 
-        RequestHeaderTransform.WriteAddedFields(ref fields, decision, clientAddress, scheme, authority, ids, clientCert);
-        writer.Write(Crlf);
+        RequestHeaderTransform.WriteAddedFields(ref lines, decision, clientAddress, scheme, authority, ids, clientCert);
+        lines.Write(Crlf);
+        lines.Commit();
     }
 
     /// <summary>Writes the response head for the client: status line, end-to-end fields, restated framing and connection handling.</summary>
     public static void WriteResponseHead(PipeWriter writer, Http1ResponseHead head, bool clientIsHttp10, bool closeAfter, bool isUpgrade)
     {
-        writer.Write("HTTP/1.1 "u8);
-        WriteNumber(writer, head.StatusCode);
-        writer.Write(" "u8);
-        writer.Write(head.Reason);
-        writer.Write(Crlf);
+        var lines = new Http1LineWriter(writer);
+        lines.Write("HTTP/1.1 "u8);
+        lines.WriteNumber(head.StatusCode);
+        lines.Write(" "u8);
+        lines.Write(head.Reason);
+        lines.Write(Crlf);
 
-        var fields = new Http1FieldLineSink(writer);
         for (var i = 0; i < head.HeaderCount; i++)
         {
             var name = head.GetName(i);
             var known = head.GetKnown(i);
             if (ResponseHeaderTransform.Forwards(known, head.IsNamedInConnection(name, known)))
             {
-                fields.Add(name, head.GetValue(i));
+                lines.Add(name, head.GetValue(i));
             }
         }
 
         if (isUpgrade)
         {
-            writer.Write("Connection: upgrade\r\n"u8);
+            lines.Write("Connection: upgrade\r\n"u8);
             if (head.TryGetFirst("upgrade"u8, out var protocol))
             {
-                writer.Write("Upgrade: "u8);
-                writer.Write(protocol);
-                writer.Write(Crlf);
+                lines.Add("Upgrade"u8, protocol);
             }
         }
         else
         {
             if (head.BodyKind == ResponseBodyKind.Chunked)
             {
-                writer.Write("Transfer-Encoding: chunked\r\n"u8);
+                lines.Write("Transfer-Encoding: chunked\r\n"u8);
             }
             else if (head.HasContentLength && head.StatusCode is >= 200 and not 204)
             {
                 // RFC 9110 §8.6: a server MUST NOT send Content-Length in a 1xx or 204 response; in a response to
                 // HEAD or a 304 it is the length the representation would have, so it is passed on (restated).
-                WriteContentLength(writer, head.DeclaredContentLength);
+                WriteContentLength(ref lines, head.DeclaredContentLength);
             }
 
             if (closeAfter)
             {
-                writer.Write("Connection: close\r\n"u8);
+                lines.Write("Connection: close\r\n"u8);
             }
             else if (clientIsHttp10)
             {
-                writer.Write("Connection: keep-alive\r\n"u8);
+                lines.Write("Connection: keep-alive\r\n"u8);
             }
         }
 
-        writer.Write(Crlf);
+        lines.Write(Crlf);
+        lines.Commit();
     }
 
     /// <summary>Writes a gate denial: status, the gate's header fields and its JSON body.</summary>
     public static void WriteDenial(PipeWriter writer, in GateDecision decision, bool closeAfter)
     {
-        writer.Write("HTTP/1.1 "u8);
-        WriteNumber(writer, decision.Status);
-        writer.Write(" "u8);
-        writer.Write(ReasonPhrases.Get(decision.Status));
-        writer.Write("\r\nContent-Type: application/json\r\nContent-Length: "u8);
-        WriteNumber(writer, decision.ResponseBody.Length);
-        writer.Write(Crlf);
-        var fields = new Http1FieldLineSink(writer);
-        decision.ResponseHeaders.WriteTo(ref fields);
+        var lines = new Http1LineWriter(writer);
+        lines.Write("HTTP/1.1 "u8);
+        lines.WriteNumber(decision.Status);
+        lines.Write(" "u8);
+        lines.Write(ReasonPhrases.Get(decision.Status));
+        lines.Write("\r\nContent-Type: application/json\r\nContent-Length: "u8);
+        lines.WriteNumber(decision.ResponseBody.Length);
+        lines.Write(Crlf);
+        decision.ResponseHeaders.WriteTo(ref lines);
         if (closeAfter)
         {
-            writer.Write("Connection: close\r\n"u8);
+            lines.Write("Connection: close\r\n"u8);
         }
 
-        writer.Write(Crlf);
-        writer.Write(decision.ResponseBody.Span);
+        lines.Write(Crlf);
+        lines.Write(decision.ResponseBody.Span);
+        lines.Commit();
     }
 
     /// <summary>
@@ -179,23 +174,17 @@ internal static class Http1HeadWriter
     /// </summary>
     public static void WriteGrpcRefusal(PipeWriter writer, GrpcStatus status, ReadOnlySpan<byte> message, bool closeAfter)
     {
-        writer.Write("HTTP/1.1 200 OK\r\n"u8);
-        var fields = new Http1FieldLineSink(writer);
-        GrpcRefusal.WriteFields(ref fields, status, message);
-        writer.Write("Content-Length: 0\r\n"u8);
+        var lines = new Http1LineWriter(writer);
+        lines.Write("HTTP/1.1 200 OK\r\n"u8);
+        GrpcRefusal.WriteFields(ref lines, status, message);
+        lines.Write("Content-Length: 0\r\n"u8);
         if (closeAfter)
         {
-            writer.Write("Connection: close\r\n"u8);
+            lines.Write("Connection: close\r\n"u8);
         }
 
-        writer.Write(Crlf);
-    }
-
-    public static void WriteNumber(IBufferWriter<byte> writer, long value)
-    {
-        var span = writer.GetSpan(20);
-        Utf8Formatter.TryFormat(value, span, out var written);
-        writer.Advance(written);
+        lines.Write(Crlf);
+        lines.Commit();
     }
 
     /// <summary>
@@ -203,10 +192,10 @@ internal static class Http1HeadWriter
     /// is accepted as that one value, and a proxy forwards it as one field: a next hop that refuses lists
     /// (or reads them differently) must not see the received form.
     /// </summary>
-    private static void WriteContentLength(PipeWriter writer, long length)
+    internal static void WriteContentLength(ref Http1LineWriter lines, long length)
     {
-        writer.Write("Content-Length: "u8);
-        WriteNumber(writer, length);
-        writer.Write(Crlf);
+        lines.Write("Content-Length: "u8);
+        lines.WriteNumber(length);
+        lines.Write(Crlf);
     }
 }

@@ -420,37 +420,38 @@ internal sealed partial class Http1ProxyConnection
     /// <summary>Writes the HTTP/1.1 response head. <paramref name="contentLength"/> 0: state an empty body (a trailers-only response); -1: as the upstream said.</summary>
     private void WriteHttp2ResponseHead(IHttp2UpstreamStream upstream, bool chunked, long contentLength, bool closeAfter)
     {
-        _output.Write("HTTP/1.1 "u8);
-        Http1HeadWriter.WriteNumber(_output, upstream.Status);
-        _output.Write(" "u8);
-        _output.Write(ReasonOf(upstream.Status));
-        _output.Write("\r\n"u8);
-        var fields = new Http1FieldLineSink(_output);
+        var lines = new Http1LineWriter(_output);
+        lines.Write("HTTP/1.1 "u8);
+        lines.WriteNumber(upstream.Status);
+        lines.Write(" "u8);
+        lines.Write(ReasonOf(upstream.Status));
+        lines.Write("\r\n"u8);
         for (var i = 0; i < upstream.ResponseFieldCount; i++)
         {
             upstream.GetResponseField(i, out var name, out var value);
             var known = KnownHeaders.Lookup(name);
             if (known == KnownHeader.ContentLength ? contentLength < 0 : ResponseHeaderTransform.Forwards(known, namedInConnection: false))
             {
-                fields.Add(name, value);
+                lines.Add(name, value);
             }
         }
 
         if (chunked)
         {
-            _output.Write("Transfer-Encoding: chunked\r\n"u8);
+            lines.Write("Transfer-Encoding: chunked\r\n"u8);
         }
         else if (contentLength == 0 && upstream.Status is >= 200 and not 204 and not 304)
         {
-            _output.Write("Content-Length: 0\r\n"u8);
+            lines.Write("Content-Length: 0\r\n"u8);
         }
 
         if (closeAfter)
         {
-            _output.Write("Connection: close\r\n"u8);
+            lines.Write("Connection: close\r\n"u8);
         }
 
-        _output.Write("\r\n"u8);
+        lines.Write("\r\n"u8);
+        lines.Commit();
     }
 
     /// <summary>HTTP/2 carries no reason phrase (RFC 9113 §8.3.2): the usual one, or none (RFC 9112 §4 allows an empty one).</summary>
@@ -569,15 +570,17 @@ internal sealed partial class Http1ProxyConnection
 
     private void WriteHttp2Trailers(IHttp2UpstreamStream upstream)
     {
-        var fields = new Http1FieldLineSink(_output);
+        var lines = new Http1LineWriter(_output);
         for (var i = 0; i < upstream.ResponseTrailerCount; i++)
         {
             upstream.GetResponseTrailer(i, out var name, out var value);
             if (ResponseHeaderTransform.Forwards(KnownHeaders.Lookup(name), namedInConnection: false) && TrailerFields.IsAllowed(name)
                 && HeaderFieldSyntax.IsToken(name) && HeaderFieldSyntax.IsFieldValue(value))
             {
-                fields.Add(name, value);
+                lines.Add(name, value);
             }
         }
+
+        lines.Commit();
     }
 }

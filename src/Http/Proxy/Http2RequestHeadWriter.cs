@@ -80,24 +80,24 @@ internal static class Http2RequestHeadWriter
         in RequestIds ids,
         ReadOnlySpan<byte> clientCert = default)
     {
-        writer.Write(request.MethodBytes);
-        writer.Write(" "u8);
-        writer.Write(request.Path);
+        var lines = new Http1LineWriter(writer);
+        lines.Write(request.MethodBytes);
+        lines.Write(" "u8);
+        lines.Write(request.Path);
 
         // The stream's view has no "query present" flag, so an empty query ("/a?") goes upstream as "/a"; HTTP/1.1
         // keeps it. Known difference, listed in docs/http2-forwarding.md.
         if (!request.Query.IsEmpty)
         {
-            writer.Write("?"u8);
-            writer.Write(request.Query);
+            lines.Write("?"u8);
+            lines.Write(request.Query);
         }
 
-        writer.Write(" HTTP/1.1\r\nHost: "u8);
+        lines.Write(" HTTP/1.1\r\nHost: "u8);
         var authority = request.ForwardedAuthority;
-        writer.Write(authority);
-        writer.Write(Crlf);
+        lines.Write(authority);
+        lines.Write(Crlf);
 
-        var fields = new Http1FieldLineSink(writer);
         var cookiesWritten = false;
         for (var i = 0; i < request.FieldCount; i++)
         {
@@ -113,29 +113,28 @@ internal static class Http2RequestHeadWriter
                 if (!cookiesWritten)
                 {
                     cookiesWritten = true;
-                    WriteJoinedCookies(writer, request, i, name);
+                    WriteJoinedCookies(ref lines, request, i, name);
                 }
 
                 continue;
             }
 
-            fields.Add(name, value);
+            lines.Add(name, value);
         }
 
         // RFC 9112 §6: the framing the proxy chose from what the stream carries, never a copied field.
         if (framing == Http1UpstreamFraming.Chunked)
         {
-            writer.Write("Transfer-Encoding: chunked\r\n"u8);
+            lines.Write("Transfer-Encoding: chunked\r\n"u8);
         }
         else if (framing == Http1UpstreamFraming.ContentLength)
         {
-            writer.Write("Content-Length: "u8);
-            Http1HeadWriter.WriteNumber(writer, Math.Max(request.DeclaredBodyLength, 0));
-            writer.Write(Crlf);
+            Http1HeadWriter.WriteContentLength(ref lines, Math.Max(request.DeclaredBodyLength, 0));
         }
 
-        RequestHeaderTransform.WriteAddedFields(ref fields, decision, clientAddress, scheme, authority, ids, clientCert);
-        writer.Write(Crlf);
+        RequestHeaderTransform.WriteAddedFields(ref lines, decision, clientAddress, scheme, authority, ids, clientCert);
+        lines.Write(Crlf);
+        lines.Commit();
     }
 
     /// <summary>
@@ -167,10 +166,10 @@ internal static class Http2RequestHeadWriter
         return written + 2;
     }
 
-    private static void WriteJoinedCookies(PipeWriter writer, IHttp2RequestStream request, int first, ReadOnlySpan<byte> name)
+    private static void WriteJoinedCookies(ref Http1LineWriter lines, IHttp2RequestStream request, int first, ReadOnlySpan<byte> name)
     {
-        writer.Write(name);
-        writer.Write(": "u8);
+        lines.Write(name);
+        lines.Write(": "u8);
         var separate = false;
         for (var i = first; i < request.FieldCount; i++)
         {
@@ -182,13 +181,13 @@ internal static class Http2RequestHeadWriter
 
             if (separate)
             {
-                writer.Write(CookieSeparator);
+                lines.Write(CookieSeparator);
             }
 
-            writer.Write(value);
+            lines.Write(value);
             separate = true;
         }
 
-        writer.Write(Crlf);
+        lines.Write(Crlf);
     }
 }

@@ -6,5 +6,5 @@ namespace FastProxy.Http.Proxy;
 /// <summary>Structured header fields (a gate denial's, e.g. WWW-Authenticate) added to an HTTP/2 stream's response head; the stream's HPACK encoder owns the wire form.</summary>
 internal readonly struct Http2ResponseFieldSink(IHttp2RequestStream stream) : IHeaderSink
 {
-    public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => stream.AddResponseField(name, value);
+    public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value) => stream.AddResponseField(name, value);
 }

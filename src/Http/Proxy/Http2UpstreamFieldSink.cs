@@ -14,7 +14,7 @@ internal readonly struct Http2UpstreamFieldSink(IHttp2UpstreamStream stream) : I
     // Every name the proxy itself adds is shorter; a longer one (a configured identity field) takes a pooled array.
     private const int StackNameBytes = 64;
 
-    public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value) => AddLowercase(stream, name, value);
+    public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value) => AddLowercase(stream, name, value);
 
     public static void AddLowercase(IHttp2UpstreamStream stream, ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
     {

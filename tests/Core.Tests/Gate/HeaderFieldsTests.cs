@@ -73,7 +73,7 @@ public sealed class HeaderFieldsTests
     {
         public List<string> Seen => seen;
 
-        public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+        public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value)
             => seen.Add(Encoding.ASCII.GetString(name) + "=" + Encoding.UTF8.GetString(value));
     }
 }

@@ -8,6 +8,6 @@ internal readonly struct RecordingFieldSink() : IHeaderSink
 {
     public List<(string Name, string Value)> Fields { get; } = [];
 
-    public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+    public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value)
         => Fields.Add((Encoding.ASCII.GetString(name), Encoding.ASCII.GetString(value)));
 }

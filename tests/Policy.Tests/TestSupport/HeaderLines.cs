@@ -17,7 +17,7 @@ internal static class HeaderLines
     {
         public StringBuilder Text => text;
 
-        public void Add(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value)
+        public void Add(scoped ReadOnlySpan<byte> name, scoped ReadOnlySpan<byte> value)
             => text.Append(Encoding.ASCII.GetString(name)).Append(": ").Append(Encoding.UTF8.GetString(value)).Append("\r\n");
     }
 }
