@@ -3,7 +3,9 @@
 # swings by 10-25% between phases (perf-results/*seams-ab*), far more than the 2% an A/B has to resolve, and it
 # has no hardware counters (`perf stat -e instructions`: not supported). Per build and mode it measures
 #   - user-space instructions per request: the proxy runs under valgrind's callgrind (every thread counted);
-#     after a warm-up the counters are zeroed, N requests are sent, the counters are dumped;
+#     after a warm-up, N and then 2N requests are sent, the counters zeroed before and dumped after each; the
+#     difference is N requests on open connections. Garbage collections (started by the connections' allocations,
+#     in whichever run crosses the budget) are counted apart, as are allocations per request;
 #   - system calls and context switches per request: the proxy runs natively, `perf stat` counts the
 #     raw_syscalls:sys_enter and context-switches software events of its process over N requests.
 # Both are counts of what the code does, repeatable to well under 1% (see the spread of the repetitions).
@@ -69,10 +71,9 @@ for label in A B; do
 done
 cat > "$work/callgrind.sh" <<'EOF'
 #!/bin/sh
-# A gen0 budget of 256 MiB: no garbage collection starts inside a measurement (at 0 bytes per request in
-# steady state, the only allocations are the connections'), so a collection's cost does not land in one
-# build's count by chance of timing.
-export DOTNET_GCgen0size=0x10000000
+# Non-concurrent GC: a collection runs inside gc_heap::garbage_collect on the allocating thread, where its cost can
+# be told apart (see measure_instructions).
+export DOTNET_gcConcurrent=0
 exec valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file="$IAB_CALLGRIND_OUT" "$IAB_REAL" "$@"
 EOF
 chmod +x "$work/callgrind.sh"
@@ -133,10 +134,26 @@ measure_instructions() { # label mode rep
   mv "$work/cg.$pid.2" "$dump.2.callgrind"
   stop_proxy
   rm -f "$work"/cg.*
-  local ir1 ir2
+  # A collection starts when the connections' allocations cross the gen0 budget, in whichever run that happens: its
+  # cost is counted apart ("gc"), so that it does not land in one build's figure by chance. Allocations per request
+  # (calls to the runtime's RhpNew* helpers) are counted too: 0 in steady state, as the uprobe counts show natively.
+  local ir1 ir2 gc1 gc2 new1 new2
   ir1=$(sed -n 's/^summary: //p' "$dump.1.callgrind")
   ir2=$(sed -n 's/^summary: //p' "$dump.2.callgrind")
-  echo "$mode $label $rep instructions $((ir2 - ir1)) $(((ir2 - ir1) / requests))" | tee -a "$out/counts.txt"
+  gc1=$(gc_instructions "$dump.1.callgrind")
+  gc2=$(gc_instructions "$dump.2.callgrind")
+  new1=$("$root/bench/load/callgrind-calls.py" "$dump.1.callgrind" RhpNew)
+  new2=$("$root/bench/load/callgrind-calls.py" "$dump.2.callgrind" RhpNew)
+  local work_ir=$(((ir2 - gc2) - (ir1 - gc1)))
+  echo "$mode $label $rep instructions $work_ir $((work_ir / requests))" | tee -a "$out/counts.txt"
+  echo "$mode $label $rep gc-instructions $((gc1 + gc2)) $(((gc1 + gc2) / (requests * 3)))" | tee -a "$out/counts.txt"
+  echo "$mode $label $rep allocations $((new2 - new1)) $(awk -v a="$((new2 - new1))" -v n="$requests" 'BEGIN { printf "%.3f", a / n }')" | tee -a "$out/counts.txt"
+}
+
+# Instructions spent in garbage collections (inclusive), 0 when none ran.
+gc_instructions() {
+  callgrind_annotate --inclusive=yes --threshold=100 "$1" 2> /dev/null \
+    | awk '/gc_heap::garbage_collect\(/ { gsub(",", "", $1); sum += $1 } END { print sum + 0 }'
 }
 
 measure_syscalls() { # label mode rep
