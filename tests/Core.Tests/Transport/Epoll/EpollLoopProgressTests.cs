@@ -59,6 +59,53 @@ public sealed class EpollLoopProgressTests
         Assert.False(caughtUp);
     }
 
+    [Fact(Timeout = TestTimeout)]
+    public async Task MidBatch_OtherSocketsEventWasInAnEarlierBatch_CaughtUp()
+    {
+        // Second's event sat late in an earlier batch (behind a filler's); the running batch has none of its events. Where
+        // it sat then must not count as "still to come" now.
+        var loop = new EpollLoop(0, NullLogger.Instance);
+        using var gate = await Pair.CreateAsync();
+        using var filler = await Pair.CreateAsync();
+        using var second = await Pair.CreateAsync();
+        using var first = await Pair.CreateAsync();
+        using var release = new ManualResetEventSlim();
+        var gateEvents = 0;
+        var blocker = new Handler(() =>
+        {
+            if (Interlocked.Increment(ref gateEvents) == 1)
+            {
+                release.Wait(Step);
+            }
+        });
+        var secondHandler = new Handler(() => { });
+        var secondKey = loop.Add(second.Server, secondHandler, EpollInterop.EpollIn).Key;
+        loop.Add(filler.Server, new Handler(() => { }), EpollInterop.EpollIn);
+        var mark = -1L;
+        bool? caughtUp = null;
+        var firstHandler = new Handler(() => caughtUp = loop.HasNothingPendingFor(secondKey, Volatile.Read(ref mark)));
+        loop.Add(first.Server, firstHandler, EpollInterop.EpollIn);
+        loop.Add(gate.Server, blocker, EpollInterop.EpollIn);
+
+        // One batch of [filler, second], then a mark, then a wait begun after it (the gate's second event), then first's batch.
+        gate.Client.Send("g"u8);
+        await blocker.Entered.Task.WaitAsync(Step);
+        filler.Client.Send("x"u8);
+        second.Client.Send("x"u8);
+        await Task.Delay(50);
+        release.Set();
+        await secondHandler.Called.Task.WaitAsync(Step);
+        await Task.Delay(50);
+        Volatile.Write(ref mark, loop.ProgressMark);
+        gate.Client.Send("g"u8);
+        await LoopbackHelpers.WaitUntilAsync(() => Volatile.Read(ref gateEvents) == 2, "the gate's second event was dispatched");
+        await Task.Delay(50);
+        first.Client.Send("x"u8);
+        await firstHandler.Called.Task.WaitAsync(Step);
+
+        Assert.True(caughtUp);
+    }
+
     /// <summary>
     /// Holds a fresh loop inside a batch (a handler that waits), takes the mark there, sends one byte to sockets
     /// "first" and "second" in the given order, and lets the loop go: its next wait returns both events in that order,
