@@ -72,6 +72,12 @@ internal sealed partial class Http2UpstreamConnection
                 {
                     started = TryStartFlushLocked(out flush, out target);
                 }
+                else
+                {
+                    // Registered under the lock that saw the flush running: the flush's end (EndFlush, under this lock)
+                    // wakes it. Registered later, a flush that ended in between woke no one, and the write waited for good.
+                    AddFlushWaiterLocked(stream);
+                }
             }
 
             if (own && (!started || flush.IsCompleted))
@@ -81,22 +87,16 @@ internal sealed partial class Http2UpstreamConnection
                 continue;
             }
 
-            lock (Sync)
-            {
-                if (own)
-                {
-                    _handedOff = flush;
-                    _handedOffTarget = target;
-                }
-
-                if (!_flushWaiters.Contains(stream.Signal))
-                {
-                    _flushWaiters.Add(stream.Signal);
-                }
-            }
-
             if (own)
             {
+                lock (Sync)
+                {
+                    // Our flush ends only where the flusher takes it over from here, so nothing can end it before this.
+                    _handedOff = flush;
+                    _handedOffTarget = target;
+                    AddFlushWaiterLocked(stream);
+                }
+
                 _flushSignal.Set();
             }
 
@@ -343,6 +343,14 @@ internal sealed partial class Http2UpstreamConnection
         lock (Sync)
         {
             return !_flushing && (_writtenSeq == _flushedSeq || _outputFailed);
+        }
+    }
+
+    private void AddFlushWaiterLocked(Http2UpstreamStream stream)
+    {
+        if (!_flushWaiters.Contains(stream.Signal))
+        {
+            _flushWaiters.Add(stream.Signal);
         }
     }
 
