@@ -3,8 +3,8 @@ using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 using FastProxy.Benchmarks.Mocks;
-using FastProxy.Http.Http2;
 using FastProxy.Http.Http2.Client;
+using FastProxy.Http.Tests.Http2.Client;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace FastProxy.Benchmarks;
@@ -30,7 +30,7 @@ public class Http2UpstreamStreamBenchmark
     {
         _pipes = new PipeConnection(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
         _connection = new Http2UpstreamConnection(_pipes, new Http2UpstreamOptions { PingInterval = TimeSpan.Zero }, TimeProvider.System, NullLogger.Instance, "bench", "127.0.0.1:80");
-        _responder = Task.Run(RespondAsync);
+        _responder = Task.Run(() => MinimalHttp2Responder.RunAsync(_pipes.ClientInput, _pipes.ClientOutput));
         _connection.StartAsync(TimeSpan.FromSeconds(5), CancellationToken.None).GetAwaiter().GetResult();
         for (var i = 0; i < 200; i++)
         {
@@ -81,80 +81,5 @@ public class Http2UpstreamStreamBenchmark
 
         stream.Release();
         return bytes;
-    }
-
-    /// <summary>The upstream: SETTINGS, then for each request's END_STREAM a canned 200 + "ok" and the connection window back.</summary>
-    private async Task RespondAsync()
-    {
-        var input = _pipes.ClientInput;
-        var output = _pipes.ClientOutput;
-        Http2FrameWriter.WriteSettings(output, [(Http2SettingsParameter.MaxConcurrentStreams, 100)]);
-        await output.FlushAsync();
-        var prefaceSkipped = false;
-        while (true)
-        {
-            var result = await input.ReadAsync();
-            var buffer = result.Buffer;
-            if (!prefaceSkipped)
-            {
-                if (buffer.Length < Http2Preface.Length)
-                {
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    continue;
-                }
-
-                buffer = buffer.Slice(Http2Preface.Length);
-                prefaceSkipped = true;
-            }
-
-            var answered = false;
-            while (TryReadFrame(ref buffer, out var header))
-            {
-                if (header.Type == Http2FrameType.Data && header.Length > 0)
-                {
-                    Http2FrameWriter.WriteWindowUpdate(output, 0, header.Length);
-                    answered = true;
-                }
-
-                if (header.Type is Http2FrameType.Data or Http2FrameType.Headers && header.HasFlag(Http2FrameFlags.EndStream))
-                {
-                    // :status 200 is static table index 8: one byte, 0x88.
-                    Http2FrameWriter.WriteRaw(output, Http2FrameType.Headers, Http2FrameFlags.EndHeaders, header.StreamId, [0x88]);
-                    Http2FrameWriter.WriteData(output, header.StreamId, "ok"u8, endStream: true);
-                    answered = true;
-                }
-            }
-
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (answered)
-            {
-                await output.FlushAsync();
-            }
-
-            if (result.IsCompleted)
-            {
-                return;
-            }
-        }
-    }
-
-    private static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out Http2FrameHeader header)
-    {
-        header = default;
-        if (buffer.Length < Http2FrameHeader.Size)
-        {
-            return false;
-        }
-
-        Span<byte> head = stackalloc byte[Http2FrameHeader.Size];
-        buffer.Slice(0, Http2FrameHeader.Size).CopyTo(head);
-        header = Http2FrameHeader.ReadFrom(head);
-        if (buffer.Length < Http2FrameHeader.Size + header.Length)
-        {
-            return false;
-        }
-
-        buffer = buffer.Slice(Http2FrameHeader.Size + header.Length);
-        return true;
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.IO.Pipelines;
-using FastProxy.Http.Http2;
 using FastProxy.Http.Http2.Client;
 using FastProxy.Tests.Common;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -27,7 +26,7 @@ public sealed class Http2UpstreamFlushTests
         var pipes = new PipeOptions(pauseWriterThreshold: 1, resumeWriterThreshold: 1, readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false);
         var (server, client) = InMemoryConnection.CreatePair(pipeOptions: pipes);
         await using var connection = new Http2UpstreamConnection(client, new Http2UpstreamOptions { PingInterval = TimeSpan.Zero }, TimeProvider.System, NullLogger.Instance, "test", "127.0.0.1:80");
-        var responder = Task.Run(() => RespondAsync(server.Input, server.Output));
+        var responder = Task.Run(() => MinimalHttp2Responder.RunAsync(server.Input, server.Output));
         await connection.StartAsync(TimeSpan.FromSeconds(5), CancellationToken.None);
 
         const int Streams = 8;
@@ -68,83 +67,5 @@ public sealed class Http2UpstreamFlushTests
         }
 
         stream.Release();
-    }
-
-    /// <summary>The upstream: SETTINGS, then for each request's END_STREAM a 200 + "ok", and the connection window back for DATA.</summary>
-    private static async Task RespondAsync(PipeReader input, PipeWriter output)
-    {
-        Http2FrameWriter.WriteSettings(output, [(Http2SettingsParameter.MaxConcurrentStreams, 100)]);
-        await output.FlushAsync();
-        var prefaceSkipped = false;
-        while (true)
-        {
-            var result = await input.ReadAsync();
-            var buffer = result.Buffer;
-            if (!prefaceSkipped)
-            {
-                if (buffer.Length < Http2Preface.Length)
-                {
-                    input.AdvanceTo(buffer.Start, buffer.End);
-                    if (result.IsCompleted)
-                    {
-                        return;
-                    }
-
-                    continue;
-                }
-
-                buffer = buffer.Slice(Http2Preface.Length);
-                prefaceSkipped = true;
-            }
-
-            var answered = false;
-            while (TryReadFrame(ref buffer, out var header))
-            {
-                if (header.Type == Http2FrameType.Data && header.Length > 0)
-                {
-                    Http2FrameWriter.WriteWindowUpdate(output, 0, header.Length);
-                    answered = true;
-                }
-
-                if (header.Type is Http2FrameType.Data or Http2FrameType.Headers && header.HasFlag(Http2FrameFlags.EndStream))
-                {
-                    // :status 200 is static table index 8: one byte, 0x88.
-                    Http2FrameWriter.WriteRaw(output, Http2FrameType.Headers, Http2FrameFlags.EndHeaders, header.StreamId, [0x88]);
-                    Http2FrameWriter.WriteData(output, header.StreamId, "ok"u8, endStream: true);
-                    answered = true;
-                }
-            }
-
-            input.AdvanceTo(buffer.Start, buffer.End);
-            if (answered)
-            {
-                await output.FlushAsync();
-            }
-
-            if (result.IsCompleted)
-            {
-                return;
-            }
-        }
-    }
-
-    private static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out Http2FrameHeader header)
-    {
-        header = default;
-        if (buffer.Length < Http2FrameHeader.Size)
-        {
-            return false;
-        }
-
-        Span<byte> head = stackalloc byte[Http2FrameHeader.Size];
-        buffer.Slice(0, Http2FrameHeader.Size).CopyTo(head);
-        header = Http2FrameHeader.ReadFrom(head);
-        if (buffer.Length < Http2FrameHeader.Size + header.Length)
-        {
-            return false;
-        }
-
-        buffer = buffer.Slice(Http2FrameHeader.Size + header.Length);
-        return true;
     }
 }
