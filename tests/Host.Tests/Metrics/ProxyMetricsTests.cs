@@ -370,7 +370,10 @@ public class ProxyMetricsTests
     public void Meter_ObservableRequests_ReportedToMeterListener()
     {
         using var metrics = new ProxyMetrics();
-        metrics.SetRoutes(["r0"]);
+        // A route name of this test's own: the listener also sees the instruments of ProxyMetrics that tests running in
+        // parallel create (one meter name for all), with their own routes.
+        const string Route = "meter-listener-route";
+        metrics.SetRoutes([Route]);
         Complete(metrics, 0, RequestOutcome.Forwarded, 204, 10, Allowed);
         var observed = new List<(long Value, string? Route, string? Status)>();
         using var listener = new MeterListener();
@@ -390,14 +393,17 @@ public class ProxyMetricsTests
                 status = string.Equals(tag.Key, "status", StringComparison.Ordinal) ? tag.Value as string : status;
             }
 
-            observed.Add((value, route, status));
+            if (string.Equals(route, Route, StringComparison.Ordinal))
+            {
+                observed.Add((value, route, status));
+            }
         });
         listener.Start();
 
         listener.RecordObservableInstruments();
 
         var measurement = Assert.Single(observed);
-        Assert.Equal((1L, "r0", "204"), measurement);
+        Assert.Equal((1L, Route, "204"), measurement);
     }
 
     /// <summary>A fixed mix over every decision, several statuses and latency buckets (warmed once, then repeated).</summary>
