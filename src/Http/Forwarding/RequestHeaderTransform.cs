@@ -67,8 +67,8 @@ internal static class RequestHeaderTransform
 
     /// <summary>One request id and this hop's trace context (W3C Trace Context §3.2), restated by the proxy.</summary>
     /// <remarks>
-    /// Values formatted on the stack go to the sink, so it may not be a ref struct (which could keep them past the
-    /// call); a struct sink is still called directly, neither boxed nor through the interface.
+    /// The traceparent value is formatted on the stack: a ref struct sink may take it because <see cref="IHeaderSink.Add"/>
+    /// takes its spans <c>scoped</c>. A struct sink is called directly, neither boxed nor through the interface.
     /// </remarks>
     public static void WriteTraceFields<TSink>(ref TSink sink, in RequestIds ids)
         where TSink : IHeaderSink, allows ref struct
@@ -87,7 +87,7 @@ internal static class RequestHeaderTransform
     }
 
     /// <summary>X-Forwarded-For/-Proto/-Host as this proxy saw the request (client X-Forwarded-* never pass, see <see cref="Forwards"/>).</summary>
-    /// <remarks>As <see cref="WriteTraceFields"/>: the client address is formatted on the stack, so no ref struct sink.</remarks>
+    /// <remarks>As <see cref="WriteTraceFields"/>: the client address is formatted on the stack.</remarks>
     public static void WriteForwardedFields<TSink>(ref TSink sink, IPAddress? clientAddress, ReadOnlySpan<byte> scheme, ReadOnlySpan<byte> authority)
         where TSink : IHeaderSink, allows ref struct
     {

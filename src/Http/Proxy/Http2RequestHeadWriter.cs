@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using FastProxy.Core.Gate;
@@ -93,10 +92,9 @@ internal static class Http2RequestHeadWriter
             lines.Write(request.Query);
         }
 
-        lines.Write(" HTTP/1.1\r\nHost: "u8);
+        lines.Write(" HTTP/1.1\r\n"u8);
         var authority = request.ForwardedAuthority;
-        lines.Write(authority);
-        lines.Write(Crlf);
+        lines.Add("Host"u8, authority);
 
         var cookiesWritten = false;
         for (var i = 0; i < request.FieldCount; i++)
@@ -145,6 +143,7 @@ internal static class Http2RequestHeadWriter
     public static long WriteTrailerSection(PipeWriter writer, IHttp2RequestStream request, in GateDecision decision, byte[][] strippedHeaders)
     {
         long written = 0;
+        var lines = new Http1LineWriter(writer);
         for (var i = 0; i < request.TrailerCount; i++)
         {
             request.GetTrailer(i, out var name, out var value);
@@ -155,14 +154,12 @@ internal static class Http2RequestHeadWriter
                 continue;
             }
 
-            writer.Write(name);
-            writer.Write(": "u8);
-            writer.Write(value);
-            writer.Write(Crlf);
+            lines.Add(name, value);
             written += name.Length + value.Length + 4;
         }
 
-        writer.Write(Crlf);
+        lines.Write(Crlf);
+        lines.Commit();
         return written + 2;
     }
 
