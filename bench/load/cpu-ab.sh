@@ -17,76 +17,31 @@ modes=${CPU_AB_MODES:-cache-on cache-off noauth}
 pairs=${CPU_AB_PAIRS:-15}
 requests=${CPU_AB_REQUESTS:-60000}
 conns=${CPU_AB_CONNS:-64}
-peers=$root/../shared/bench/peers
-port=9041
+name=cpu-ab.sh
 for tool in h2load nginx perf openssl taskset; do
   PATH="$PATH:/usr/sbin" command -v "$tool" > /dev/null || { echo "cpu-ab.sh: $tool not found" >&2; exit 1; }
 done
 mkdir -p "$out"
 out=$(realpath "$out")
-work=$(mktemp -d)
-proxy_pid=""
-upstream_pid=""
-cleanup() {
-  [ -n "$proxy_pid" ] && kill -- -"$proxy_pid" 2> /dev/null || true
-  [ -n "$upstream_pid" ] && kill "$upstream_pid" 2> /dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-mkdir "$work/keys"
-for key in priv other; do
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/keys/$key.pem" 2> /dev/null
-done
-openssl pkey -in "$work/keys/priv.pem" -pubout -out "$work/keys/pub.pem"
-/usr/bin/python3 "$peers/mint_tokens.py" "$work/keys/priv.pem" "$work/keys/other.pem" "$work/tokens" \
-  https://idp.test orders-api > /dev/null
-token=$(cat "$work/tokens/valid")
-sed -e "s#@RUN@#$work#g" -e "s/@UP_H1_PORT@/9001/" -e "s/@UP_H2C_PORT@/9002/" -e "s/@UP_TLS@/# no TLS/" \
-  "$peers/conf/nginx-upstream.conf.in" > "$work/upstream.conf"
-PATH="$PATH:/usr/sbin" setsid taskset -c 1 nginx -p "$work" -c "$work/upstream.conf" > "$work/upstream.log" 2>&1 &
-upstream_pid=$!
-
-for label in A B; do
-  mkdir "$work/bin-$label"
-  src=$a; [ "$label" = B ] && src=$b
-  cp "$src" "$work/bin-$label/fastproxy"
-done
-
-load() { # requests log
-  taskset -c 1 h2load --h1 -n "$1" -c "$conns" -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/orders" > "$2" 2>&1
-  grep -q "status codes: $1 2xx" "$2" || { echo "cpu-ab.sh: not every request got a 2xx, see $2" >&2; exit 1; }
-}
+AB_PROXY_PIN="taskset -c 0"
+AB_LOAD_PIN="taskset -c 1"
+# shellcheck source=bench/load/ab-common.sh
+. "$root/bench/load/ab-common.sh"
+ab_init
+ab_copy_binary A "$a"
+ab_copy_binary B "$b"
 
 measure() { # label mode pair
-  local label=$1 mode=$2 pair=$3 args=""
-  case $mode in
-    cache-on) ;;
-    cache-off) args="--token-cache-size 0" ;;
-    noauth) args="--no-auth" ;;
-    *) echo "cpu-ab.sh: unknown mode $mode" >&2; exit 1 ;;
-  esac
-  mkdir -p "$work/run"
-  FASTPROXY_BINARY="$work/bin-$label/fastproxy" FASTPROXY_ARGS=$args PEERS_RUN_DIR="$work/run" \
-    PEERS_PUBKEY="$work/keys/pub.pem" FASTPROXY_H2C_PORT=0 \
-    setsid taskset -c 0 "$root/bench/load/fastproxy-peers.sh" > "$work/proxy.log" 2>&1 < /dev/null &
-  proxy_pid=$!
-  local i
-  for i in $(seq 120); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && break
-    sleep 0.25
-  done
+  local label=$1 mode=$2 pair=$3
+  ab_start_proxy "$label" "$mode"
   local pid
-  pid=$(pgrep -f "bin-$label/fastproxy run" | head -1)
-  load 20000 "$work/warmup.txt"
+  pid=$(ab_proxy_pid "$label")
+  ab_load 20000 "$work/warmup.txt"
   local stat="$work/stat.txt"
-  perf stat -x, -e task-clock -p "$pid" -o "$stat" -- taskset -c 1 h2load --h1 -n "$requests" -c "$conns" \
+  perf stat -x, -e task-clock -p "$pid" -o "$stat" -- $AB_LOAD_PIN h2load --h1 -n "$requests" -c "$conns" \
     -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/orders" > "$work/load.txt" 2>&1
   grep -q "status codes: $requests 2xx" "$work/load.txt" || { echo "cpu-ab.sh: not every request got a 2xx" >&2; exit 1; }
-  kill -- -"$proxy_pid" 2> /dev/null || true
-  wait "$proxy_pid" 2> /dev/null || true
-  proxy_pid=""
-  while curl -s -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.2; done
+  ab_stop_proxy
   local ms rps
   ms=$(awk -F, '$3 == "task-clock" { print $1 }' "$stat")
   rps=$(sed -n 's/^finished in .*, \([0-9.]*\) req\/s.*/\1/p' "$work/load.txt")

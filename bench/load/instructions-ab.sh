@@ -25,44 +25,22 @@ reps=${IAB_REPS:-3}
 requests=${IAB_REQUESTS:-10000}
 native_requests=$((requests * 10))
 conns=${IAB_CONNS:-64}
-peers=$root/../shared/bench/peers
-port=9041
+name=instructions-ab.sh
 for tool in valgrind callgrind_control h2load nginx perf openssl objcopy; do
   PATH="$PATH:/usr/sbin" command -v "$tool" > /dev/null || { echo "instructions-ab.sh: $tool not found" >&2; exit 1; }
 done
 mkdir -p "$out"
 out=$(realpath "$out")
-work=$(mktemp -d)
-proxy_pid=""
-upstream_pid=""
-cleanup() {
-  [ -n "$proxy_pid" ] && kill -- -"$proxy_pid" 2> /dev/null || true
-  [ -n "$upstream_pid" ] && kill "$upstream_pid" 2> /dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Keys, tokens and the upstream as the peers harness makes them (bench.py).
-mkdir "$work/keys"
-for key in priv other; do
-  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/keys/$key.pem" 2> /dev/null
-done
-openssl pkey -in "$work/keys/priv.pem" -pubout -out "$work/keys/pub.pem"
-/usr/bin/python3 "$peers/mint_tokens.py" "$work/keys/priv.pem" "$work/keys/other.pem" "$work/tokens" \
-  https://idp.test orders-api > /dev/null
-token=$(cat "$work/tokens/valid")
-sed -e "s#@RUN@#$work#g" -e "s/@UP_H1_PORT@/9001/" -e "s/@UP_H2C_PORT@/9002/" -e "s/@UP_TLS@/# no TLS/" \
-  "$peers/conf/nginx-upstream.conf.in" > "$work/upstream.conf"
-PATH="$PATH:/usr/sbin" setsid nginx -p "$work" -c "$work/upstream.conf" > "$work/upstream.log" 2>&1 &
-upstream_pid=$!
+# shellcheck source=bench/load/ab-common.sh
+. "$root/bench/load/ab-common.sh"
+ab_init
 
 # valgrind gives up on the DWARF of the AOT publish's separate debug file (fastproxy.dbg: "Possibly corrupted
 # debuginfo file"). Each binary is measured from a folder of its own, beside a copy of its debug file with the
 # symbol table only (the dumps then name functions: callgrind_annotate --inclusive=yes RESULTS_DIR/*.callgrind).
 for label in A B; do
-  mkdir "$work/bin-$label"
   src=$a; [ "$label" = B ] && src=$b
-  cp "$src" "$work/bin-$label/fastproxy"
+  ab_copy_binary "$label" "$src"
   if [ -f "$src.dbg" ]; then
     objcopy --strip-debug "$src.dbg" "$work/bin-$label/fastproxy.dbg"
     objcopy --remove-section=.gnu_debuglink "$work/bin-$label/fastproxy"
@@ -78,61 +56,23 @@ exec valgrind --tool=callgrind --fair-sched=yes --callgrind-out-file="$IAB_CALLG
 EOF
 chmod +x "$work/callgrind.sh"
 
-load() { # requests log
-  h2load --h1 -n "$1" -c "$conns" -H "authorization: Bearer $token" "http://127.0.0.1:$port/api/orders" > "$2" 2>&1
-  grep -q "status codes: $1 2xx" "$2" || { echo "instructions-ab.sh: not every request got a 2xx, see $2" >&2; exit 1; }
-}
-
-start_proxy() { # label mode wrapper|""
-  local label=$1 mode=$2 wrapper=$3 args=""
-  case $mode in
-    cache-on) ;;
-    cache-off) args="--token-cache-size 0" ;;
-    noauth) args="--no-auth" ;;
-    *) echo "instructions-ab.sh: unknown mode $mode" >&2; exit 1 ;;
-  esac
-  mkdir -p "$work/run"
-  IAB_REAL="$work/bin-$label/fastproxy" FASTPROXY_BINARY=${wrapper:-$work/bin-$label/fastproxy} FASTPROXY_ARGS=$args \
-    PEERS_RUN_DIR="$work/run" PEERS_PUBKEY="$work/keys/pub.pem" FASTPROXY_H2C_PORT=0 \
-    setsid "$root/bench/load/fastproxy-peers.sh" > "$work/proxy.log" 2>&1 < /dev/null &
-  proxy_pid=$!
-  local i
-  for i in $(seq 120); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0
-    sleep 0.5
-  done
-  echo "instructions-ab.sh: the proxy did not start, see its log:" >&2
-  cat "$work/proxy.log" >&2
-  exit 1
-}
-
-stop_proxy() {
-  kill -- -"$proxy_pid" 2> /dev/null || true
-  wait "$proxy_pid" 2> /dev/null || true
-  proxy_pid=""
-  while curl -s -o /dev/null "http://127.0.0.1:$port/"; do sleep 0.2; done
-}
-
-# The process valgrind runs the proxy in (the launcher execs the wrapper, the wrapper execs valgrind).
-valgrind_pid() { pgrep -f "bin-$1/fastproxy run" | head -1; }
-
 measure_instructions() { # label mode rep
   local label=$1 mode=$2 rep=$3 dump="$out/$2-$1$3"
-  IAB_CALLGRIND_OUT="$work/cg.%p" start_proxy "$label" "$mode" "$work/callgrind.sh"
+  IAB_CALLGRIND_OUT="$work/cg.%p" IAB_REAL="$work/bin-$label/fastproxy" ab_start_proxy "$label" "$mode" "$work/callgrind.sh"
   local pid
-  pid=$(valgrind_pid "$label")
-  load 2000 "$out/$mode-$label$rep.warmup.txt"
+  pid=$(ab_proxy_pid "$label")
+  ab_load 2000 "$out/$mode-$label$rep.warmup.txt"
   # Each h2load run opens its connections anew: N and then 2N requests, each on fresh connections, and the
   # difference is the cost of N requests on open connections, without the accepts and connection setup.
   callgrind_control -z "$pid" > /dev/null
-  load "$requests" "$out/$mode-$label$rep.load1.txt"
+  ab_load "$requests" "$out/$mode-$label$rep.load1.txt"
   callgrind_control -d "$pid" > /dev/null
   callgrind_control -z "$pid" > /dev/null
-  load $((requests * 2)) "$out/$mode-$label$rep.load2.txt"
+  ab_load $((requests * 2)) "$out/$mode-$label$rep.load2.txt"
   callgrind_control -d "$pid" > /dev/null
   mv "$work/cg.$pid.1" "$dump.1.callgrind"
   mv "$work/cg.$pid.2" "$dump.2.callgrind"
-  stop_proxy
+  ab_stop_proxy
   rm -f "$work"/cg.*
   # A collection starts when the connections' allocations cross the gen0 budget, in whichever run that happens: its
   # cost is counted apart ("gc"), so that it does not land in one build's figure by chance. Allocations per request
@@ -158,16 +98,16 @@ gc_instructions() {
 
 measure_syscalls() { # label mode rep
   local label=$1 mode=$2 rep=$3 stat="$out/$2-$1$3.perf-stat.txt"
-  start_proxy "$label" "$mode" ""
+  ab_start_proxy "$label" "$mode"
   local pid
-  pid=$(pgrep -f "bin-$label/fastproxy run" | head -1)
-  load 20000 "$out/$mode-$label$rep.native-warmup.txt"
+  pid=$(ab_proxy_pid "$label")
+  ab_load 20000 "$out/$mode-$label$rep.native-warmup.txt"
   perf stat -x, -e raw_syscalls:sys_enter,context-switches -p "$pid" -o "$stat" -- \
     h2load --h1 -n "$native_requests" -c "$conns" -H "authorization: Bearer $token" \
     "http://127.0.0.1:$port/api/orders" > "$out/$mode-$label$rep.native-load.txt" 2>&1
   grep -q "status codes: $native_requests 2xx" "$out/$mode-$label$rep.native-load.txt" \
     || { echo "instructions-ab.sh: not every request got a 2xx (native run)" >&2; exit 1; }
-  stop_proxy
+  ab_stop_proxy
   local syscalls switches
   syscalls=$(awk -F, '$3 == "raw_syscalls:sys_enter" { print $1 }' "$stat")
   switches=$(awk -F, '$3 == "context-switches" { print $1 }' "$stat")
